@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Stratum",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "stratum", targets: ["stratum"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Bottom layer: no database, no server, no network.
+        .target(name: "StrategyDSL", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Indicators"),
+        .target(name: "ModelRegistry"),
+        .target(name: "StrategyCompiler", dependencies: ["StrategyDSL", "ModelRegistry", "Indicators"]),
+        .target(name: "Agents", dependencies: ["StrategyCompiler"]),
+        .target(name: "Runtime", dependencies: ["Agents"]),
+        // Adapters: the only modules that may import GRDB (and later hiredis, Hummingbird).
+        .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Reports", dependencies: ["Runtime"]),
+        .target(name: "StratumCLI", dependencies: [
+            "StrategyDSL", "StrategyCompiler", "ModelRegistry", "Indicators", "Agents", "Runtime", "Storage", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "stratum", dependencies: ["StratumCLI"]),
+
+        .testTarget(name: "StrategyDSLTests", dependencies: ["StrategyDSL", "ModelRegistry"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators"], resources: [.copy("References")]),
+        .testTarget(name: "ModelRegistryTests", dependencies: ["ModelRegistry"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrategyCompilerTests", dependencies: ["StrategyCompiler"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"], resources: [.copy("References")]),
+        .testTarget(name: "StratumCLITests", dependencies: ["StratumCLI"]),
+    ]
+)
+
+// One set of strict settings for every target.
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

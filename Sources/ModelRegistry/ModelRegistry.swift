@@ -1,0 +1,2 @@
+/// Namespace for the ModelRegistry module; see README.md beside this file.
+public enum ModelRegistryModule {}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `stratum` command: the composition root that wires the modules together.
+public struct Stratum: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "stratum",
+        abstract: "A declarative strategy runtime: lint, compile and run trading strategies written in YAML.",
+        version: StratumVersion.current,
+        subcommands: []
+    )
+
+    public init() {}
+}
+
+public enum StratumVersion {
+    public static let current = "0.1.0"
+}

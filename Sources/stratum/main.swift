@@ -1,0 +1,3 @@
+import StratumCLI
+
+await Stratum.main()
