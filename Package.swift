@@ -28,6 +28,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "stratum", dependencies: ["StratumCLI"]),
+        // Benchmarks: release builds only, run by the scripts under benchmarks/.
+        .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "benchmarks/indicators/Sources"),
 
         .testTarget(name: "StrategyDSLTests", dependencies: ["StrategyDSL", "ModelRegistry"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators"], resources: [.copy("References")]),
