@@ -1,0 +1,131 @@
+/// Every diagnostic a user can meet, in one catalogue, sorted by code.
+///
+/// E0xx: the file itself (size, encoding, YAML), E1xx: structure and values, E2xx: feature expressions
+/// and the feature graph, E3xx: models and the registry, E4xx: signals, portfolio and risk, E5xx:
+/// execution, E6xx: data sources, E7xx: composite indicators. Wxxx are warnings.
+/// docs/diagnostics.md explains each with an example and its fix.
+public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Hashable {
+    case fileUnreadable = "E001"
+    case invalidUTF8 = "E002"
+    case yamlSyntax = "E003"
+    case duplicateKey = "E004"
+    case forbiddenTag = "E005"
+    case aliasExpansion = "E006"
+    case nestingTooDeep = "E007"
+    case fileTooLarge = "E008"
+    case notAMapping = "E009"
+
+    case unknownKey = "E101"
+    case missingKey = "E102"
+    case wrongType = "E103"
+    case unknownReference = "E104"
+    case nonFiniteNumber = "E105"
+    case notPositive = "E106"
+    case outOfRange = "E107"
+    case unknownValue = "E108"
+    case invalidName = "E109"
+    case yaml11Boolean = "E110"
+    case conflictingKeys = "E111"
+    case duplicateName = "E112"
+
+    case expressionSyntax = "E201"
+    case unknownFunction = "E202"
+    case wrongArguments = "E203"
+    case lookAhead = "E204"
+    case featureCycle = "E205"
+    case unknownOutput = "E206"
+    case missingOutput = "E207"
+    case invalidParameter = "E208"
+    case booleanMisuse = "E209"
+
+    case invalidModelReference = "E301"
+    case unknownModel = "E302"
+    case unknownModelVersion = "E303"
+    case modelChecksum = "E304"
+    case modelFeatureMissing = "E305"
+    case registryUnreadable = "E306"
+
+    case signalConflict = "E401"
+    case riskInconsistent = "E402"
+    case ensembleInvalid = "E403"
+    case regimeInvalid = "E404"
+
+    case executionInconsistent = "E501"
+
+    case dataFileMissing = "E601"
+    case invalidInterval = "E602"
+    case unknownTimezone = "E603"
+    case dataSourceInvalid = "E604"
+
+    case importMissing = "E701"
+    case importInvalid = "E702"
+    case importCycle = "E703"
+
+    case unusedFeature = "W001"
+    case unreachableSignal = "W002"
+    case unusedModel = "W003"
+    case unusedDataSource = "W004"
+    case suspiciousValue = "W005"
+
+    /// The default severity: `W` codes warn, the rest are errors.
+    public var severity: Severity { rawValue.hasPrefix("W") ? .warning : .error }
+
+    /// A short title for listings, SARIF rules and the docs.
+    public var title: String {
+        switch self {
+        case .fileUnreadable: "file cannot be read"
+        case .invalidUTF8: "file is not valid UTF-8"
+        case .yamlSyntax: "YAML syntax error"
+        case .duplicateKey: "duplicate key"
+        case .forbiddenTag: "YAML tag not allowed"
+        case .aliasExpansion: "aliases expand too far"
+        case .nestingTooDeep: "nesting too deep"
+        case .fileTooLarge: "file too large"
+        case .notAMapping: "document is not a strategy mapping"
+        case .unknownKey: "unknown key"
+        case .missingKey: "missing required key"
+        case .wrongType: "wrong type"
+        case .unknownReference: "unknown name"
+        case .nonFiniteNumber: "number is not finite"
+        case .notPositive: "number must be positive"
+        case .outOfRange: "number out of range"
+        case .unknownValue: "value not among the allowed ones"
+        case .invalidName: "invalid name"
+        case .yaml11Boolean: "YAML 1.1 boolean spelling"
+        case .conflictingKeys: "keys that exclude each other"
+        case .duplicateName: "name declared twice"
+        case .expressionSyntax: "expression syntax error"
+        case .unknownFunction: "unknown function or indicator"
+        case .wrongArguments: "wrong arguments"
+        case .lookAhead: "look-ahead: reference to a future bar"
+        case .featureCycle: "features depend on each other in a cycle"
+        case .unknownOutput: "unknown output of a multi-output indicator"
+        case .missingOutput: "multi-output indicator used without naming an output"
+        case .invalidParameter: "invalid indicator parameter"
+        case .booleanMisuse: "condition and number mixed"
+        case .invalidModelReference: "invalid model reference"
+        case .unknownModel: "model not in the registry"
+        case .unknownModelVersion: "model version or tag not in the registry"
+        case .modelChecksum: "model artefact does not match its manifest"
+        case .modelFeatureMissing: "model input feature not declared"
+        case .registryUnreadable: "registry cannot be read"
+        case .signalConflict: "signals conflict"
+        case .riskInconsistent: "risk limits inconsistent"
+        case .ensembleInvalid: "invalid ensemble"
+        case .regimeInvalid: "invalid regime gate"
+        case .executionInconsistent: "execution parameters inconsistent"
+        case .dataFileMissing: "data file not found"
+        case .invalidInterval: "invalid interval or duration"
+        case .unknownTimezone: "unknown time zone"
+        case .dataSourceInvalid: "invalid data source"
+        case .importMissing: "composite indicator not found"
+        case .importInvalid: "invalid composite indicator"
+        case .importCycle: "composite indicators import each other in a cycle"
+        case .unusedFeature: "feature never used"
+        case .unreachableSignal: "signal can never trade"
+        case .unusedModel: "model never used"
+        case .unusedDataSource: "data source never used"
+        case .suspiciousValue: "legal but suspicious value"
+        }
+    }
+}
