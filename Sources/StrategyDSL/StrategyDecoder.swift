@@ -325,27 +325,3 @@ private struct Reader {
             breakerCooldownMicroseconds: duration(breaker?["cooldown"], 30_000_000))
     }
 }
-
-extension YAMLNode {
-    /// The scalar's text, unless it is null.
-    var text: String? {
-        guard let scalar, !scalar.isNull else { return nil }
-        return scalar.text
-    }
-
-    /// A finite decimal number written without quotes.
-    var number: Double? {
-        guard let scalar, scalar.style == .plain, let value = ScalarSyntax.number(scalar.text), value.isFinite else { return nil }
-        return value
-    }
-
-    var integer: Int? {
-        guard let value = number, value == value.rounded(), abs(value) < 1e15 else { return nil }
-        return Int(value)
-    }
-
-    var boolean: Bool? {
-        guard let scalar, scalar.style == .plain else { return nil }
-        return scalar.text == "true" ? true : scalar.text == "false" ? false : nil
-    }
-}

@@ -35,6 +35,15 @@ public struct StrategyLoader: Sendable {
         return load(bytes: [UInt8](data), path: path)
     }
 
+    /// Reads and loads a YAML file without decoding it as a strategy (composite indicators use this).
+    public func loadYAML(path: String, displayPath: String) -> YAMLLoader.Output {
+        let start = SourceRange(file: displayPath, start: SourceLocation(line: 1, column: 1), length: 1)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return YAMLLoader.Output(source: nil, root: nil, diagnostics: [Diagnostic(.fileUnreadable, "cannot read the file", at: start)])
+        }
+        return YAMLLoader(limits: limits).load(bytes: [UInt8](data), path: displayPath)
+    }
+
     public func load(text: String, path: String) -> Result {
         load(bytes: Array(text.utf8), path: path)
     }

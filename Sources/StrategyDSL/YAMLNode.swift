@@ -54,6 +54,31 @@ public struct YAMLNode: Sendable {
     }
 }
 
+/// Typed reads of scalars, in the language's strict spelling (see `ScalarSyntax`).
+extension YAMLNode {
+    /// The scalar's text, unless it is null.
+    public var text: String? {
+        guard let scalar, !scalar.isNull else { return nil }
+        return scalar.text
+    }
+
+    /// A finite decimal number written without quotes.
+    public var number: Double? {
+        guard let scalar, scalar.style == .plain, let value = ScalarSyntax.number(scalar.text), value.isFinite else { return nil }
+        return value
+    }
+
+    public var integer: Int? {
+        guard let value = number, value == value.rounded(), abs(value) < 1e15 else { return nil }
+        return Int(value)
+    }
+
+    public var boolean: Bool? {
+        guard let scalar, scalar.style == .plain else { return nil }
+        return scalar.text == "true" ? true : scalar.text == "false" ? false : nil
+    }
+}
+
 public struct YAMLScalar: Sendable, Hashable {
     public enum Style: Sendable, Hashable { case plain, quoted, block }
 

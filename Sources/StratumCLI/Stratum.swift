@@ -1,12 +1,13 @@
 import ArgumentParser
 
 /// The `stratum` command: the composition root that wires the modules together.
+@available(macOS 10.15, *)
 public struct Stratum: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "stratum",
         abstract: "A declarative strategy runtime: lint, compile and run trading strategies written in YAML.",
         version: StratumVersion.current,
-        subcommands: []
+        subcommands: [LintCommand.self]
     )
 
     public init() {}

@@ -1,3 +1,0 @@
-import StratumCLI
-
-await Stratum.main()
