@@ -31,10 +31,10 @@ let package = Package(
         // Benchmarks: release builds only, run by the scripts under benchmarks/.
         .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "benchmarks/indicators/Sources"),
 
-        .testTarget(name: "StrategyDSLTests", dependencies: ["StrategyDSL", "ModelRegistry"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrategyDSLTests", dependencies: ["StrategyDSL"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators"], resources: [.copy("References")]),
         .testTarget(name: "ModelRegistryTests", dependencies: ["ModelRegistry"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrategyCompilerTests", dependencies: ["StrategyCompiler"]),
+        .testTarget(name: "StrategyCompilerTests", dependencies: ["StrategyCompiler", "ModelRegistry"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
@@ -49,4 +49,8 @@ for target in package.targets {
     settings.append(.swiftLanguageMode(.v6))
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     target.swiftSettings = settings
+    // Each module's README states its job; it is documentation, not a resource.
+    if target.type == .regular {
+        target.exclude.append("README.md")
+    }
 }

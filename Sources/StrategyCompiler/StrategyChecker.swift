@@ -58,7 +58,8 @@ public struct StrategyChecker: Sendable {
     private func loadComposites(_ imports: [Located<String>], into diagnostics: inout [Diagnostic]) -> [String: CompositeIndicator] {
         var composites: [String: CompositeIndicator] = [:]
         var loadedFiles: [String: String] = [:]   // resolved path → indicator name
-        func visit(_ reference: Located<String>, chain: [String]) {
+        /// `root` is the strategy's own import that the chain started from: errors deeper down are reported there too.
+        func visit(_ reference: Located<String>, chain: [String], root: Located<String>) {
             guard let url = resolve(reference.value) else {
                 diagnostics.append(Diagnostic(.importMissing, "composite indicator file '\(reference.value)' not found",
                                               at: reference.range,
@@ -69,7 +70,7 @@ public struct StrategyChecker: Sendable {
             if chain.contains(key) {
                 let names = (chain + [key]).map { URL(fileURLWithPath: $0).lastPathComponent }
                 diagnostics.append(Diagnostic(.importCycle, "composite indicators import each other in a cycle: \(names.joined(separator: " → "))",
-                                              at: reference.range))
+                                              at: root.range, notes: [.init("the import that closes the cycle", at: reference.range)]))
                 return
             }
             if loadedFiles[key] != nil { return }
@@ -82,9 +83,9 @@ public struct StrategyChecker: Sendable {
                                               at: reference.range, notes: [.init("the other is \(existing.file)")]))
             }
             composites[composite.name.value] = composite
-            for nested in composite.imports { visit(nested, chain: chain + [key]) }
+            for nested in composite.imports { visit(nested, chain: chain + [key], root: root) }
         }
-        for reference in imports { visit(reference, chain: []) }
+        for reference in imports { visit(reference, chain: [], root: reference) }
         return composites
     }
 
@@ -295,7 +296,8 @@ public struct StrategyChecker: Sendable {
 
     /// One traded signal per instrument: two would fight over the same position.
     private func checkTrading(_ spec: StrategySpec, into diagnostics: inout [Diagnostic]) {
-        let instruments = spec.dataSources.map(\.instrument)
+        var instruments: [String] = []
+        for source in spec.dataSources where !instruments.contains(source.instrument) { instruments.append(source.instrument) }
         var members = Set<String>()
         for signal in spec.signals {
             if case .ensemble(let list, _, _, _, _) = signal.kind { list.forEach { members.insert($0.value) } }

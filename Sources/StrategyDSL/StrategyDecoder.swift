@@ -156,7 +156,11 @@ private struct Reader {
         only(["vote", "weights", "threshold", "tie"], for: "ensemble", present: ensembleKey != nil)
 
         let kind: SignalSpec.Kind
-        if let ensembleKey {
+        if families.count > 1 {
+            // Reported above; read it as the first family written so later checks do not pile on.
+            kind = .rule(long: node["long"].flatMap { expression($0) }, short: node["short"].flatMap { expression($0) },
+                         flat: node["flat"].flatMap { expression($0) })
+        } else if let ensembleKey {
             let members = (node["ensemble"]?.items ?? []).compactMap(located)
             let weights = node["weights"]?.items?.compactMap(\.number)
             let vote = node["vote"]?.text.flatMap(SignalSpec.Vote.init(rawValue:)) ?? .majority

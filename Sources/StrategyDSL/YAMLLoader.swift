@@ -153,6 +153,9 @@ struct NodeWalker {
     var diagnostics: [Diagnostic] = []
     var visited = 0
     var aborted = false
+    /// Keys from the root to the node being converted: an expansion past the budget is reported
+    /// at the innermost key, the entry whose value is too large.
+    var keys: [SourceRange] = []
 
     init(source: SourceFile, limits: LoaderLimits) {
         self.source = source
@@ -179,8 +182,8 @@ struct NodeWalker {
             aborted = true
             diagnostics.append(Diagnostic(
                 .aliasExpansion,
-                "the document expands to more than \(limits.maxNodes) nodes (aliases included)",
-                at: range(of: node.mark, length: 1),
+                "this value expands to more than \(limits.maxNodes) nodes (aliases included)",
+                at: keys.last ?? range(of: node.mark, length: 1),
                 notes: [.init("a strategy is small: remove the aliases that repeat large structures")]))
             return nil
         }
@@ -232,7 +235,10 @@ struct NodeWalker {
                 }
                 visited += 1
                 let keyRange = range(of: keyScalar.mark, length: keyScalar.string.unicodeScalars.count)
-                guard let converted = convert(value, depth: depth + 1) else { continue }
+                keys.append(keyRange)
+                let converted = convert(value, depth: depth + 1)
+                keys.removeLast()
+                guard let converted else { continue }
                 pairs.append(YAMLPair(key: Located(keyScalar.string, keyRange), value: converted))
             }
             return aborted ? nil : YAMLNode(kind: .mapping(pairs), range: range(of: mapping.mark, length: 1))
