@@ -6,7 +6,7 @@ strategies and writes, for each case, into Tests/ReportsTests/References/<case>/
 
   trades.csv   one closed trade per row: bars, times, signed size, prices, PnL,
                return (fraction) and commissions
-  equity.csv   one row per bar: timestamp, equity, drawdown (fraction)
+  equity.csv   one row per bar: timestamp, equity, drawdown (fraction), close price
   stats.json   backtesting.py's statistics for that run, its version, the case
                parameters and the first trading bar it used for Buy & Hold
 
@@ -197,9 +197,10 @@ def write_case(name, params, data, out_dir):
     curve = stats['_equity_curve']
     with open(case_dir / 'equity.csv', 'w', newline='') as f:
         w = csv.writer(f, lineterminator='\n')
-        w.writerow(['timestamp', 'equity', 'drawdown_pct'])
-        for ts, row in curve.iterrows():
-            w.writerow([iso(ts), repr(float(row.Equity)), repr(float(row.DrawdownPct))])
+        w.writerow(['timestamp', 'equity', 'drawdown_pct', 'close'])
+        for (ts, row), close in zip(curve.iterrows(), data['Close']):
+            w.writerow([iso(ts), repr(float(row.Equity)), repr(float(row.DrawdownPct)),
+                        repr(float(close))])
 
     statistics = {key: json_value(value) for key, value in stats.items()
                   if not key.startswith('_')}
