@@ -141,8 +141,8 @@ public enum HTMLReport {
         .price{fill:none;stroke:#57606a;stroke-width:1}\
         .drawdown{fill:#cf222e33;stroke:#cf222e;stroke-width:1}\
         .marker.long{fill:#1a7f37}.marker.short{fill:#cf222e}\
-        circle.marker{fill:#fff;stroke-width:1.6}circle.marker.long{stroke:#1a7f37}\
-        circle.marker.short{stroke:#cf222e}\
+        circle.marker.long,circle.marker.short{fill:#fff;stroke-width:1.6}\
+        circle.marker.long{stroke:#1a7f37}circle.marker.short{stroke:#cf222e}\
         .legend{font-size:13px;margin:0 0 6px}.legend .long{color:#1a7f37}.legend .short{color:#cf222e}
         """
 }

@@ -38,23 +38,28 @@ import Testing
         #expect(AxisTicks.values(low: -0.3, high: 0).map(\.label) == ["-0.3", "-0.25", "-0.2", "-0.15", "-0.1", "-0.05", "0"])
     }
 
-    @Test("report.html is self-contained, has the three charts and two markers per trade")
-    func report() throws {
-        // long_only_rsi from backtesting.py: 9 closed trades, all long.
-        let run = try ReferenceRun("long_only_rsi")
+    @Test("report.html is self-contained, has the three charts and two markers per trade",
+          arguments: ["long_only_rsi", "sma_cross"])
+    func report(caseName: String) throws {
+        // backtesting.py's runs: long_only_rsi has 9 long trades; sma_cross 65, long and short.
+        let run = try ReferenceRun(caseName)
         let stats = try BacktestStatistics(
             equity: run.equity, trades: run.trades, closes: run.closes, firstTradingBar: run.firstTradingBar)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-report-long_only_rsi.html")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-report-\(caseName).html")
         try HTMLReport.write(
-            title: "long_only_rsi", statistics: stats, equity: run.equity, closes: run.closes,
+            title: caseName, statistics: stats, equity: run.equity, closes: run.closes,
             trades: run.trades, to: url)
         let html = try String(contentsOf: url, encoding: .utf8)
 
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(occurrences(of: "<svg", in: html) == 3)
         #expect(occurrences(of: "class=\"marker ", in: html) == 2 * run.trades.count)
-        #expect(occurrences(of: "class=\"marker entry long\"", in: html) == 9)
-        #expect(occurrences(of: "class=\"marker exit long\"", in: html) == 9)
+        let longs = run.trades.count { $0.size > 0 }
+        let shorts = run.trades.count { $0.size < 0 }
+        #expect(occurrences(of: "class=\"marker entry long\"", in: html) == longs)
+        #expect(occurrences(of: "class=\"marker exit long\"", in: html) == longs)
+        #expect(occurrences(of: "class=\"marker entry short\"", in: html) == shorts)
+        #expect(occurrences(of: "class=\"marker exit short\"", in: html) == shorts)
         for external in ["http://", "https://", "<script", "<link", "url(", "@import", "src="] {
             #expect(!html.contains(external), "\(external) in report")
         }
