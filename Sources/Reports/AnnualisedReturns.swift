@@ -7,9 +7,6 @@ import Foundation
 /// return over the periods of a year, treating returns as compounded rather than added,
 /// which is backtesting.py's choice.
 struct AnnualisedReturns: Sendable {
-    /// Simple returns from one bucket's last equity to the next bucket's.
-    let periodReturns: [Double]
-    let geometricMean: Double
     /// (1 + g)^N − 1 for geometric mean g and N periods a year.
     let annualReturn: Double
     /// √((σ² + (1 + g)²)^N − (1 + g)^(2N)): the standard deviation of an N-period
@@ -30,11 +27,11 @@ struct AnnualisedReturns: Sendable {
                 currentKey = key
             }
         }
-        periodReturns = zip(closingEquity.dropFirst(), closingEquity).map { $0 / $1 - 1 }.filter { !$0.isNaN }
+        // Simple returns from one bucket's last equity to the next bucket's.
+        let periodReturns = zip(closingEquity.dropFirst(), closingEquity).map { $0 / $1 - 1 }.filter { !$0.isNaN }
 
         let n = sampling.periodsPerYear
         let g = GeometricMean.of(periodReturns)
-        geometricMean = g
         annualReturn = pow(1 + g, n) - 1
         let variance = PairwiseSum.sampleVariance(periodReturns)
         annualVolatility = (pow(variance + pow(1 + g, 2), n) - pow(1 + g, 2 * n)).squareRoot()

@@ -26,8 +26,6 @@ struct SamplingPeriod: Sendable, Equatable {
         }
     }
 
-    /// Median spacing of the last 100 bars, in microseconds (0 for a single bar).
-    var medianSpacingMicros: Double
     var bucket: Bucket
     /// Buckets per year used to annualise returns.
     var periodsPerYear: Double
@@ -45,7 +43,6 @@ struct SamplingPeriod: Sendable, Equatable {
         } else {
             median = (spacings[spacings.count / 2 - 1] + spacings[spacings.count / 2]) / 2
         }
-        medianSpacingMicros = median
 
         let wholeDays = median.isFinite ? Int64((median / Double(UTCTime.microsPerDay)).rounded(.down)) : 0
         let weekendBars = timestamps.count { UTCTime.weekday($0) >= 5 }

@@ -79,3 +79,35 @@ import Testing
         return abs(a - b) <= relativeTolerance * max(abs(a), abs(b))
     }
 }
+
+/// Inputs that cannot come from one run are refused with a reason, not computed.
+@Suite struct StatisticsInputTests {
+    static let bar: Int64 = 86_400_000_000
+    static let equity = (0..<3).map { EquityPoint(timestamp: Int64($0) * bar, equity: 100) }
+
+    @Test func emptyCurve() {
+        #expect(throws: StatisticsInputError.emptyEquityCurve) {
+            try BacktestStatistics(equity: [], trades: [], closes: [])
+        }
+    }
+
+    @Test func closesMustMatchBars() {
+        #expect(throws: StatisticsInputError.closeCountMismatch(equityPoints: 3, closes: 2)) {
+            try BacktestStatistics(equity: Self.equity, trades: [], closes: [1, 2])
+        }
+    }
+
+    @Test func firstTradingBarInRange() {
+        #expect(throws: StatisticsInputError.firstTradingBarOutOfRange(3)) {
+            try BacktestStatistics(equity: Self.equity, trades: [], closes: [1, 2, 3], firstTradingBar: 3)
+        }
+    }
+
+    @Test func timestampsIncrease() {
+        var equity = Self.equity
+        equity[2].timestamp = equity[1].timestamp
+        #expect(throws: StatisticsInputError.timestampsNotIncreasing(atIndex: 2)) {
+            try BacktestStatistics(equity: equity, trades: [], closes: [1, 2, 3])
+        }
+    }
+}
