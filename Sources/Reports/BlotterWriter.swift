@@ -1,0 +1,35 @@
+import Foundation
+
+/// Writes the closed trades as trades.csv, the run's blotter.
+///
+/// One row per trade in the order given, times in ISO-8601 UTC, prices and money in
+/// shortest round-trip form, so the file is exact, diffable and byte-identical between
+/// identical runs. Columns:
+/// `entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar`
+/// where `side` is `long` or `short`, `size` is the unsigned quantity and `return` is a
+/// fraction of the entry value after fees (0.05 = 5 %).
+public enum BlotterWriter {
+    public static let header =
+        "entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar"
+
+    /// The CSV text, header included, each line ending in a newline.
+    public static func csv(_ trades: [ClosedTrade]) -> String {
+        var text = header + "\n"
+        for trade in trades {
+            let fields = [
+                UTCTime.iso8601(trade.entryTime), UTCTime.iso8601(trade.exitTime),
+                trade.isLong ? "long" : "short", ValueText.exact(abs(trade.size)),
+                ValueText.exact(trade.entryPrice), ValueText.exact(trade.exitPrice),
+                ValueText.exact(trade.pnl), ValueText.exact(trade.returnPct), ValueText.exact(trade.fees),
+                String(trade.entryBar), String(trade.exitBar),
+            ]
+            text += fields.joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    /// Writes `csv(trades)` to `url`, replacing any file there.
+    public static func write(_ trades: [ClosedTrade], to url: URL) throws {
+        try Data(csv(trades).utf8).write(to: url, options: .atomic)
+    }
+}

@@ -1,2 +1,0 @@
-/// Namespace for the Reports module; see README.md beside this file.
-public enum ReportsModule {}
