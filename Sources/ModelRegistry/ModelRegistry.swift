@@ -20,12 +20,21 @@ public struct ModelRegistry: Sendable {
 
     /// - Parameters:
     ///   - root: the registry folder, e.g. `registry/`.
-    ///   - user: recorded in the tag history; defaults to the `USER` environment variable.
+    ///   - user: recorded in the tag history; defaults to `USER`, then `LOGNAME`, then the
+    ///     account name of the process's user id (containers often set neither variable).
     ///   - now: the clock for created times and history entries; tests pass a fixed one.
     public init(root: URL, user: String? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.root = root.standardizedFileURL
-        self.user = user ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        self.user = user ?? Self.processUser()
         self.now = now
+    }
+
+    static func processUser() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        for key in ["USER", "LOGNAME"] {
+            if let name = environment[key], !name.isEmpty { return name }
+        }
+        return RegistryFiles.accountName() ?? "unknown"
     }
 
     /// The names of every model, sorted.

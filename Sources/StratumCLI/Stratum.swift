@@ -6,7 +6,7 @@ public struct Stratum: AsyncParsableCommand {
         commandName: "stratum",
         abstract: "A declarative strategy runtime: lint, compile and run trading strategies written in YAML.",
         version: StratumVersion.current,
-        subcommands: []
+        subcommands: [RegistryCommand.self, ModelCommand.self]
     )
 
     public init() {}

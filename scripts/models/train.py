@@ -29,6 +29,7 @@ import pandas as pd
 import talib
 import xgboost as xgb
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "Tests" / "ModelRegistryTests" / "Fixtures" / "models"
@@ -107,6 +108,16 @@ def write_matrix(path: Path, matrix: pd.DataFrame) -> None:
             out.write(",".join([str(stamp)] + cells) + "\n")
 
 
+def classifier_metrics(labels, probabilities) -> dict:
+    """In-sample metrics of a binary classifier, stored in the registry manifest."""
+    return {
+        "train_rows": float(len(labels)),
+        "train_accuracy": float(accuracy_score(labels, probabilities > 0.5)),
+        "train_auc": float(roc_auc_score(labels, probabilities)),
+        "train_log_loss": float(log_loss(labels, probabilities)),
+    }
+
+
 def train_logistic(data: pd.DataFrame, c: float) -> LogisticRegression:
     model = LogisticRegression(C=c, max_iter=1000, random_state=SEED)
     model.fit(data[LINEAR_FEATURES], data["label"])
@@ -132,12 +143,12 @@ def main() -> None:
         write_json(FIXTURES / f"{name}.json", spec)
         write_predictions(FIXTURES / f"{name}_predictions.csv", clean.index,
                           {"prediction": model.predict_proba(clean[LINEAR_FEATURES])[:, 1]})
-    momentum_prod = train_logistic(data, 1.0)
-    momentum_next = train_logistic(data, 0.1)
-    write_json(staging / "momentum" / "v261124" / "model.json",
-               linear_json("logistic", LINEAR_FEATURES, momentum_prod.coef_[0], momentum_prod.intercept_[0]))
-    write_json(staging / "momentum" / "v261125" / "model.json",
-               linear_json("logistic", LINEAR_FEATURES, momentum_next.coef_[0], momentum_next.intercept_[0]))
+    for version, c in [("v261124", 1.0), ("v261125", 0.1)]:
+        model = train_logistic(data, c)
+        folder = staging / "momentum" / version
+        write_json(folder / "model.json", linear_json("logistic", LINEAR_FEATURES, model.coef_[0], model.intercept_[0]))
+        probabilities = model.predict_proba(data[LINEAR_FEATURES])[:, 1]
+        write_json(folder / "metrics.json", classifier_metrics(data["label"], probabilities))
 
     # Linear regression of the next-day return.
     ols = LinearRegression().fit(data[LINEAR_FEATURES], data["next_return"])
@@ -154,6 +165,7 @@ def main() -> None:
     staged = staging / "trend" / "v261124"
     staged.mkdir(parents=True, exist_ok=True)
     classifier.save_model(staged / "model.json")
+    write_json(staged / "metrics.json", classifier_metrics(data["label"], classifier.predict_proba(holed)[:, 1]))
 
     regressor = xgb.XGBRegressor(objective="reg:squarederror", **common).fit(holed, data["next_return"])
     regressor.save_model(FIXTURES / "xgb_regression.json")
