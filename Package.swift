@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -34,7 +35,7 @@ let package = Package(
         .testTarget(name: "StrategyDSLTests", dependencies: ["StrategyDSL"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators"], resources: [.copy("References")]),
         .testTarget(name: "ModelRegistryTests", dependencies: ["ModelRegistry"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrategyCompilerTests", dependencies: ["StrategyCompiler", "ModelRegistry"]),
+        .testTarget(name: "StrategyCompilerTests", dependencies: ["StrategyCompiler", "ModelRegistry"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
@@ -50,7 +51,7 @@ for target in package.targets {
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     target.swiftSettings = settings
     // Each module's README states its job; it is documentation, not a resource.
-    if target.type == .regular {
+    if target.type == .regular, FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/\(target.path ?? "Sources/\(target.name)")/README.md") {
         target.exclude.append("README.md")
     }
 }
