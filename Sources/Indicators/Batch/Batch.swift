@@ -1,0 +1,141 @@
+/// Whole-array forms of the indicators: same length as the input, NaN before the first valid bar.
+///
+/// Each function drives the streaming kernel over contiguous storage, so batch and streaming
+/// results are bit-identical, NaN inputs are skipped the same way (see `StreamingIndicator`),
+/// and there is one implementation of each definition to keep right.
+///
+/// Parameters are checked with preconditions here; strategy calls are validated by
+/// `IndicatorSpec.resolve(_:)` before they reach a kernel.
+public enum Batch {}
+
+// MARK: - Drivers
+
+extension Batch {
+    /// Allocates `outputs` uninitialised columns of `count` values and lets `fill` write every element.
+    @inline(__always)
+    static func columns(
+        _ outputs: Int, count: Int, _ fill: (UnsafeMutablePointer<UnsafeMutablePointer<Double>>) -> Void
+    ) -> [[Double]] {
+        precondition((1...3).contains(outputs), "kernels have one to three outputs")
+        guard count > 0 else { return Array(repeating: [], count: outputs) }
+        return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Double>.self, capacity: 3) { slots in
+            let slot = slots.baseAddress!
+            var second: [Double] = []
+            var third: [Double] = []
+            let first = [Double](unsafeUninitializedCapacity: count) { column0, written0 in
+                slot[0] = column0.baseAddress!
+                if outputs == 1 {
+                    fill(slot)
+                } else {
+                    second = [Double](unsafeUninitializedCapacity: count) { column1, written1 in
+                        slot[1] = column1.baseAddress!
+                        if outputs == 2 {
+                            fill(slot)
+                        } else {
+                            third = [Double](unsafeUninitializedCapacity: count) { column2, written2 in
+                                slot[2] = column2.baseAddress!
+                                fill(slot)
+                                written2 = count
+                            }
+                        }
+                        written1 = count
+                    }
+                }
+                written0 = count
+            }
+            return [first, second, third].prefix(outputs).map { $0 }
+        }
+    }
+
+    /// Runs a series kernel over `x`; NaN inputs are skipped and give NaN outputs.
+    @inline(__always)
+    static func run<K: SeriesKernel>(_ kernel: K, _ x: [Double]) -> [[Double]] {
+        var kernel = kernel
+        return columns(K.outputCount, count: x.count) { out in
+            x.withUnsafeBufferPointer { input in
+                for index in 0..<input.count {
+                    let value = input[index]
+                    if value.isNaN {
+                        for output in 0..<K.outputCount { out[output][index] = .nan }
+                        continue
+                    }
+                    kernel.update(value)
+                    for output in 0..<K.outputCount { out[output][index] = kernel.value(output) }
+                }
+            }
+        }
+    }
+
+    /// Runs a two-series kernel; a bar where either input is NaN is skipped and gives NaN.
+    @inline(__always)
+    static func run<K: PairKernel>(_ kernel: K, _ a: [Double], _ b: [Double]) -> [[Double]] {
+        precondition(a.count == b.count, "both series must have the same length")
+        var kernel = kernel
+        return columns(K.outputCount, count: a.count) { out in
+            a.withUnsafeBufferPointer { first in
+                b.withUnsafeBufferPointer { second in
+                    for index in 0..<first.count {
+                        let (x, y) = (first[index], second[index])
+                        if x.isNaN || y.isNaN {
+                            for output in 0..<K.outputCount { out[output][index] = .nan }
+                            continue
+                        }
+                        kernel.update(x, y)
+                        for output in 0..<K.outputCount { out[output][index] = kernel.value(output) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs a bar kernel over columns; columns the kernel does not read may be empty.
+    @inline(__always)
+    static func run<K: BarKernel>(_ kernel: K, _ bars: BarColumns) -> [[Double]] {
+        var kernel = kernel
+        return columns(K.outputCount, count: bars.count) { out in
+            for index in 0..<bars.count {
+                kernel.update(bars[index])
+                for output in 0..<K.outputCount { out[output][index] = kernel.value(output) }
+            }
+        }
+    }
+}
+
+/// Bar columns for the batch drivers, where a column an indicator does not read may be empty (read as 0).
+struct BarColumns {
+    var timestamps: [Int64] = []
+    var high: [Double] = []
+    var low: [Double] = []
+    var close: [Double]
+    var volume: [Double] = []
+
+    var count: Int { close.count }
+
+    init(timestamps: [Int64] = [], high: [Double] = [], low: [Double] = [], close: [Double], volume: [Double] = []) {
+        for column in [high.count, low.count, volume.count] where column != 0 {
+            precondition(column == close.count, "bar columns must have the same length")
+        }
+        precondition(timestamps.isEmpty || timestamps.count == close.count, "bar columns must have the same length")
+        self.timestamps = timestamps
+        self.high = high
+        self.low = low
+        self.close = close
+        self.volume = volume
+    }
+
+    init(_ series: BarSeries) {
+        self.init(timestamps: series.timestamps, high: series.high, low: series.low, close: series.close, volume: series.volume)
+    }
+
+    @inline(__always)
+    subscript(index: Int) -> Bar {
+        Bar(
+            timestamp: timestamps.isEmpty ? 0 : timestamps[index],
+            open: 0,
+            high: high.isEmpty ? 0 : high[index],
+            low: low.isEmpty ? 0 : low[index],
+            close: close[index],
+            volume: volume.isEmpty ? 0 : volume[index]
+        )
+    }
+}

@@ -1,0 +1,60 @@
+/// Which kernel computes an indicator; pairs a catalogue entry with its lookback and its state.
+enum IndicatorKind: Sendable {
+    case sma, ema, wma, dema, tema, kama, rsi, macd, bbands
+    case atr, natr, adx, stoch, stochrsi, cci, mfi, obv
+    case roc, mom, stddev, variance, zscore, min, max
+    case vwap, logret, realvol, crossover, crossunder
+
+    /// TA-Lib's lookback for resolved parameters (unstable periods at TA-Lib's default of 0).
+    func lookback(_ p: [Double]) -> Int {
+        let i = p.map { Int($0) }
+        switch self {
+        case .sma, .ema, .wma, .bbands, .cci, .min, .max, .stddev, .variance, .zscore: return i[0] - 1
+        case .dema: return 2 * (i[0] - 1)
+        case .tema: return 3 * (i[0] - 1)
+        case .kama, .rsi, .atr, .natr, .mfi, .roc, .mom, .realvol: return i[0]
+        case .macd: return Swift.max(i[0], i[1]) - 1 + i[2] - 1
+        case .adx: return 2 * i[0] - 1
+        case .stoch: return i[0] - 1 + i[1] - 1 + i[2] - 1
+        case .stochrsi: return i[0] + i[1] - 1 + i[2] - 1
+        case .obv, .vwap: return 0
+        case .logret, .crossover, .crossunder: return 1
+        }
+    }
+
+    /// A fresh kernel for resolved parameters.
+    func makeKernel(_ p: [Double]) -> Kernel {
+        let i = p.map { Int($0) }
+        switch self {
+        case .sma: return .sma(SimpleMovingAverage(period: i[0]))
+        case .ema: return .ema(ExponentialMovingAverage(period: i[0]))
+        case .wma: return .wma(WeightedMovingAverage(period: i[0]))
+        case .dema: return .dema(DoubleExponentialMovingAverage(period: i[0]))
+        case .tema: return .tema(TripleExponentialMovingAverage(period: i[0]))
+        case .kama: return .kama(KaufmanAdaptiveMovingAverage(period: i[0]))
+        case .rsi: return .rsi(RelativeStrengthIndex(period: i[0]))
+        case .macd: return .macd(MovingAverageConvergenceDivergence(fastPeriod: i[0], slowPeriod: i[1], signalPeriod: i[2]))
+        case .bbands: return .bbands(BollingerBands(period: i[0], deviations: p[1]))
+        case .atr: return .atr(AverageTrueRange(period: i[0], normalised: false))
+        case .natr: return .atr(AverageTrueRange(period: i[0], normalised: true))
+        case .adx: return .adx(AverageDirectionalIndex(period: i[0]))
+        case .stoch: return .stoch(Stochastic(fastKPeriod: i[0], slowKPeriod: i[1], slowDPeriod: i[2]))
+        case .stochrsi: return .stochrsi(StochasticRSI(period: i[0], fastKPeriod: i[1], fastDPeriod: i[2]))
+        case .cci: return .cci(CommodityChannelIndex(period: i[0]))
+        case .mfi: return .mfi(MoneyFlowIndex(period: i[0]))
+        case .obv: return .obv(OnBalanceVolume())
+        case .roc: return .lag(LaggedDifference(period: i[0], form: .rateOfChange))
+        case .mom: return .lag(LaggedDifference(period: i[0], form: .momentum))
+        case .stddev: return .variance(RollingVariance(period: i[0], output: .standardDeviation(deviations: p[1])))
+        case .variance: return .variance(RollingVariance(period: i[0], output: .variance))
+        case .zscore: return .zscore(ZScore(period: i[0]))
+        case .min: return .extreme(RollingExtremeIndicator(period: i[0], keepsMaximum: false))
+        case .max: return .extreme(RollingExtremeIndicator(period: i[0], keepsMaximum: true))
+        case .vwap: return .vwap(SessionVWAP())
+        case .logret: return .logret(LogReturn())
+        case .realvol: return .realvol(RealisedVolatility(period: i[0], annualisation: p[1]))
+        case .crossover: return .crossing(Crossing(direction: .over))
+        case .crossunder: return .crossing(Crossing(direction: .under))
+        }
+    }
+}

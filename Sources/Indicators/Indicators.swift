@@ -1,2 +1,0 @@
-/// Namespace for the Indicators module; see README.md beside this file.
-public enum IndicatorsModule {}

@@ -1,0 +1,214 @@
+/// SMA: the mean of the last `period` values.
+///
+/// The window sum moves by (new - leaving), one dependent addition per bar; recomputing the
+/// sum each bar would cost O(period).
+struct SimpleMovingAverage: SeriesKernel {
+    static let outputCount = 1
+    let period: Int
+    private var window: RingBuffer
+    private var sum = 0.0
+    private(set) var current = Double.nan
+
+    init(period: Int) {
+        self.period = period
+        window = RingBuffer(capacity: period)
+    }
+
+    var isReady: Bool { window.isFull }
+
+    @inline(__always)
+    mutating func update(_ x: Double) {
+        if window.isFull {
+            let leaving = window.push(x)
+            sum += x - leaving
+        } else {
+            window.push(x)
+            sum += x
+            if !window.isFull { return }
+        }
+        current = sum / Double(period)
+    }
+
+    func value(_ output: Int) -> Double { current }
+}
+
+/// EMA with k = 2 / (period + 1), seeded with the SMA of the first `period` values (TA-Lib's default).
+///
+/// The update is written prev·(1 - k) + x·k so that only one multiply and one add sit on the
+/// dependency chain from bar to bar.
+struct ExponentialMovingAverage: SeriesKernel {
+    static let outputCount = 1
+    let period: Int
+    private let weight: Double
+    private let decay: Double
+    private var seen = 0
+    private var seedSum = 0.0
+    private(set) var current = Double.nan
+
+    init(period: Int) {
+        self.period = period
+        weight = 2.0 / Double(period + 1)
+        decay = 1.0 - weight
+    }
+
+    var isReady: Bool { seen >= period }
+
+    @inline(__always)
+    mutating func update(_ x: Double) {
+        if seen >= period {
+            current = current * decay + x * weight
+            return
+        }
+        seen += 1
+        seedSum += x
+        if seen == period { current = seedSum / Double(period) }
+    }
+
+    func value(_ output: Int) -> Double { current }
+}
+
+/// WMA: weights 1...period, the newest value weighted most.
+///
+/// Keeps the weighted sum and the plain sum of the window: each bar adds period·x to the
+/// weighted sum and then removes one copy of every value (the plain sum), which ages all weights by one.
+struct WeightedMovingAverage: SeriesKernel {
+    static let outputCount = 1
+    let period: Int
+    private let divider: Double
+    private var window: RingBuffer
+    private var weightedSum = 0.0
+    private var plainSum = 0.0
+    private var leaving = 0.0
+    private(set) var current = Double.nan
+
+    init(period: Int) {
+        self.period = period
+        divider = Double(period * (period + 1)) / 2
+        window = RingBuffer(capacity: period)
+    }
+
+    @inline(__always)
+    mutating func update(_ x: Double) {
+        if window.count < period - 1 {
+            window.push(x)
+            plainSum += x
+            weightedSum += x * Double(window.count)
+            return
+        }
+        window.push(x)
+        plainSum += x
+        plainSum -= leaving
+        weightedSum += x * Double(period)
+        leaving = window.oldest
+        current = weightedSum / divider
+        weightedSum -= plainSum
+    }
+
+    func value(_ output: Int) -> Double { current }
+}
+
+/// DEMA = 2·EMA(x) - EMA(EMA(x)); the second EMA starts on the first valid value of the first.
+struct DoubleExponentialMovingAverage: SeriesKernel {
+    static let outputCount = 1
+    private var first: ExponentialMovingAverage
+    private var second: ExponentialMovingAverage
+    private(set) var current = Double.nan
+
+    init(period: Int) {
+        first = ExponentialMovingAverage(period: period)
+        second = ExponentialMovingAverage(period: period)
+    }
+
+    @inline(__always)
+    mutating func update(_ x: Double) {
+        first.update(x)
+        guard first.isReady else { return }
+        second.update(first.current)
+        guard second.isReady else { return }
+        current = 2.0 * first.current - second.current
+    }
+
+    func value(_ output: Int) -> Double { current }
+}
+
+/// TEMA = 3·EMA - 3·EMA(EMA) + EMA(EMA(EMA)), each stage starting on the first valid value of the one before.
+struct TripleExponentialMovingAverage: SeriesKernel {
+    static let outputCount = 1
+    private var first: ExponentialMovingAverage
+    private var second: ExponentialMovingAverage
+    private var third: ExponentialMovingAverage
+    private(set) var current = Double.nan
+
+    init(period: Int) {
+        first = ExponentialMovingAverage(period: period)
+        second = ExponentialMovingAverage(period: period)
+        third = ExponentialMovingAverage(period: period)
+    }
+
+    @inline(__always)
+    mutating func update(_ x: Double) {
+        first.update(x)
+        guard first.isReady else { return }
+        second.update(first.current)
+        guard second.isReady else { return }
+        third.update(second.current)
+        guard third.isReady else { return }
+        current = 3.0 * first.current - 3.0 * second.current + third.current
+    }
+
+    func value(_ output: Int) -> Double { current }
+}
+
+/// KAMA: an EMA whose factor follows the efficiency ratio |x - x[n]| / Σ|Δx| over `period` bars.
+///
+/// Smoothing constant sc = (er·(2/3 - 2/31) + 2/31)², as in TA-Lib (fast 2, slow 30). The first
+/// value, at bar `period`, starts from the previous input; an efficiency ratio is taken as 1 when
+/// the path length is (near) zero or not above the signed change, as TA-Lib does.
+struct KaufmanAdaptiveMovingAverage: SeriesKernel {
+    static let outputCount = 1
+    let period: Int
+    private static let slowest = 2.0 / (30.0 + 1.0)
+    private static let span = 2.0 / (2.0 + 1.0) - slowest
+    /// Holds x[t - period] ... x[t] once full.
+    private var window: RingBuffer
+    private var previous = 0.0
+    private var pathLength = 0.0
+    private var seen = 0
+    private(set) var current = Double.nan
+
+    init(period: Int) {
+        self.period = period
+        window = RingBuffer(capacity: period + 1)
+    }
+
+    @inline(__always)
+    mutating func update(_ x: Double) {
+        defer { previous = x; seen += 1 }
+        if seen == 0 {
+            window.push(x)
+            return
+        }
+        let step = abs(x - previous)
+        if seen < period {
+            pathLength += step
+            window.push(x)
+            return
+        }
+        let displaced = window.push(x)
+        let start = window.oldest
+        if seen == period {
+            pathLength += step
+            current = previous
+        } else {
+            pathLength -= abs(displaced - start)
+            pathLength += step
+        }
+        let change = x - start
+        let efficiency = (pathLength <= change || isNearZero(pathLength)) ? 1.0 : abs(change / pathLength)
+        var smoothing = efficiency * Self.span + Self.slowest
+        smoothing *= smoothing
+        current = (x - current) * smoothing + current
+    }
+
+    func value(_ output: Int) -> Double { current }
+}

@@ -1,0 +1,144 @@
+/// TA-Lib's standard deviation from a variance: √variance, or 0 below TA-Lib's 1e-8 threshold.
+@inline(__always)
+func guardedSquareRoot(_ variance: Double) -> Double {
+    variance < 0.00000001 ? 0 : variance.squareRoot()
+}
+
+/// BBANDS with TA-Lib's defaults: middle = SMA, upper/lower = middle ± nbdev·σ (population σ).
+struct BollingerBands: SeriesKernel {
+    static let outputCount = 3
+    private var moments: RollingMoments
+    private let deviations: Double
+    private var upper = Double.nan
+    private var middle = Double.nan
+    private var lower = Double.nan
+
+    init(period: Int, deviations: Double) {
+        moments = RollingMoments(period: period)
+        self.deviations = deviations
+    }
+
+    @inline(__always)
+    mutating func update(_ x: Double) {
+        moments.push(x)
+        guard moments.isFull else { return }
+        let width = guardedSquareRoot(moments.variance) * deviations
+        middle = moments.mean
+        upper = middle + width
+        lower = middle - width
+    }
+
+    func value(_ output: Int) -> Double {
+        switch output {
+        case 0: upper
+        case 1: middle
+        default: lower
+        }
+    }
+}
+
+/// VAR (population variance) and STDDEV (√VAR · nbdev) over `period` values.
+struct RollingVariance: SeriesKernel {
+    enum Output: Sendable {
+        case variance
+        case standardDeviation(deviations: Double)
+    }
+
+    static let outputCount = 1
+    private var moments: RollingMoments
+    let output: Output
+    private(set) var current = Double.nan
+
+    init(period: Int, output: Output) {
+        moments = RollingMoments(period: period)
+        self.output = output
+    }
+
+    @inline(__always)
+    mutating func update(_ x: Double) {
+        moments.push(x)
+        guard moments.isFull else { return }
+        switch output {
+        case .variance: current = moments.variance
+        case let .standardDeviation(deviations): current = guardedSquareRoot(moments.variance) * deviations
+        }
+    }
+
+    func value(_ output: Int) -> Double { current }
+}
+
+/// z = (x - mean) / σ over the last `period` values, σ the population standard deviation; 0 when σ is 0.
+struct ZScore: SeriesKernel {
+    static let outputCount = 1
+    private var moments: RollingMoments
+    private(set) var current = Double.nan
+
+    init(period: Int) {
+        moments = RollingMoments(period: period)
+    }
+
+    @inline(__always)
+    mutating func update(_ x: Double) {
+        moments.push(x)
+        guard moments.isFull else { return }
+        let deviation = moments.variance.squareRoot()
+        current = deviation > 0 ? (x - moments.mean) / deviation : 0
+    }
+
+    func value(_ output: Int) -> Double { current }
+}
+
+/// ATR with Wilder smoothing, and NATR = 100·ATR / close (0 when the close is near zero).
+///
+/// True range starts on the second bar; the first ATR, on bar `period`, is the mean of the first
+/// `period` true ranges; then atr = atr·(n-1)/n + tr/n, written with precomputed factors.
+struct AverageTrueRange: BarKernel {
+    static let outputCount = 1
+    let period: Int
+    let normalised: Bool
+    private let keep: Double
+    private let share: Double
+    private var previousClose = 0.0
+    private var seen = 0
+    private var average = 0.0
+    private(set) var current = Double.nan
+
+    init(period: Int, normalised: Bool) {
+        self.period = period
+        self.normalised = normalised
+        keep = Double(period - 1) / Double(period)
+        share = 1.0 / Double(period)
+    }
+
+    @inline(__always)
+    mutating func update(_ bar: Bar) {
+        defer { previousClose = bar.close; seen += 1 }
+        if seen == 0 { return }
+        let range = trueRange(bar, previousClose: previousClose)
+        if seen > period {
+            average = average * keep + range * share
+        } else {
+            average += range
+            guard seen == period else { return }
+            average /= Double(period)
+        }
+        if normalised {
+            current = isNearZero(bar.close) ? 0 : (average / bar.close) * 100.0
+        } else {
+            current = average
+        }
+    }
+
+    func value(_ output: Int) -> Double { current }
+}
+
+/// The largest of high - low, |previous close - high| and |previous close - low|.
+@inline(__always)
+func trueRange(_ bar: Bar, previousClose: Double) -> Double {
+    var greatest = bar.high - bar.low
+    let up = abs(previousClose - bar.high)
+    if up > greatest { greatest = up }
+    let down = abs(previousClose - bar.low)
+    if down > greatest { greatest = down }
+    return greatest
+}

@@ -1,0 +1,56 @@
+/// One indicator updated bar by bar: O(1) work per bar (CCI: O(period)), fixed memory, no
+/// allocation after `init`.
+///
+/// Series inputs: a bar on which any series argument is NaN is skipped: the state does not
+/// move and every output reads NaN for that bar. Leading NaNs, such as those of an indicator
+/// feeding this one while it warms up, are therefore skipped and the indicator starts on its
+/// first non-NaN input: `sma(rsi(close, 14), 5)` is first valid on bar 14 + 4, as TA-Lib gives
+/// on the valid slice. A NaN after the start is a gap: the values either side of it are treated
+/// as consecutive. Bar-based indicators read the bar as given.
+public struct StreamingIndicator: Sendable {
+    public let spec: IndicatorSpec
+    public let parameters: [Double]
+    private var kernel: Kernel
+    /// Series arguments read each bar: 0 for bar-based indicators.
+    private let seriesCount: Int
+    private var skipped = false
+
+    /// - Parameters:
+    ///   - spec: the catalogue entry.
+    ///   - parameters: the call's parameters in TA-Lib order; omitted trailing ones take their defaults.
+    /// - Throws: `IndicatorError` when the parameters do not fit the spec.
+    public init(spec: IndicatorSpec, parameters: [Double]) throws {
+        let resolved = try spec.resolve(parameters)
+        self.spec = spec
+        self.parameters = resolved
+        kernel = spec.kind.makeKernel(resolved)
+        if case let .series(count) = spec.input { seriesCount = count } else { seriesCount = 0 }
+    }
+
+    public var outputCount: Int { spec.outputCount }
+
+    /// Index of the first valid output when the inputs have no NaN.
+    public var lookback: Int { spec.kind.lookback(parameters) }
+
+    /// Advances by one bar.
+    ///
+    /// - Parameters:
+    ///   - a: the first series argument this bar (ignored by bar-based indicators).
+    ///   - b: the second series argument (crossover, crossunder); ignored otherwise.
+    ///   - bar: the current bar, read by bar-based indicators.
+    @inline(__always)
+    public mutating func update(a: Double, b: Double = .nan, bar: Bar) {
+        if seriesCount > 0 && (a.isNaN || (seriesCount == 2 && b.isNaN)) {
+            skipped = true
+            return
+        }
+        skipped = false
+        kernel.update(a: a, b: b, bar: bar)
+    }
+
+    /// The value of output `output` (0-based, in `spec.outputs` order) after the last update;
+    /// NaN until the first valid bar and on skipped bars.
+    public func value(_ output: Int) -> Double {
+        skipped ? .nan : kernel.value(output)
+    }
+}
