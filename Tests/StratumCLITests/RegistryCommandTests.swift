@@ -37,13 +37,14 @@ final class CLIFixture: @unchecked Sendable {
         return url.path
     }
 
-    /// Parses and runs one command line the way the executable does; returns the exit code
-    /// ArgumentParser would use and everything the command printed.
-    func run(_ arguments: [String]) -> (code: Int32, out: String, err: String) {
+    /// Parses and runs one command line the way the executable does, against this fixture's
+    /// registry unless another is given; returns the exit code ArgumentParser would use and
+    /// everything the command printed.
+    func run(_ arguments: [String], registry: String? = nil) -> (code: Int32, out: String, err: String) {
         let captured = CapturedOutput()
         let code: Int32 = CommandOutput.$current.withValue(captured.output) {
             do {
-                var command = try Stratum.parseAsRoot(arguments + ["--registry", registryPath])
+                var command = try Stratum.parseAsRoot(arguments + ["--registry", registry ?? registryPath])
                 try command.run()
                 return 0
             } catch {
