@@ -28,7 +28,7 @@ let package = Package(
             "StrategyDSL", "StrategyCompiler", "ModelRegistry", "Indicators", "Agents", "Runtime", "Storage", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "stratum", dependencies: ["StratumCLI"]),
+        .executableTarget(name: "stratum", dependencies: ["StratumCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Benchmarks: release builds only, run by the scripts under benchmarks/.
         .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "benchmarks/indicators/Sources"),
 
