@@ -111,13 +111,14 @@ public final class RunStore: Sendable {
     private static func openPool(at url: URL, durability: Durability, action: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            if !db.configuration.readonly {
+        do {
+            let pool = try DatabasePool(path: url.path, configuration: configuration)
+            // Set after opening: the pool's WAL setup sets NORMAL on its one writer connection,
+            // which is the only connection that commits, so this is where the choice applies.
+            try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(durability.pragmaValue)")
             }
-        }
-        do {
-            return try DatabasePool(path: url.path, configuration: configuration)
+            return pool
         } catch let error as DatabaseError {
             throw StorageError.databaseFailure(url, action: action, message: error.message ?? "\(error)")
         }
