@@ -36,11 +36,11 @@ public struct RunFolder: Sendable {
     /// - Returns: The published run: its id, folder and what `body` returned.
     /// - Throws: What `body` throws (the temporary folder is then removed), or
     ///   ``StorageError`` when the folder cannot be created or published.
-    public func build<Result>(
-        at date: Date, fingerprint: String, _ body: (RunID, URL) throws -> Result
-    ) throws -> PublishedRun<Result> {
+    public func build<Value>(
+        at date: Date, fingerprint: String, _ body: (RunID, URL) throws -> Value
+    ) throws -> PublishedRun<Value> {
         let (runID, temporary) = try claim(at: date, fingerprint: fingerprint)
-        let result: Result
+        let result: Value
         do {
             result = try body(runID, temporary)
         } catch {
@@ -51,11 +51,11 @@ public struct RunFolder: Sendable {
     }
 
     /// The `async` form of ``build(at:fingerprint:_:)``, for runs driven by async code.
-    public func build<Result>(
-        at date: Date, fingerprint: String, _ body: (RunID, URL) async throws -> Result
-    ) async throws -> PublishedRun<Result> {
+    public func build<Value>(
+        at date: Date, fingerprint: String, _ body: (RunID, URL) async throws -> Value
+    ) async throws -> PublishedRun<Value> {
         let (runID, temporary) = try claim(at: date, fingerprint: fingerprint)
-        let result: Result
+        let result: Value
         do {
             result = try await body(runID, temporary)
         } catch {
@@ -167,13 +167,13 @@ public struct RunFolder: Sendable {
 }
 
 /// A run folder that ``RunFolder/build(at:fingerprint:_:)`` published.
-public struct PublishedRun<Result> {
+public struct PublishedRun<Value> {
     public let runID: RunID
     public let directory: URL
-    public let result: Result
+    public let result: Value
 }
 
-extension PublishedRun: Sendable where Result: Sendable {}
+extension PublishedRun: Sendable where Value: Sendable {}
 
 /// An entry of `runs/` that does not hold a completed run.
 public struct UnfinishedRun: Sendable, Equatable {

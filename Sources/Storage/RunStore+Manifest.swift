@@ -72,7 +72,7 @@ extension RunStore {
             kind: "run.\(status.rawValue)", payload: Outcome(status: status.rawValue, reason: reason), at: timestampMicros)
         let action = "marking the run \(status.rawValue)"
         try write(action) { db in
-            let head = try appendAuditRows([event], db).last!
+            let head = try appendAuditRows([event], db)[0]
             let statement = try db.cachedStatement(sql: """
                 UPDATE run SET status = ?, finished_us = ?, failure_reason = ?, audit_head_seq = ?, audit_head_hash = ?
                 """)

@@ -8,14 +8,20 @@ extension RunStore {
     public func append(bars: some Sequence<BarRecord>) throws {
         let action = "appending bars"
         try write(action) { db in
-            let statement = try db.cachedStatement(sql: """
+            var inserter = try RowInserter(db, sql: """
                 INSERT INTO bars (instrument, ts_us, open, high, low, close, volume) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             for bar in bars {
-                try execute(
-                    statement,
-                    [bar.instrument, bar.timestampMicros, bar.open, bar.high, bar.low, bar.close, bar.volume],
-                    action: action, record: "bar \(bar.instrument) at ts_us \(bar.timestampMicros)")
+                inserter.bind(bar.instrument)
+                inserter.bind(bar.timestampMicros)
+                inserter.bind(bar.open)
+                inserter.bind(bar.high)
+                inserter.bind(bar.low)
+                inserter.bind(bar.close)
+                inserter.bind(bar.volume)
+                try refusing(action: action, record: "bar \(bar.instrument) at ts_us \(bar.timestampMicros)") {
+                    try inserter.insertRow()
+                }
             }
         }
     }
@@ -24,13 +30,17 @@ extension RunStore {
     public func append(equity points: some Sequence<EquityPoint>) throws {
         let action = "appending equity points"
         try write(action) { db in
-            let statement = try db.cachedStatement(sql: """
+            var inserter = try RowInserter(db, sql: """
                 INSERT INTO equity (ts_us, cash, equity, drawdown) VALUES (?, ?, ?, ?)
                 """)
             for point in points {
-                try execute(
-                    statement, [point.timestampMicros, point.cash, point.equity, point.drawdown],
-                    action: action, record: "equity point at ts_us \(point.timestampMicros)")
+                inserter.bind(point.timestampMicros)
+                inserter.bind(point.cash)
+                inserter.bind(point.equity)
+                inserter.bind(point.drawdown)
+                try refusing(action: action, record: "equity point at ts_us \(point.timestampMicros)") {
+                    try inserter.insertRow()
+                }
             }
         }
     }
@@ -39,14 +49,17 @@ extension RunStore {
     public func append(positions: some Sequence<PositionRecord>) throws {
         let action = "appending positions"
         try write(action) { db in
-            let statement = try db.cachedStatement(sql: """
+            var inserter = try RowInserter(db, sql: """
                 INSERT INTO positions (instrument, ts_us, quantity, average_price) VALUES (?, ?, ?, ?)
                 """)
             for position in positions {
-                try execute(
-                    statement,
-                    [position.instrument, position.timestampMicros, position.quantity, position.averagePrice],
-                    action: action, record: "position \(position.instrument) at ts_us \(position.timestampMicros)")
+                inserter.bind(position.instrument)
+                inserter.bind(position.timestampMicros)
+                inserter.bind(position.quantity)
+                inserter.bind(position.averagePrice)
+                try refusing(action: action, record: "position \(position.instrument) at ts_us \(position.timestampMicros)") {
+                    try inserter.insertRow()
+                }
             }
         }
     }
@@ -55,14 +68,17 @@ extension RunStore {
     public func append(features: some Sequence<FeatureValue>) throws {
         let action = "appending features"
         try write(action) { db in
-            let statement = try db.cachedStatement(sql: """
+            var inserter = try RowInserter(db, sql: """
                 INSERT INTO features (instrument, name, ts_us, value) VALUES (?, ?, ?, ?)
                 """)
             for feature in features {
-                try execute(
-                    statement, [feature.instrument, feature.name, feature.timestampMicros, feature.value],
-                    action: action,
-                    record: "feature \(feature.name) of \(feature.instrument) at ts_us \(feature.timestampMicros)")
+                inserter.bind(feature.instrument)
+                inserter.bind(feature.name)
+                inserter.bind(feature.timestampMicros)
+                inserter.bind(feature.value)
+                try refusing(action: action, record: "feature \(feature.name) of \(feature.instrument) at ts_us \(feature.timestampMicros)") {
+                    try inserter.insertRow()
+                }
             }
         }
     }
@@ -79,7 +95,7 @@ extension RunStore {
     public func record(orders: some Sequence<OrderRecord>) throws {
         let action = "recording orders"
         try write(action) { db in
-            let statement = try db.cachedStatement(sql: """
+            var inserter = try RowInserter(db, sql: """
                 INSERT INTO orders (client_order_id, parent_client_order_id, instrument, side, type, quantity,
                                     limit_price, stop_price, status, created_us, updated_us, trace_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -90,12 +106,21 @@ extension RunStore {
                     created_us = excluded.created_us, updated_us = excluded.updated_us, trace_id = excluded.trace_id
                 """)
             for order in orders {
-                try execute(
-                    statement,
-                    [order.clientOrderID, order.parentClientOrderID, order.instrument, order.side.rawValue,
-                     order.type.rawValue, order.quantity, order.limitPrice, order.stopPrice, order.status.rawValue,
-                     order.createdMicros, order.updatedMicros, order.traceID],
-                    action: action, record: "order \(order.clientOrderID)")
+                inserter.bind(order.clientOrderID)
+                inserter.bind(order.parentClientOrderID)
+                inserter.bind(order.instrument)
+                inserter.bind(order.side.rawValue)
+                inserter.bind(order.type.rawValue)
+                inserter.bind(order.quantity)
+                inserter.bind(order.limitPrice)
+                inserter.bind(order.stopPrice)
+                inserter.bind(order.status.rawValue)
+                inserter.bind(order.createdMicros)
+                inserter.bind(order.updatedMicros)
+                inserter.bind(order.traceID)
+                try refusing(action: action, record: "order \(order.clientOrderID)") {
+                    try inserter.insertRow()
+                }
             }
         }
     }
@@ -112,16 +137,21 @@ extension RunStore {
     public func record(fills: some Sequence<FillRecord>) throws {
         let action = "recording fills"
         try write(action) { db in
-            let statement = try db.cachedStatement(sql: """
+            var inserter = try RowInserter(db, sql: """
                 INSERT INTO fills (fill_id, client_order_id, ts_us, quantity, price, fee, liquidity)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             for fill in fills {
-                try execute(
-                    statement,
-                    [fill.fillID, fill.clientOrderID, fill.timestampMicros, fill.quantity, fill.price, fill.fee,
-                     fill.liquidity.rawValue],
-                    action: action, record: "fill \(fill.fillID) of order \(fill.clientOrderID)")
+                inserter.bind(fill.fillID)
+                inserter.bind(fill.clientOrderID)
+                inserter.bind(fill.timestampMicros)
+                inserter.bind(fill.quantity)
+                inserter.bind(fill.price)
+                inserter.bind(fill.fee)
+                inserter.bind(fill.liquidity.rawValue)
+                try refusing(action: action, record: "fill \(fill.fillID) of order \(fill.clientOrderID)") {
+                    try inserter.insertRow()
+                }
             }
         }
     }
@@ -130,14 +160,18 @@ extension RunStore {
     public func record(riskEvents: some Sequence<RiskEventRecord>) throws {
         let action = "recording risk events"
         try write(action) { db in
-            let statement = try db.cachedStatement(sql: """
+            var inserter = try RowInserter(db, sql: """
                 INSERT INTO risk_events (ts_us, kind, severity, message, subject_json) VALUES (?, ?, ?, ?, ?)
                 """)
             for event in riskEvents {
-                try execute(
-                    statement,
-                    [event.timestampMicros, event.kind, event.severity.rawValue, event.message, event.subjectJSON],
-                    action: action, record: "risk event \(event.kind) at ts_us \(event.timestampMicros)")
+                inserter.bind(event.timestampMicros)
+                inserter.bind(event.kind)
+                inserter.bind(event.severity.rawValue)
+                inserter.bind(event.message)
+                inserter.bind(event.subjectJSON)
+                try refusing(action: action, record: "risk event \(event.kind) at ts_us \(event.timestampMicros)") {
+                    try inserter.insertRow()
+                }
             }
         }
     }

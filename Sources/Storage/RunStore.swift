@@ -181,12 +181,18 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// Executes one insert, turning a schema refusal into an error that names the record.
+    /// Executes one GRDB statement, turning a schema refusal into an error naming the record.
     func execute(
         _ statement: Statement, _ arguments: StatementArguments, action: String, record: @autoclosure () -> String
     ) throws {
+        try refusing(action: action, record: record()) { try statement.execute(arguments: arguments) }
+    }
+
+    /// Runs one row's write; a constraint or trigger refusal becomes a `rejected` error that
+    /// names the file and `record`, and rolls back the enclosing transaction.
+    func refusing(action: String, record: @autoclosure () -> String, _ write: () throws -> Void) throws {
         do {
-            try statement.execute(arguments: arguments)
+            try write()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw StorageError.rejected(url, action: action, record: record(), reason: error.message ?? "\(error)")
         }
