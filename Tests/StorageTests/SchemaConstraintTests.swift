@@ -32,6 +32,21 @@ import Testing
         #expect(try store.bars() == [good])
     }
 
+    @Test func emptyTextIsRefusedAndUnicodeTextIsKept() throws {
+        let folder = try TemporaryDirectory()
+        let store = try Fixture.store(in: folder)
+        expectRejected("CHECK constraint failed: length(instrument) > 0", in: folder) {
+            try store.append(bars: [BarRecord(instrument: "", timestampMicros: 0, open: 1, high: 1, low: 1, close: 1,
+                                              volume: 0)])
+        }
+        let feature = FeatureValue(instrument: "BTC/€", name: "σ_20", timestampMicros: 7, value: -0.125)
+        try store.append(features: [feature])
+        #expect(try store.features() == [feature])
+        let raw = try rawConnection(folder.file(RunStore.fileName))
+        // "BTC/€" is 7 bytes of UTF-8: B T C / and the three bytes of U+20AC.
+        #expect(try raw.read { try Int.fetchOne($0, sql: "SELECT length(CAST(instrument AS BLOB)) FROM features") } == 7)
+    }
+
     @Test func duplicateBarIsRefused() throws {
         let folder = try TemporaryDirectory()
         let store = try Fixture.store(in: folder)
