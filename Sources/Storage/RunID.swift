@@ -59,7 +59,8 @@ public struct RunID: Sendable, Hashable, Comparable, Codable, CustomStringConver
             let number = value ?? 0
             return number < 10 ? "0\(number)" : "\(number)"
         }
-        return "\(parts.year ?? 0)\(two(parts.month))\(two(parts.day))-\(two(parts.hour))\(two(parts.minute))\(two(parts.second))"
+        let day = "\(parts.year ?? 0)\(two(parts.month))\(two(parts.day))"
+        return "\(day)-\(two(parts.hour))\(two(parts.minute))\(two(parts.second))"
     }
 
     /// Eight digits, `-`, six digits, `-`, seven lowercase hex digits.

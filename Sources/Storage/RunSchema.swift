@@ -23,8 +23,10 @@ enum RunSchema {
         "length(\(column)) = 64 AND \(column) NOT GLOB '*[^0-9a-f]*'"
     }
 
-    private static let runIDPattern =
-        "'[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'"
+    /// GLOB pattern of a run id: 8 digits, `-`, 6 digits, `-`, 7 lowercase hex digits.
+    private static let runIDPattern = "'"
+        + String(repeating: "[0-9]", count: 8) + "-" + String(repeating: "[0-9]", count: 6) + "-"
+        + String(repeating: "[0-9a-f]", count: 7) + "'"
 
     private static let finalOrderStatuses = "('filled', 'cancelled', 'rejected', 'expired')"
 
@@ -118,7 +120,10 @@ enum RunSchema {
           OR NEW.quantity IS NOT OLD.quantity OR NEW.limit_price IS NOT OLD.limit_price
           OR NEW.stop_price IS NOT OLD.stop_price OR NEW.created_us IS NOT OLD.created_us
           OR NEW.trace_id IS NOT OLD.trace_id
-        BEGIN SELECT RAISE(ABORT, 'orders: only status and updated_us may change once an order is recorded; amend with a new client order id'); END;
+        BEGIN
+            SELECT RAISE(ABORT,
+                'orders: only status and updated_us may change once an order is recorded; amend with a new client order id');
+        END;
         CREATE TRIGGER orders_final_status BEFORE UPDATE ON orders
         WHEN OLD.status IN \(finalOrderStatuses) AND NEW.status IS NOT OLD.status
         BEGIN SELECT RAISE(ABORT, 'orders: a filled, cancelled, rejected or expired order keeps its status'); END;
@@ -193,7 +198,8 @@ enum RunSchema {
         ) STRICT, WITHOUT ROWID;
         """
 
-    /// The hash-chained audit log and the triggers that keep it append-only.
+    /// The hash-chained audit log and the triggers that keep it append-only. (RAISE takes
+    /// only a string literal, so its messages stay on one line.)
     static let auditSQL = """
         CREATE TABLE audit (
             seq INTEGER PRIMARY KEY CHECK (seq >= 1),
@@ -205,8 +211,12 @@ enum RunSchema {
         ) STRICT;
         CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
         WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM audit), 0) + 1
-          OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '\(AuditChain.genesisHash)')
-        BEGIN SELECT RAISE(ABORT, 'audit is append-only: a new row must have the next seq and the last row''s hash as prev_hash'); END;
+          OR NEW.prev_hash IS NOT
+             coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '\(AuditChain.genesisHash)')
+        BEGIN
+            SELECT RAISE(ABORT,
+                'audit is append-only: a new row must have the next seq and the last row''s hash as prev_hash');
+        END;
         CREATE TRIGGER audit_sealed_when_finished BEFORE INSERT ON audit
         WHEN (SELECT status FROM run) IS NOT 'running'
         BEGIN SELECT RAISE(ABORT, 'audit is sealed: the run has finished or was never recorded'); END;

@@ -69,7 +69,8 @@ extension RunStore {
             let reason: String?
         }
         let event = try AuditEvent(
-            kind: "run.\(status.rawValue)", payload: Outcome(status: status.rawValue, reason: reason), at: timestampMicros)
+            kind: "run.\(status.rawValue)", payload: Outcome(status: status.rawValue, reason: reason),
+            at: timestampMicros)
         let action = "marking the run \(status.rawValue)"
         try write(action) { db in
             let head = try appendAuditRows([event], db)[0]

@@ -57,7 +57,9 @@ extension RunStore {
                 inserter.bind(position.timestampMicros)
                 inserter.bind(position.quantity)
                 inserter.bind(position.averagePrice)
-                try refusing(action: action, record: "position \(position.instrument) at ts_us \(position.timestampMicros)") {
+                try refusing(
+                    action: action, record: "position \(position.instrument) at ts_us \(position.timestampMicros)"
+                ) {
                     try inserter.insertRow()
                 }
             }
@@ -76,7 +78,10 @@ extension RunStore {
                 inserter.bind(feature.name)
                 inserter.bind(feature.timestampMicros)
                 inserter.bind(feature.value)
-                try refusing(action: action, record: "feature \(feature.name) of \(feature.instrument) at ts_us \(feature.timestampMicros)") {
+                try refusing(
+                    action: action,
+                    record: "feature \(feature.name) of \(feature.instrument) at ts_us \(feature.timestampMicros)"
+                ) {
                     try inserter.insertRow()
                 }
             }

@@ -52,7 +52,8 @@ extension StorageError {
         StorageError(
             kind: .corruptRow, path: url.path,
             problem: "table \(table) holds a value this version cannot read (\(detail))",
-            remedy: "the file was edited outside Stratum; run `stratum audit verify` on it and restore the run from a backup")
+            remedy: "the file was edited outside Stratum; run `stratum audit verify` on it and restore the run "
+                + "from a backup")
     }
 
     static func databaseFailure(_ url: URL, action: String, message: String) -> StorageError {
