@@ -35,8 +35,25 @@ import Testing
         #expect(try store.verifyAudit() == .intact(rowCount: 5, head: AuditHead(seq: 5, hash: entries[4].hash)))
     }
 
-    /// Row 2's hash recomputed by hand: `printf '2\n2000\nreload.applied\n<payload>\n<row 1 hash>' | sha256sum`
-    /// gives the same digest as the one stored, checked here through the canonical string.
+    /// The stored `run.created` row of the fixture run, hashed outside Swift:
+    /// `printf '1\n1709647629000000\nrun.created\n%s\n%064d' "$MANIFEST_JSON" 0 | sha256sum`, where
+    /// MANIFEST_JSON is the payload expected below.
+    @Test func createdRowHashMatchesSha256sumOfTheManifest() throws {
+        let folder = try TemporaryDirectory()
+        let created = try Fixture.store(in: folder).auditEntries()[0]
+        let manifestJSON = #"{"createdMicros":1709647629000000,"dataFiles":[{"path":"data/btcusd_1h.csv","sha256":"#
+            + #""2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"},{"path":"data/ethusd_1h.csv","#
+            + #""sha256":"fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9"}],"mode":"backtest","#
+            + #""models":[{"name":"momentum","sha256":"#
+            + #""fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9","version":"v261124"}],"#
+            + #""parametersJSON":"{\"fast\":10,\"slow\":30}","runID":"20240305-140709-865f361","#
+            + #""strategy":{"path":"strategies/sma_cross.yaml","#
+            + #""sha256":"5d41402abc4b2a76b9719d911017c592ae2cdb3ef1e5d3bba3e7a2e1f6a9e0c1"},"stratumVersion":"0.1.0"}"#
+        #expect(created.payload == manifestJSON)
+        #expect(created.hash == "0833a26e34d98865c4475a9f733c135cb2069e5832f86efb7ae7f2091ea3a2c8")
+    }
+
+    /// A stored row's canonical bytes are exactly the documented string.
     @Test func storedHashCoversTheDocumentedFields() throws {
         let folder = try TemporaryDirectory()
         let store = try fiveRowRun(folder)
