@@ -124,6 +124,21 @@ import Testing
         #expect(try files.contentsOfDirectory(atPath: runs.runsDirectory.path).count == 2)
     }
 
+    @Test func runWithAnUnreadableDatabaseIsUnfinished() throws {
+        let folder = try TemporaryDirectory()
+        let runs = RunFolder(runsDirectory: folder.file("runs"))
+        let runID = try RunID("20240305-140709-4444444")
+        try FileManager.default.createDirectory(at: runs.directory(for: runID), withIntermediateDirectories: true)
+        try Data(String(repeating: "garbage ", count: 200).utf8).write(to: runs.databaseURL(for: runID))
+        let unfinished = try runs.unfinishedRuns()
+        #expect(unfinished.count == 1)
+        guard case .unreadable(let message) = unfinished.first?.reason else {
+            Issue.record("expected an unreadable run, got \(unfinished)")
+            return
+        }
+        #expect(message.contains("is not a Stratum run database"))
+    }
+
     @Test func removeRefusesFoldersOutsideRuns() throws {
         let folder = try TemporaryDirectory()
         let runs = RunFolder(runsDirectory: folder.file("runs"))
