@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "Agents", dependencies: ["StrategyCompiler"]),
         .target(name: "Runtime", dependencies: ["Agents"]),
         // Adapters: the only modules that may import GRDB (and later hiredis, Hummingbird).
-        .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["Runtime"]),
         .target(name: "StratumCLI", dependencies: [
             "StrategyDSL", "StrategyCompiler", "ModelRegistry", "Indicators", "Agents", "Runtime", "Storage", "Reports",

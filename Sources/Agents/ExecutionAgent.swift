@@ -1,0 +1,204 @@
+import Indicators
+import StrategyDSL
+
+/// Works targets into orders and fills them on the simulated venue: market, limit, TWAP and
+/// VWAP, fees and slippage in basis points, partial fills by volume participation. Parent and
+/// child ids are the run's order sequence, so the same run gives the same ids.
+public struct ExecutionAgent: Agent {
+    public let id = AgentID.execution
+    let config: ExecutionConfig
+
+    /// An order still working: market remainders (participation), limits, and algo children.
+    struct WorkingOrder: Sendable {
+        var id: UInt64
+        var parent: UInt64
+        var instrument: Int
+        var kind: OrderUpdate.Kind
+        var quantity: Double
+        var filled: Double
+        var limitPrice: Double
+        var barsLeft: Int
+        var arrivalPrice: Double
+        /// Bar sequence number at which this child becomes due (algo slices).
+        var dueBar: Int
+
+        var remaining: Double { quantity - filled }
+    }
+
+    public private(set) var positions: [Double]
+    var bars: [Bar?]
+    var working: [WorkingOrder] = []
+    var nextOrderID: UInt64 = 1
+    var barIndex = -1
+    var volumeHistory: [[Double]]
+    public private(set) var halted = false
+
+    public init(config: ExecutionConfig) {
+        self.config = config
+        positions = Array(repeating: 0, count: config.instruments)
+        bars = Array(repeating: nil, count: config.instruments)
+        volumeHistory = Array(repeating: [], count: config.instruments)
+    }
+
+    public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
+        switch message.payload {
+        case .bar(let market):
+            barIndex = Int(message.traceId)
+            bars[market.instrument] = market.bar
+            workResting(instrument: market.instrument, bar: market.bar, message, &outbox)
+            volumeHistory[market.instrument].append(market.bar.volume)
+            if volumeHistory[market.instrument].count > 256 { volumeHistory[market.instrument].removeFirst(128) }
+        case .target(let target):
+            guard !halted || abs(target.quantity) < abs(positions[target.instrument]) || target.quantity == 0 else {
+                reject(target, reason: "halted: only orders that reduce a position are accepted", message, &outbox)
+                return
+            }
+            work(target, message, &outbox)
+        case .command(.halt):
+            halted = true
+            cancelAll(message, &outbox)
+        case .command(.resume):
+            halted = false
+        default:
+            break
+        }
+    }
+
+    // MARK: Targets
+
+    private mutating func work(_ target: TargetOrder, _ message: Envelope, _ outbox: inout Outbox) {
+        // A new target replaces whatever still works towards the old one.
+        cancel(instrument: target.instrument, message, &outbox)
+        let delta = target.quantity - positions[target.instrument]
+        guard delta != 0, let bar = bars[target.instrument] else { return }
+        let reference = target.reference == .close ? bar.close : bar.open
+        let parent = nextOrderID
+        nextOrderID += 1
+        switch config.algorithm {
+        case .market:
+            var order = WorkingOrder(id: parent, parent: parent, instrument: target.instrument, kind: .market, quantity: delta,
+                                     filled: 0, limitPrice: .nan, barsLeft: 0, arrivalPrice: reference, dueBar: barIndex)
+            publish(order, status: .accepted, message, &outbox)
+            fill(&order, at: reference, bar: bar, priceReference: target.reference, message, &outbox)
+            if order.remaining != 0 { working.append(order) }
+        case .limit(let offsetBps, let ttl):
+            // Buy below and sell above the reference by the offset.
+            let price = reference * (1 - (delta > 0 ? 1 : -1) * offsetBps / 10_000)
+            let order = WorkingOrder(id: parent, parent: parent, instrument: target.instrument, kind: .limit, quantity: delta,
+                                     filled: 0, limitPrice: price, barsLeft: ttl, arrivalPrice: reference, dueBar: barIndex + 1)
+            publish(order, status: .accepted, message, &outbox)
+            working.append(order)
+        case .twap(let horizon, let slices), .vwap(let horizon, let slices, _, _):
+            let barsInHorizon = max(1, Int(horizon / max(config.intervalMicroseconds, 1)))
+            let count = max(1, min(slices, barsInHorizon))
+            let step = max(1, barsInHorizon / count)
+            let weights = sliceWeights(count: count, instrument: target.instrument)
+            let total = abs(delta)
+            var assigned = 0.0
+            publish(WorkingOrder(id: parent, parent: parent, instrument: target.instrument, kind: .market, quantity: delta,
+                                 filled: 0, limitPrice: .nan, barsLeft: 0, arrivalPrice: reference, dueBar: barIndex),
+                    status: .accepted, message, &outbox)
+            for slice in 0..<count {
+                // Whole units per child; the last child takes what rounding left.
+                let size = slice == count - 1 ? total - assigned : (total * weights[slice]).rounded(.down)
+                assigned += size
+                guard size > 0 else { continue }
+                let child = WorkingOrder(id: nextOrderID, parent: parent, instrument: target.instrument, kind: .market,
+                                         quantity: delta > 0 ? size : -size, filled: 0, limitPrice: .nan, barsLeft: 0,
+                                         arrivalPrice: reference, dueBar: barIndex + 1 + slice * step)
+                nextOrderID += 1
+                publish(child, status: .accepted, message, &outbox)
+                working.append(child)
+            }
+        }
+    }
+
+    /// Slice weights: equal for TWAP and flat VWAP; for VWAP, the recent bars' volumes.
+    private func sliceWeights(count: Int, instrument: Int) -> [Double] {
+        if case .vwap(_, _, let profile, _) = config.algorithm, profile == "data" {
+            let recent = volumeHistory[instrument].suffix(count)
+            let sum = recent.reduce(0, +)
+            if recent.count == count, sum > 0 { return recent.map { $0 / sum } }
+        }
+        return Array(repeating: 1 / Double(count), count: count)
+    }
+
+    // MARK: Fills
+
+    /// Works resting orders against a new bar: due children and remainders at the open, limits when touched.
+    private mutating func workResting(instrument: Int, bar: Bar, _ message: Envelope, _ outbox: inout Outbox) {
+        guard !working.isEmpty else { return }
+        var index = 0
+        while index < working.count {
+            var order = working[index]
+            guard order.instrument == instrument, order.dueBar <= barIndex else { index += 1; continue }
+            switch order.kind {
+            case .market:
+                fill(&order, at: bar.open, bar: bar, priceReference: .open, message, &outbox)
+            case .limit:
+                let buying = order.remaining > 0
+                if buying ? bar.open <= order.limitPrice : bar.open >= order.limitPrice {
+                    fill(&order, at: bar.open, bar: bar, priceReference: .open, message, &outbox)
+                } else if buying ? bar.low <= order.limitPrice : bar.high >= order.limitPrice {
+                    fill(&order, at: order.limitPrice, bar: bar, priceReference: .open, message, &outbox, slippage: false)
+                }
+                order.barsLeft -= 1
+                if order.remaining != 0, order.barsLeft <= 0 {
+                    publish(order, status: .expired, message, &outbox)
+                    working.remove(at: index)
+                    continue
+                }
+            }
+            if order.remaining == 0 {
+                working.remove(at: index)
+            } else {
+                working[index] = order
+                index += 1
+            }
+        }
+    }
+
+    private mutating func fill(_ order: inout WorkingOrder, at reference: Double, bar: Bar, priceReference: PriceReference,
+                               _ message: Envelope, _ outbox: inout Outbox, slippage: Bool = true) {
+        var quantity = order.remaining
+        if let participation = config.venue.participation {
+            // Whole units only: a participation cap never rounds up.
+            let cap = (participation * bar.volume).rounded(.down)
+            if abs(quantity) > cap { quantity = quantity > 0 ? cap : -cap }
+        }
+        guard quantity != 0 else { return }
+        let slip = slippage ? config.venue.slippageBps / 10_000 : 0
+        let price = reference * (1 + (quantity > 0 ? slip : -slip))
+        let fee = config.venue.feeFixed + abs(quantity) * price * config.venue.feeBps / 10_000
+        order.filled += quantity
+        positions[order.instrument] += quantity
+        let fill = Fill(order: order.id, parent: order.parent, instrument: order.instrument, barIndex: barIndex,
+                        quantity: quantity, price: price, fee: fee, arrivalPrice: order.arrivalPrice, reference: priceReference)
+        outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .executionFill, payload: .fill(fill)))
+        publish(order, status: order.remaining == 0 ? .filled : .partiallyFilled, message, &outbox)
+    }
+
+    private func publish(_ order: WorkingOrder, status: OrderUpdate.Status, _ message: Envelope, _ outbox: inout Outbox) {
+        let update = OrderUpdate(id: order.id, parent: order.parent, instrument: order.instrument, kind: order.kind,
+                                 quantity: order.quantity, limitPrice: order.limitPrice, filled: order.filled, status: status)
+        outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .executionOrder, payload: .order(update)))
+    }
+
+    private mutating func cancel(instrument: Int, _ message: Envelope, _ outbox: inout Outbox) {
+        let cancelled = working.filter { $0.instrument == instrument }
+        guard !cancelled.isEmpty else { return }
+        for order in cancelled { publish(order, status: .cancelled, message, &outbox) }
+        working.removeAll { $0.instrument == instrument }
+    }
+
+    private mutating func cancelAll(_ message: Envelope, _ outbox: inout Outbox) {
+        for order in working { publish(order, status: .cancelled, message, &outbox) }
+        working.removeAll()
+    }
+
+    private mutating func reject(_ target: TargetOrder, reason: String, _ message: Envelope, _ outbox: inout Outbox) {
+        let failure = ExecutionFailure(order: target.id, reason: reason)
+        outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .executionError,
+                             payload: .executionError(failure)))
+    }
+}
