@@ -1,0 +1,162 @@
+public import Foundation
+public import Indicators
+public import StrategyDSL
+
+/// What the anomaly filter decided about one bar.
+public enum AnomalyVerdict: Sendable, Equatable {
+    /// Nothing wrong: the bar as it came.
+    case pass(Bar)
+    /// Something wrong, bar unchanged (policy `flag`).
+    case flagged(Bar, AnomalyKinds)
+    /// Something wrong, bar repaired as far as it can be (policy `clamp`).
+    case clamped(Bar, AnomalyKinds)
+    /// Something wrong, bar withheld (policy `drop`, or `clamp` with nothing to repair from).
+    case dropped(AnomalyKinds)
+
+    /// The bar to pass on, if any.
+    public var bar: Bar? {
+        switch self {
+        case .pass(let bar), .flagged(let bar, _), .clamped(let bar, _): bar
+        case .dropped: nil
+        }
+    }
+
+    /// The anomalies found (empty for `pass`).
+    public var kinds: AnomalyKinds {
+        switch self {
+        case .pass: []
+        case .flagged(_, let kinds), .clamped(_, let kinds), .dropped(let kinds): kinds
+        }
+    }
+}
+
+/// Inspects bars one at a time for the anomalies a source's `AnomalyPolicy` describes.
+///
+/// A pure state machine: the only state is the last good close and a window of recent log
+/// returns for spike detection. The default policy (`flag`) never changes or withholds a bar,
+/// so a strategy sees its data as it is unless it asks otherwise.
+///
+/// Under `clamp` each kind is repaired in this order: non-positive prices take the last good
+/// close (a bar with no good close before it is dropped); a high below the low is swapped;
+/// an open or close outside [low, high] is moved to the nearer bound; zero volume cannot be
+/// repaired and is only flagged; a spike has all four prices limited to the band of
+/// k robust sigmas around the median return.
+public struct AnomalyFilter: Sendable {
+    public let policy: AnomalyPolicy
+    /// Bars that showed each kind of anomaly so far.
+    public private(set) var counts = AnomalyCounts()
+    /// Bars inspected so far.
+    public private(set) var inspected = 0
+
+    private var returns: RobustSpread
+    private var lastClose: Double?
+
+    public init(policy: AnomalyPolicy) {
+        self.policy = policy
+        returns = RobustSpread(capacity: policy.window)
+    }
+
+    /// Classifies one bar and, under `clamp`, repairs it; counts every kind found.
+    public mutating func inspect(_ bar: Bar) -> AnomalyVerdict {
+        inspected += 1
+        let verdict = switch policy.action {
+        case .flag: flag(bar)
+        case .drop: drop(bar)
+        case .clamp: clamp(bar)
+        }
+        counts.record(verdict.kinds)
+        if let passed = verdict.bar { remember(passed) }
+        return verdict
+    }
+
+    private mutating func flag(_ bar: Bar) -> AnomalyVerdict {
+        let kinds = shapeAnomalies(of: bar).union(spikeAnomaly(of: bar))
+        return kinds.isEmpty ? .pass(bar) : .flagged(bar, kinds)
+    }
+
+    private mutating func drop(_ bar: Bar) -> AnomalyVerdict {
+        let kinds = shapeAnomalies(of: bar).union(spikeAnomaly(of: bar))
+        return kinds.isEmpty ? .pass(bar) : .dropped(kinds)
+    }
+
+    private mutating func clamp(_ original: Bar) -> AnomalyVerdict {
+        var bar = original
+        var kinds: AnomalyKinds = []
+        if hasNonPositivePrice(bar) {
+            kinds.insert(.nonPositivePrice)
+            guard let lastClose else { return .dropped(kinds) }
+            if !(bar.open > 0) { bar.open = lastClose }
+            if !(bar.high > 0) { bar.high = lastClose }
+            if !(bar.low > 0) { bar.low = lastClose }
+            if !(bar.close > 0) { bar.close = lastClose }
+        }
+        if bar.high < bar.low {
+            kinds.insert(.highBelowLow)
+            swap(&bar.high, &bar.low)
+        }
+        if isOutsideRange(bar) {
+            kinds.insert(.outsideRange)
+            bar.open = min(max(bar.open, bar.low), bar.high)
+            bar.close = min(max(bar.close, bar.low), bar.high)
+        }
+        if hasMissingVolume(bar) { kinds.insert(.zeroVolume) }
+        if let band = spikeBand(), let lastClose, !band.contains(log(bar.close / lastClose)) {
+            kinds.insert(.spike)
+            let lower = lastClose * exp(band.lowerBound), upper = lastClose * exp(band.upperBound)
+            bar.open = min(max(bar.open, lower), upper)
+            bar.high = min(max(bar.high, lower), upper)
+            bar.low = min(max(bar.low, lower), upper)
+            bar.close = min(max(bar.close, lower), upper)
+        }
+        return kinds.isEmpty ? .pass(bar) : .clamped(bar, kinds)
+    }
+
+    /// The anomalies visible in the bar alone.
+    private func shapeAnomalies(of bar: Bar) -> AnomalyKinds {
+        var kinds: AnomalyKinds = []
+        if hasNonPositivePrice(bar) { kinds.insert(.nonPositivePrice) }
+        if bar.high < bar.low { kinds.insert(.highBelowLow) }
+        if isOutsideRange(bar) { kinds.insert(.outsideRange) }
+        if hasMissingVolume(bar) { kinds.insert(.zeroVolume) }
+        return kinds
+    }
+
+    /// `.spike` when the bar's close return leaves the band, else empty.
+    private func spikeAnomaly(of bar: Bar) -> AnomalyKinds {
+        guard bar.close > 0, let lastClose, let band = spikeBand() else { return [] }
+        return band.contains(log(bar.close / lastClose)) ? [] : .spike
+    }
+
+    /// The log returns that are not spikes: median ± k robust sigmas of the full window, or nil
+    /// while the window fills, when spikes are switched off (k ≤ 0) or when every return in
+    /// the window is equal (no spread to measure against).
+    private func spikeBand() -> ClosedRange<Double>? {
+        guard policy.spikeSigma > 0, returns.isFull else { return nil }
+        let center = returns.median
+        let sigma = returns.sigma(around: center)
+        guard sigma > 0 else { return nil }
+        let width = policy.spikeSigma * sigma
+        return (center - width)...(center + width)
+    }
+
+    private func hasNonPositivePrice(_ bar: Bar) -> Bool {
+        !(bar.open > 0 && bar.high > 0 && bar.low > 0 && bar.close > 0)
+    }
+
+    private func isOutsideRange(_ bar: Bar) -> Bool {
+        bar.high >= bar.low
+            && (bar.open < bar.low || bar.open > bar.high || bar.close < bar.low || bar.close > bar.high)
+    }
+
+    private func hasMissingVolume(_ bar: Bar) -> Bool {
+        policy.expectVolume && !(bar.volume > 0)
+    }
+
+    /// Feeds a passed-on bar's return into the spike window; bars without a usable close
+    /// leave the window and the last close as they were.
+    private mutating func remember(_ bar: Bar) {
+        guard bar.close > 0, bar.close.isFinite else { return }
+        if let lastClose, policy.spikeSigma > 0 { returns.push(log(bar.close / lastClose)) }
+        lastClose = bar.close
+    }
+}

@@ -1,0 +1,91 @@
+/// The median and the robust standard deviation of the last `capacity` values.
+///
+/// Spike detection asks for both on every bar. Keeping the window sorted makes the median a
+/// lookup, and the median absolute deviation (MAD) a merge of the two sorted halves walking
+/// outward from the median: O(window) per bar with no allocation, where sorting anew would be
+/// O(window log window).
+struct RobustSpread: Sendable {
+    /// Scale that makes the MAD estimate a normal distribution's standard deviation.
+    static let madToSigma = 1.482_602_218_505_602
+    /// Scale that makes the mean absolute deviation estimate a normal standard deviation (√(π/2)).
+    static let meanDeviationToSigma = 1.253_314_137_315_500_3
+
+    let capacity: Int
+    private var arrival: ContiguousArray<Double>
+    private var sorted: ContiguousArray<Double>
+    private var oldest = 0
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        arrival = []
+        sorted = []
+        arrival.reserveCapacity(self.capacity)
+        sorted.reserveCapacity(self.capacity)
+    }
+
+    var isFull: Bool { sorted.count == capacity }
+
+    /// Adds a value, evicting the oldest once the window is full.
+    mutating func push(_ value: Double) {
+        if arrival.count < capacity {
+            arrival.append(value)
+        } else {
+            let evicted = arrival[oldest]
+            arrival[oldest] = value
+            oldest = oldest + 1 == capacity ? 0 : oldest + 1
+            sorted.remove(at: insertionIndex(of: evicted))
+        }
+        sorted.insert(value, at: insertionIndex(of: value))
+    }
+
+    /// The median of the window; call only when it is not empty.
+    var median: Double {
+        let n = sorted.count
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    }
+
+    /// A robust estimate of the window's standard deviation: 1.4826 × MAD, or, when more than
+    /// half of the values are equal (MAD = 0, common for quiet minute bars), 1.2533 × the mean
+    /// absolute deviation from the median. Zero only when every value is equal.
+    func sigma(around center: Double) -> Double {
+        let mad = medianAbsoluteDeviation(from: center)
+        if mad > 0 { return Self.madToSigma * mad }
+        var sum = 0.0
+        for value in sorted { sum += abs(value - center) }
+        return Self.meanDeviationToSigma * sum / Double(sorted.count)
+    }
+
+    /// The median of |value − center| over the window, by merging the deviations of the values
+    /// below `center` (walking down) with those at or above it (walking up).
+    private func medianAbsoluteDeviation(from center: Double) -> Double {
+        let n = sorted.count
+        var below = insertionIndex(of: center) - 1
+        var above = below + 1
+        // The lower middle rank and, for an even count, the one after it.
+        let lowerRank = (n - 1) / 2, upperRank = n / 2
+        var lowerValue = 0.0
+        for rank in 0...upperRank {
+            let next: Double
+            if below >= 0 && (above >= n || center - sorted[below] <= sorted[above] - center) {
+                next = center - sorted[below]
+                below -= 1
+            } else {
+                next = sorted[above] - center
+                above += 1
+            }
+            if rank == lowerRank { lowerValue = next }
+            if rank == upperRank { return (lowerValue + next) / 2 }
+        }
+        return lowerValue
+    }
+
+    /// The first index whose value is not less than `value` (binary search in `sorted`).
+    private func insertionIndex(of value: Double) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}

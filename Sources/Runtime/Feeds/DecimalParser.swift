@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a decimal number straight from bytes, correctly rounded, without making a String.
+///
+/// The fast path (Clinger's): a decimal with at most 19 significant digits whose integer
+/// mantissa m is at most 2^53 and whose decimal exponent e lies in -22…22 is m × 10^e or
+/// m ÷ 10^-e, one IEEE operation on two exactly representable numbers, hence correctly rounded.
+/// Everything else (long mantissas, large exponents) goes to `strtod` on a copy of the bytes,
+/// which is correctly rounded too. Prices and volumes in bar files nearly always take the
+/// fast path.
+enum DecimalParser {
+    /// 10^0 … 10^22, every one exactly representable as a Double.
+    private static let powersOfTen: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                                     Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                                     Double, Double, Double) =
+        (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+         1e19, 1e20, 1e21, 1e22)
+
+    @inline(__always)
+    private static func powerOfTen(_ exponent: Int) -> Double {
+        withUnsafeBytes(of: powersOfTen) { $0.load(fromByteOffset: exponent &* 8, as: Double.self) }
+    }
+
+    /// Parses the number that starts at `start` and ends before `limit` or at the first byte
+    /// that cannot continue it. Returns the value and the position after the number, or nil
+    /// when no number starts there. The caller checks that the number fills its field.
+    @inline(__always)
+    static func parse(_ start: UnsafePointer<UInt8>, _ limit: UnsafePointer<UInt8>) -> (value: Double, end: UnsafePointer<UInt8>)? {
+        var p = start
+        var negative = false
+        if p < limit && (p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+")) {
+            negative = p.pointee == UInt8(ascii: "-")
+            p += 1
+        }
+        var mantissa: UInt64 = 0
+        var significantDigits = 0
+        let integerStart = p
+        while p < limit {
+            let digit = p.pointee &- UInt8(ascii: "0")
+            if digit > 9 { break }
+            accumulate(digit, into: &mantissa, significantDigits: &significantDigits)
+            p += 1
+        }
+        var digitCount = p - integerStart
+        var fractionDigits = 0
+        if p < limit && p.pointee == UInt8(ascii: ".") {
+            p += 1
+            let fractionStart = p
+            while p < limit {
+                let digit = p.pointee &- UInt8(ascii: "0")
+                if digit > 9 { break }
+                accumulate(digit, into: &mantissa, significantDigits: &significantDigits)
+                p += 1
+            }
+            fractionDigits = p - fractionStart
+            digitCount += fractionDigits
+        }
+        guard digitCount > 0 else { return nil }
+        var exponent = 0
+        if p < limit && (p.pointee | 0x20) == UInt8(ascii: "e") {
+            guard let (value, end) = parseExponent(p + 1, limit) else { return nil }
+            exponent = value
+            p = end
+        }
+        let decimalExponent = exponent - fractionDigits
+        if significantDigits <= 19 && mantissa <= 1 << 53 && decimalExponent >= -22 && decimalExponent <= 22 {
+            var value = Double(mantissa)
+            if decimalExponent < 0 {
+                value /= powerOfTen(-decimalExponent)
+            } else if decimalExponent > 0 {
+                value *= powerOfTen(decimalExponent)
+            }
+            return (negative ? -value : value, p)
+        }
+        return (correctlyRounded(start, p), p)
+    }
+
+    /// Appends a digit to the mantissa; leading zeros are not significant, and past 19 digits
+    /// the mantissa is no longer exact (the slow path takes over).
+    @inline(__always)
+    private static func accumulate(_ digit: UInt8, into mantissa: inout UInt64, significantDigits: inout Int) {
+        if significantDigits < 19 {
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            if mantissa != 0 { significantDigits += 1 }
+        } else {
+            significantDigits += 1
+        }
+    }
+
+    /// The exponent after `e`: optional sign, then at least one digit (capped to stay finite).
+    private static func parseExponent(_ start: UnsafePointer<UInt8>, _ limit: UnsafePointer<UInt8>) -> (Int, UnsafePointer<UInt8>)? {
+        var p = start
+        var negative = false
+        if p < limit && (p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+")) {
+            negative = p.pointee == UInt8(ascii: "-")
+            p += 1
+        }
+        let digitsStart = p
+        var value = 0
+        while p < limit {
+            let digit = p.pointee &- UInt8(ascii: "0")
+            if digit > 9 { break }
+            value = min(value * 10 + Int(digit), 100_000)
+            p += 1
+        }
+        guard p > digitsStart else { return nil }
+        return (negative ? -value : value, p)
+    }
+
+    /// `strtod` over a NUL-terminated copy of the number's bytes (already checked to be a
+    /// plain decimal, so strtod's extras such as `inf`, `nan` and hex floats never reach it).
+    private static func correctlyRounded(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Double {
+        let length = end - start
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
+            let bytes = UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self)
+            buffer.baseAddress!.update(from: bytes, count: length)
+            buffer[length] = 0
+            return strtod(buffer.baseAddress!, nil)
+        }
+    }
+}
