@@ -180,7 +180,8 @@ public struct ExecutionAgent: Agent {
 
     private func publish(_ order: WorkingOrder, status: OrderUpdate.Status, _ message: Envelope, _ outbox: inout Outbox) {
         let update = OrderUpdate(id: order.id, parent: order.parent, instrument: order.instrument, kind: order.kind,
-                                 quantity: order.quantity, limitPrice: order.limitPrice, filled: order.filled, status: status)
+                                 quantity: order.quantity, limitPrice: order.limitPrice.isNaN ? nil : order.limitPrice,
+                                 filled: order.filled, status: status)
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .executionOrder, payload: .order(update)))
     }
 

@@ -10,8 +10,8 @@ public protocol RunSink {
 public struct CollectingSink: RunSink {
     public var equity: [EquitySnapshot] = []
     public var trades: [TradeRecord] = []
-    public var orders: [OrderUpdate] = []
-    public var fills: [Fill] = []
+    public var orders: [(timestamp: Int64, order: OrderUpdate)] = []
+    public var fills: [(timestamp: Int64, fill: Fill)] = []
     public var alerts: [(timestamp: Int64, alert: RiskAlert)] = []
     public var commands: [SupervisorCommand] = []
     public var audit: [AuditRecord] = []
@@ -27,8 +27,8 @@ public struct CollectingSink: RunSink {
         switch envelope.payload {
         case .equity(let snapshot): equity.append(snapshot)
         case .trade(let trade): trades.append(trade)
-        case .order(let order): orders.append(order)
-        case .fill(let fill): fills.append(fill)
+        case .order(let order): orders.append((envelope.timestamp, order))
+        case .fill(let fill): fills.append((envelope.timestamp, fill))
         case .alert(let alert): alerts.append((envelope.timestamp, alert))
         case .command(let command): commands.append(command)
         case .audit(let record) where keepAudit: audit.append(record)

@@ -90,6 +90,9 @@ public struct Plan: Sendable {
     public var regimes: [RegimePlan]
     public var nodes: [PlanNode]
     public var warmup: Int
+    /// The first bar on which every feature the signals read is valid: where backtesting.py
+    /// starts measuring Buy & Hold (its indicator warm-up).
+    public var firstTradingBar: Int
     /// Hash of every node identity: equal plans have equal hashes.
     public var hash: String
 

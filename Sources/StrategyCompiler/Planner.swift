@@ -95,15 +95,25 @@ public enum Planner {
                 signals.append(SignalPlan(name: signal.name.value, kind: kind, instrument: signal.instrument?.value ?? defaultInstrument,
                                           trade: signal.trade, gate: gate, shadows: try signal.shadows.map { try modelInput($0.value) }))
             }
+            var read = Set(checked.signals.flatMap(\.features))
+            for input in signals.flatMap(Self.modelInputs) { input.model.features.forEach { read.insert(String($0.split(separator: ".")[0])) } }
+            let firstTradingBar = checked.features.filter { read.contains($0.name) }.map(\.lookback).max() ?? 0
             let nodes = AgentLayout.nodes(for: checked, signals: signals)
             let hash = SHA256.hex(nodes.map(\.identity).joined(separator: ","))
             return Plan(strategy: checked, program: builder.build(), columns: columns, signals: signals, regimes: regimes,
-                        nodes: nodes, warmup: warmup, hash: hash)
+                        nodes: nodes, warmup: warmup, firstTradingBar: firstTradingBar, hash: hash)
         } catch let error as PlanningError {
             throw error
         } catch {
             throw PlanningError.lowering("\(error)")
         }
+    }
+}
+
+extension Planner {
+    static func modelInputs(_ signal: SignalPlan) -> [ModelInput] {
+        if case .model(let input, _, _, _) = signal.kind { return [input] + signal.shadows }
+        return signal.shadows
     }
 }
 

@@ -1,7 +1,7 @@
 import Indicators
 
 /// A bar of one instrument (`instrument` indexes the plan's instrument list).
-public struct MarketBar: Sendable, Equatable {
+public struct MarketBar: Sendable, Equatable, Codable {
     public var instrument: Int
     public var bar: Bar
     /// Anomalies the MarketData agent flagged on this bar (0: none); see `AnomalyKinds`.
@@ -41,7 +41,7 @@ public enum Direction: Int8, Sendable, Codable {
     }
 }
 
-public struct SignalEvent: Sendable, Equatable {
+public struct SignalEvent: Sendable, Equatable, Codable {
     /// Index into the plan's signals.
     public var signal: Int
     public var instrument: Int
@@ -75,7 +75,7 @@ public enum PriceReference: UInt8, Sendable, Codable {
 }
 
 /// The position PortfolioRisk wants in an instrument; Execution works the difference.
-public struct TargetOrder: Sendable, Equatable {
+public struct TargetOrder: Sendable, Equatable, Codable {
     public var id: UInt64
     public var instrument: Int
     /// Signed units: + long, − short, 0 flat.
@@ -112,9 +112,28 @@ public struct TradeRecord: Sendable, Equatable, Codable {
     public var returnFraction: Double
     /// True when the run ended with the position open and the runner closed it at the last close.
     public var closedAtEnd: Bool
+
+    public init(instrument: Int = 0, entryTime: Int64, exitTime: Int64, entryBar: Int, exitBar: Int, size: Double,
+                entryPrice: Double, exitPrice: Double, fees: Double, pnl: Double, returnFraction: Double, closedAtEnd: Bool = false) {
+        self.instrument = instrument
+        self.entryTime = entryTime
+        self.exitTime = exitTime
+        self.entryBar = entryBar
+        self.exitBar = exitBar
+        self.size = size
+        self.entryPrice = entryPrice
+        self.exitPrice = exitPrice
+        self.fees = fees
+        self.pnl = pnl
+        self.returnFraction = returnFraction
+        self.closedAtEnd = closedAtEnd
+    }
+
+    /// Whether the trade bought first (positive size).
+    public var isLong: Bool { size > 0 }
 }
 
-public struct EquitySnapshot: Sendable, Equatable {
+public struct EquitySnapshot: Sendable, Equatable, Codable {
     public var barIndex: Int
     public var timestamp: Int64
     public var cash: Double
@@ -160,7 +179,8 @@ public struct OrderUpdate: Sendable, Equatable, Codable {
     public var instrument: Int
     public var kind: Kind
     public var quantity: Double
-    public var limitPrice: Double
+    /// Nil for market orders.
+    public var limitPrice: Double?
     public var filled: Double
     public var status: Status
 }
