@@ -1,0 +1,72 @@
+public import Foundation
+public import Indicators
+public import StrategyDSL
+
+/// The MarketData stage for one source: anomaly filter, then gap detection and the gap policy.
+///
+/// A pure state machine: the runner hands it each bar read from the source and forwards what
+/// it appends to `output`. Anomalies come first, so a dropped bar becomes a gap that
+/// `forward_fill` can fill. With the defaults (`flag`, `report`) every bar comes out unchanged.
+///
+/// Gap policies: `report` counts gaps and lists the first hundred; `skip` counts them and lists
+/// none; `forward_fill` also emits a bar at each missing time with open = high = low = close =
+/// the last close and zero volume, marked `isFilled`; `backfill` asks the source for the
+/// missing bars, which files and synthetic sources cannot provide, so they report the gaps and
+/// say so in the summary.
+public struct MarketDataNormaliser: Sendable {
+    public private(set) var summary: FeedSummary
+    private var filter: AnomalyFilter
+    private var gaps: GapDetector
+    private let gapPolicy: DataSourceSpec.GapPolicy
+    private var lastClose: Double?
+
+    /// - Parameters:
+    ///   - source: the name the summary shows (the data source's name or file).
+    ///   - canBackfill: whether the source can answer for missing bars (files cannot).
+    public init(source: String, anomalies: AnomalyPolicy, gaps gapPolicy: DataSourceSpec.GapPolicy,
+                intervalMicroseconds: Int64, calendar: DataSourceSpec.Calendar, timeZone: TimeZone, canBackfill: Bool = false) {
+        summary = FeedSummary(source: source, anomalyAction: anomalies.action, gapPolicy: gapPolicy)
+        filter = AnomalyFilter(policy: anomalies)
+        gaps = GapDetector(intervalMicroseconds: intervalMicroseconds, calendar: calendar, timeZone: timeZone)
+        self.gapPolicy = gapPolicy
+        if gapPolicy == .backfill && !canBackfill {
+            summary.notes.append("gaps: this source cannot backfill missing bars; they are reported instead")
+        }
+    }
+
+    /// Takes one source bar and appends the bars to pass on (none, the bar, or fills and the bar).
+    public mutating func process(_ bar: Bar, into output: inout [NormalisedBar]) {
+        summary.rowsRead += 1
+        let verdict = filter.inspect(bar)
+        summary.anomalies = filter.counts
+        switch verdict {
+        case .pass: break
+        case .flagged: summary.barsFlagged += 1
+        case .clamped: summary.barsClamped += 1
+        case .dropped: summary.barsDropped += 1
+        }
+        guard let passed = verdict.bar else { return }
+        let missing = gaps.observe(passed.timestamp)
+        if !missing.isEmpty { handleGap(missing, after: summary.lastTimestamp ?? passed.timestamp, into: &output) }
+        output.append(NormalisedBar(bar: passed, anomalies: verdict.kinds))
+        summary.barsPassed += 1
+        if summary.firstTimestamp == nil { summary.firstTimestamp = passed.timestamp }
+        summary.lastTimestamp = passed.timestamp
+        lastClose = passed.close
+    }
+
+    private mutating func handleGap(_ missing: [Int64], after previous: Int64, into output: inout [NormalisedBar]) {
+        summary.gapCount += 1
+        summary.missingBars += missing.count
+        if gapPolicy != .skip && summary.gaps.count < FeedSummary.listedGapLimit {
+            summary.gaps.append(FeedSummary.Gap(after: previous, firstMissing: missing[0], missingBars: missing.count))
+        }
+        guard gapPolicy == .forwardFill, let lastClose else { return }
+        for time in missing {
+            output.append(NormalisedBar(bar: Bar(timestamp: time, open: lastClose, high: lastClose, low: lastClose,
+                                                 close: lastClose, volume: 0), isFilled: true))
+        }
+        summary.filledBars += missing.count
+        summary.barsPassed += missing.count
+    }
+}
