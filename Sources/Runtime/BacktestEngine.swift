@@ -61,3 +61,9 @@ public struct BacktestEngine {
 }
 
 extension CSVBarReader: BarFeed {}
+
+extension SyntheticBarGenerator: BarFeed {
+    public func forEachBar(_ body: (Bar) throws -> Void) throws {
+        for bar in self { try body(bar) }
+    }
+}

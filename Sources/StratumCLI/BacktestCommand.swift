@@ -106,6 +106,6 @@ struct BacktestRun {
     }
 
     static func quoted(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+        String(decoding: (try? JSONEncoder.stable.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
 }
