@@ -16,6 +16,8 @@ public struct ComplianceAgent: Agent {
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
         counts[message.topic, default: 0] += 1
         guard audited.contains(message.topic) else { return }
+        // A fill records the execution; the order's own filled status would say it twice.
+        if case .order(let order) = message.payload, order.status == .filled || order.status == .partiallyFilled { return }
         let record = AuditRecord(kind: message.topic.name, timestamp: message.timestamp, payload: message.payload)
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .complianceAudit,
                              payload: .audit(record)))

@@ -41,7 +41,12 @@ public struct AuditEvent: Sendable, Equatable {
 }
 
 extension AuditEvent {
-    /// An event whose payload is already canonical JSON, such as the manifest at creation.
+    /// An event whose payload the caller has already encoded as compact JSON with sorted keys
+    /// (the engine's messages have their own encoder; the manifest at creation is one too).
+    public init(kind: String, canonicalJSON payload: String, at timestampMicros: Int64) {
+        self.init(uncheckedKind: kind, payload: payload, at: timestampMicros)
+    }
+
     init(uncheckedKind kind: String, payload: String, at timestampMicros: Int64) {
         self.timestampMicros = timestampMicros
         self.kind = kind

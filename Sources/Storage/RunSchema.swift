@@ -207,7 +207,7 @@ enum RunSchema {
             kind TEXT NOT NULL CHECK (length(kind) > 0 AND instr(kind, char(10)) = 0),
             payload TEXT NOT NULL CHECK (json_valid(payload)),
             prev_hash TEXT NOT NULL CHECK (\(isHex64("prev_hash"))),
-            hash TEXT NOT NULL UNIQUE CHECK (\(isHex64("hash")))
+            hash TEXT NOT NULL CHECK (\(isHex64("hash")))
         ) STRICT;
         CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
         WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM audit), 0) + 1

@@ -37,7 +37,7 @@ extension RunStore {
         let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         var seq: Int64 = try head?.decode(atIndex: 0) ?? 0
         var prevHash: String = try head?.decode(atIndex: 1) ?? AuditChain.genesisHash
-        let statement = try db.cachedStatement(sql: """
+        var inserter = try RowInserter(db, sql: """
             INSERT INTO audit (seq, ts_us, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
             """)
         var entries = [AuditEntry]()
@@ -47,9 +47,13 @@ extension RunStore {
             let hash = AuditChain.hash(
                 seq: seq, timestampMicros: event.timestampMicros, kind: event.kind, payload: event.payload,
                 prevHash: prevHash)
-            try execute(
-                statement, [seq, event.timestampMicros, event.kind, event.payload, prevHash, hash],
-                action: action, record: "audit event \(event.kind) (seq \(seq))")
+            inserter.bind(seq)
+            inserter.bind(event.timestampMicros)
+            inserter.bind(event.kind)
+            inserter.bind(event.payload)
+            inserter.bind(prevHash)
+            inserter.bind(hash)
+            try refusing(action: action, record: "audit event \(event.kind) (seq \(seq))") { try inserter.insertRow() }
             entries.append(AuditEntry(
                 seq: seq, timestampMicros: event.timestampMicros, kind: event.kind, payload: event.payload,
                 prevHash: prevHash, hash: hash))

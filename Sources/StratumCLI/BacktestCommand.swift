@@ -37,6 +37,9 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Re-run a recorded run (its id or folder) and confirm identical results.", valueName: "run"))
     var replay: String?
 
+    @Flag(help: "Print how long each phase took (load, run, statistics, writing) on standard error.")
+    var timings = false
+
     func validate() throws {
         if file == nil && replay == nil { throw ValidationError("give a strategy file, or --replay RUN") }
     }
@@ -47,7 +50,8 @@ struct BacktestCommand: ParsableCommand {
                 try Replay(run: replay, runsDirectory: out, registry: registryOptions.registryURL).confirm()
                 return
             }
-            let outcome = try BacktestRun.execute(path: file!, registry: registryOptions.registryURL, runsDirectory: URL(fileURLWithPath: out))
+            let clock = PhaseClock(enabled: timings)
+            let outcome = try BacktestRun.execute(path: file!, registry: registryOptions.registryURL, runsDirectory: URL(fileURLWithPath: out), clock: clock)
             if json {
                 print(outcome.json())
             } else {
@@ -66,8 +70,10 @@ struct BacktestRun {
     var trades: Int
     var finalEquity: Double
 
-    static func execute(path: String, registry: URL, runsDirectory: URL, pinned: [String: String] = [:]) throws -> BacktestRun {
+    static func execute(path: String, registry: URL, runsDirectory: URL, pinned: [String: String] = [:],
+                        clock: PhaseClock = PhaseClock(enabled: false)) throws -> BacktestRun {
         let prepared = try PreparedStrategy.load(path: path, registry: registry, pinned: pinned)
+        clock.lap("load and check")
         let progress = ProgressBar(label: "backtest", total: nil)
         let result: BacktestEngine.Result
         do {
@@ -78,6 +84,7 @@ struct BacktestRun {
             throw CommandError("\(error)")
         }
         progress.finish()
+        clock.lap("run \(result.bars) bars")
         guard result.bars > 0 else { throw CommandError("\(path): the data sources hold no bars") }
         let equity = RunWriter.equityPoints(result)
         let statistics: BacktestStatistics
@@ -89,13 +96,15 @@ struct BacktestRun {
         } catch {
             throw CommandError("\(path): statistics cannot be computed: \(error)")
         }
+        clock.lap("statistics")
         let parameters = "{\"plan\":\"\(prepared.plan.hash)\",\"warmup\":\(prepared.plan.warmup)}"
-        let writer = RunWriter(prepared: prepared, result: result, statistics: statistics, equity: equity, parametersJSON: parameters)
+        let writer = RunWriter(prepared: prepared, result: result, statistics: statistics, equity: equity, parametersJSON: parameters, clock: clock)
         let fingerprint = SHA256.hex(prepared.plan.hash + prepared.dataFiles.map(\.written).joined())
         let now = Date()
         let published = try RunFolder(runsDirectory: runsDirectory).build(at: now, fingerprint: fingerprint) { runID, folder in
             try writer.write(into: folder, runID: runID, created: Int64(now.timeIntervalSince1970 * 1_000_000))
         }
+        clock.lap("run folder")
         return BacktestRun(runID: published.runID, folder: published.directory, statistics: statistics,
                            trades: statistics.tradeCount, finalEquity: equity.last?.equity ?? prepared.plan.spec.portfolio.cash)
     }

@@ -14,6 +14,7 @@ struct RunWriter {
     let statistics: BacktestStatistics
     let equity: [Reports.EquityPoint]
     let parametersJSON: String
+    var clock = PhaseClock(enabled: false)
 
     static func equityPoints(_ result: BacktestEngine.Result) -> [Reports.EquityPoint] {
         result.sink.equity.map { Reports.EquityPoint(timestamp: $0.timestamp, equity: $0.equity) }
@@ -37,15 +38,18 @@ struct RunWriter {
             try store.append(equity: result.sink.equity.map {
                 Storage.EquityPoint(timestampMicros: $0.timestamp, cash: $0.cash, equity: $0.equity, drawdown: $0.drawdown)
             })
+            clock.lap("  equity rows")
             try recordOrders(in: store)
+            clock.lap("  orders and fills")
             try store.record(riskEvents: result.sink.alerts.map { timestamp, alert in
                 RiskEventRecord(timestampMicros: timestamp, kind: alert.kind.rawValue, severity: alert.kind == .drawdown || alert.kind == .halted ? .critical : .warning,
                                 message: "\(alert.kind.rawValue): requested \(alert.requested), allowed \(alert.allowed) (measured \(alert.measured), limit \(alert.limit))",
                                 subjectJSON: String(decoding: try JSONEncoder.stable.encode(alert), as: UTF8.self))
             })
             try store.appendAudit(result.sink.audit.map { record in
-                try AuditEvent(kind: record.kind, payload: record.payload, at: record.timestamp)
+                AuditEvent(kind: record.kind, canonicalJSON: record.payload.canonicalJSON, at: record.timestamp)
             })
+            clock.lap("  audit chain")
             try store.markCompleted(at: created)
             try store.close()
         } catch {
@@ -54,9 +58,11 @@ struct RunWriter {
         }
         try BlotterWriter.write(result.sink.trades, to: folder.appendingPathComponent("trades.csv"))
         try EquityWriter.write(equity, to: folder.appendingPathComponent("equity.csv"))
+        clock.lap("  csv files")
         try Data((StatisticsJSON.encode(statistics) + "\n").utf8).write(to: folder.appendingPathComponent("statistics.json"))
         try HTMLReport.write(title: prepared.plan.spec.name.value, statistics: statistics, equity: equity,
                              closes: result.closes, trades: result.sink.trades, to: folder.appendingPathComponent("report.html"))
+        clock.lap("  report")
     }
 
     /// Orders in their final state, parents before children (ids grow in creation order), then fills.
