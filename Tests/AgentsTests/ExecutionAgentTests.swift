@@ -203,6 +203,19 @@ struct SupervisorAgentTests {
         #expect(supervisor.agent.incidents.count == 1)
     }
 
+    @Test func killSwitchOffForDrawdownsIgnoresTheAlert() {
+        var supervisor = Driver(SupervisorAgent(maxRejects: nil, onDrawdown: false, action: .halt))
+        #expect(supervisor.send(.alert(Self.drawdown), topic: .riskAlert, source: .portfolioRisk).isEmpty)
+        #expect(!supervisor.agent.tripped)
+    }
+
+    @Test func killSwitchActionReduceOnlyCommandsReduceOnly() {
+        var supervisor = Driver(SupervisorAgent(maxRejects: nil, onDrawdown: true, action: .reduceOnly))
+        let commands = supervisor.send(.alert(Self.drawdown), topic: .riskAlert, source: .portfolioRisk).commands
+        #expect(commands.count == 1)
+        if case .reduceOnly? = commands.first {} else { Issue.record("expected reduce_only, got \(commands)") }
+    }
+
     @Test func otherAlertsDoNotHalt() {
         var supervisor = Driver(SupervisorAgent(maxRejects: nil))
         let alert = RiskAlert(kind: .maxLeverage, instrument: 0, requested: 100, allowed: 50, measured: 1, limit: 0.5)

@@ -118,4 +118,36 @@ struct FusedRunnerTests {
         // New signals after the halt are refused with an alert rather than traded.
         #expect(result.sink.alerts.contains { $0.alert.kind == .halted })
     }
+
+    /// `max_drawdown` with `reduce_only`, and a kill switch told not to trip on drawdown: the
+    /// breach must leave PortfolioRisk REDUCING (keep the position, open nothing new), not halted.
+    @Test func reduceOnlyDrawdownWithTheKillSwitchOffDoesNotHalt() throws {
+        let yaml = BacktestParityTests.smaCross(fill: "next_open", feeBps: 0)
+            .replacingOccurrences(of: "sizing: { equity_fraction: 1.0, lot: 1 }",
+                                  with: "sizing: { equity_fraction: 1.0, lot: 1 }\n  max_drawdown: { limit: 0.2, action: reduce_only }")
+            + "\n  kill_switch: { on_drawdown: false }\n"
+        let result = try BacktestParityTests.run(yaml)
+        let breach = try #require(result.sink.equity.firstIndex { $0.state != .active })
+        #expect(result.sink.equity[breach...].allSatisfy { $0.state == .reducing })
+        #expect(result.sink.commands.isEmpty, "the kill switch is off for drawdowns")
+        // No forced flattening at the next open: the position is kept until a signal closes it.
+        let breachTime = result.sink.equity[breach].timestamp
+        #expect(!result.sink.fills.contains { $0.timestamp == result.sink.equity[breach + 1].timestamp })
+        // After the breach: one closing fill when the next crossover comes, nothing opened after it.
+        let later = result.sink.fills.filter { $0.timestamp > breachTime }
+        #expect(later.count == 1)
+        #expect(result.sink.alerts.contains { $0.alert.kind == .reduceOnly })
+    }
+
+    /// The kill switch's own action: on a drawdown breach it puts PortfolioRisk in reduce-only.
+    @Test func killSwitchActionReduceOnlyIsWhatTheSupervisorCommands() throws {
+        let yaml = BacktestParityTests.smaCross(fill: "next_open", feeBps: 0)
+            .replacingOccurrences(of: "sizing: { equity_fraction: 1.0, lot: 1 }",
+                                  with: "sizing: { equity_fraction: 1.0, lot: 1 }\n  max_drawdown: { limit: 0.2, action: reduce_only }")
+            + "\n  kill_switch: { on_drawdown: true, action: reduce_only }\n"
+        let result = try BacktestParityTests.run(yaml)
+        #expect(result.sink.commands.count == 1)
+        if case .reduceOnly? = result.sink.commands.first {} else { Issue.record("expected reduce_only, got \(result.sink.commands)") }
+        #expect(!result.sink.equity.contains { $0.state == .halted })
+    }
 }
