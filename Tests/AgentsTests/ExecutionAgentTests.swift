@@ -128,6 +128,28 @@ struct ExecutionAgentTests {
         #expect(venue.bar(open: 15, close: 15).fills.isEmpty)
     }
 
+    @Test func theParentOrderAddsUpItsChildrensFills() throws {
+        var venue = try Self.venue("fee_bps: 0", algo: "algo: twap\n  twap: { horizon: 2d, slices: 2 }")
+        venue.bar(open: 10, close: 10)
+        venue.target(40, reference: .open)  // parent 1, children 2 and 3 of 20
+        let first = venue.flatBar(11)
+        #expect(first.orders.filter { $0.id == 1 }.map(\.status) == [.partiallyFilled])
+        #expect(first.orders.filter { $0.id == 1 }.map(\.filled) == [20])
+        let second = venue.flatBar(12)
+        #expect(second.orders.filter { $0.id == 1 }.map(\.status) == [.filled])
+        #expect(second.orders.filter { $0.id == 1 }.map(\.filled) == [40])
+    }
+
+    @Test func aNewTargetCancelsTheParentWithItsChildren() throws {
+        var venue = try Self.venue("fee_bps: 0", algo: "algo: twap\n  twap: { horizon: 3d, slices: 3 }")
+        venue.bar(open: 10, close: 10)
+        venue.target(30, reference: .open)  // parent 1, children 2, 3, 4
+        venue.flatBar(11)                   // child 2 fills
+        let replaced = venue.target(0, reference: .open)
+        let cancelled = replaced.orders.filter { $0.status == .cancelled }.map(\.id)
+        #expect(Set(cancelled) == [1, 3, 4])
+    }
+
     @Test func twapSpacesChildrenWhenTheHorizonHoldsMoreBarsThanSlices() throws {
         var venue = try Self.venue("fee_bps: 0", algo: "algo: twap\n  twap: { horizon: 6d, slices: 3 }")
         venue.bar(open: 10, close: 10)

@@ -93,6 +93,18 @@ struct FusedRunnerTests {
             #expect(abs(childTotals[parent]! - quantity) < 1e-9, "parent \(parent)")
         }
         #expect(!childTotals.isEmpty)
+        // The parent's own last update says the same, and a parent ends filled or cancelled
+        // unless its children still work at the end of the data.
+        for (parent, quantity) in filled where childTotals[parent] != nil {
+            let update = try #require(latest[parent])
+            #expect(abs(update.filled - quantity) < 1e-9, "parent \(parent): \(update.filled) vs \(quantity)")
+            if update.status == .filled { #expect(abs(update.filled - update.quantity) < 1e-9) }
+        }
+        let lastBar = try #require(result.sink.equity.last?.timestamp)
+        let openParents = latest.values.filter { $0.parent == $0.id && ($0.status == .accepted || $0.status == .partiallyFilled) }
+        let lastOrderTime = result.sink.orders.filter { $0.order.parent == $0.order.id && $0.order.status == .accepted }.map(\.timestamp).max() ?? 0
+        #expect(openParents.count <= 1 && (openParents.isEmpty || lastOrderTime > lastBar - 3 * 86_400_000_000),
+                "only an algo started in the last 3 days can still be open: \(openParents.map(\.id))")
     }
 
     @Test func drawdownHaltFlattensAndStaysFlat() throws {
