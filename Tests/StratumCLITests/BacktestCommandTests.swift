@@ -78,6 +78,8 @@ struct BacktestCommandTests {
         let fixture = try BacktestFixture()
         #expect(fixture.backtest(try fixture.shippedStrategy()).code == 0)
         let written = try Data(contentsOf: try fixture.onlyRun().appendingPathComponent("statistics.json"))
+        let text = String(decoding: written, as: UTF8.self)
+        #expect(text.hasSuffix("}\n") && !text.hasSuffix("\n\n"), "one object, ending in one newline")
         let ours = try #require(try JSONSerialization.jsonObject(with: written) as? [String: Any])
         let theirs = try SMACrossReference.statistics()
         var compared = 0
