@@ -28,6 +28,9 @@ public struct ExecutionAgent: Agent {
     public private(set) var positions: [Double]
     var bars: [Bar?]
     var working: [WorkingOrder] = []
+    /// TWAP/VWAP parents still open: their children's fills add up here, so the parent's own
+    /// updates (and the orders table) show what the algorithm has done.
+    var parents: [WorkingOrder] = []
     var nextOrderID: UInt64 = 1
     var barIndex = -1
     var volumeHistory: [[Double]]
@@ -95,9 +98,10 @@ public struct ExecutionAgent: Agent {
             let weights = sliceWeights(count: count, instrument: target.instrument)
             let total = abs(delta)
             var assigned = 0.0
-            publish(WorkingOrder(id: parent, parent: parent, instrument: target.instrument, kind: .market, quantity: delta,
-                                 filled: 0, limitPrice: .nan, barsLeft: 0, arrivalPrice: reference, dueBar: barIndex),
-                    status: .accepted, message, &outbox)
+            let parentOrder = WorkingOrder(id: parent, parent: parent, instrument: target.instrument, kind: .market, quantity: delta,
+                                           filled: 0, limitPrice: .nan, barsLeft: 0, arrivalPrice: reference, dueBar: barIndex)
+            publish(parentOrder, status: .accepted, message, &outbox)
+            parents.append(parentOrder)
             for slice in 0..<count {
                 // Whole units per child; the last child takes what rounding left.
                 let size = slice == count - 1 ? total - assigned : (total * weights[slice]).rounded(.down)
@@ -176,6 +180,12 @@ public struct ExecutionAgent: Agent {
                         quantity: quantity, price: price, fee: fee, arrivalPrice: order.arrivalPrice, reference: priceReference)
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .executionFill, payload: .fill(fill)))
         publish(order, status: order.remaining == 0 ? .filled : .partiallyFilled, message, &outbox)
+        if order.parent != order.id, let index = parents.firstIndex(where: { $0.id == order.parent }) {
+            parents[index].filled += quantity
+            let parent = parents[index]
+            publish(parent, status: parent.remaining == 0 ? .filled : .partiallyFilled, message, &outbox)
+            if parent.remaining == 0 { parents.remove(at: index) }
+        }
     }
 
     private func publish(_ order: WorkingOrder, status: OrderUpdate.Status, _ message: Envelope, _ outbox: inout Outbox) {
@@ -186,14 +196,16 @@ public struct ExecutionAgent: Agent {
     }
 
     private mutating func cancel(instrument: Int, _ message: Envelope, _ outbox: inout Outbox) {
-        let cancelled = working.filter { $0.instrument == instrument }
+        let cancelled = parents.filter { $0.instrument == instrument } + working.filter { $0.instrument == instrument }
         guard !cancelled.isEmpty else { return }
         for order in cancelled { publish(order, status: .cancelled, message, &outbox) }
+        parents.removeAll { $0.instrument == instrument }
         working.removeAll { $0.instrument == instrument }
     }
 
     private mutating func cancelAll(_ message: Envelope, _ outbox: inout Outbox) {
-        for order in working { publish(order, status: .cancelled, message, &outbox) }
+        for order in parents + working { publish(order, status: .cancelled, message, &outbox) }
+        parents.removeAll()
         working.removeAll()
     }
 

@@ -33,7 +33,8 @@ public struct FusedRunner {
         portfolio = PortfolioRiskAgent(config: PortfolioConfig(plan: plan))
         execution = ExecutionAgent(config: ExecutionConfig(plan: plan))
         compliance = ComplianceAgent(enabled: plan.spec.compliance.audit)
-        supervisor = SupervisorAgent(maxRejects: plan.spec.execution.killSwitch.maxRejects)
+        let killSwitch = plan.spec.execution.killSwitch
+        supervisor = SupervisorAgent(maxRejects: killSwitch.maxRejects, onDrawdown: killSwitch.onDrawdown, action: killSwitch.action)
         queue.reserveCapacity(64)
     }
 

@@ -34,7 +34,7 @@ struct AuditCommand: ParsableCommand {
                 }
                 switch verification {
                 case .intact(let rows, _):
-                    print("\(folder.lastPathComponent): audit chain intact (\(rows) rows)")
+                    CommandOutput.line("\(folder.lastPathComponent): audit chain intact (\(rows) rows)")
                 case .broken(let breakage):
                     throw CommandError("\(folder.lastPathComponent): audit chain broken at row \(breakage.seq): \(breakage.problem)")
                 }

@@ -53,10 +53,10 @@ struct BacktestCommand: ParsableCommand {
             let clock = PhaseClock(enabled: timings)
             let outcome = try BacktestRun.execute(path: file!, registry: registryOptions.registryURL, runsDirectory: URL(fileURLWithPath: out), clock: clock)
             if json {
-                print(outcome.json())
+                CommandOutput.line(outcome.json())
             } else {
-                print(StatisticsTable.render(outcome.statistics))
-                print("trades.csv, equity.csv, report.html in \(outcome.folder.path)")
+                CommandOutput.line(StatisticsTable.render(outcome.statistics))
+                CommandOutput.line("trades.csv, equity.csv, report.html in \(outcome.folder.path)")
             }
         }
     }

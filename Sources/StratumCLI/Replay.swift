@@ -51,6 +51,6 @@ struct Replay {
         guard differences.isEmpty else {
             throw CommandError("replay of \(manifest.runID) differs in \(differences.joined(separator: ", "))")
         }
-        print("replay of \(manifest.runID): identical (\(again.trades) trades; trades.csv, equity.csv and statistics.json byte for byte)")
+        CommandOutput.line("replay of \(manifest.runID): identical (\(again.trades) trades; trades.csv, equity.csv and statistics.json byte for byte)")
     }
 }

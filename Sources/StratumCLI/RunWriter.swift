@@ -59,7 +59,7 @@ struct RunWriter {
         try BlotterWriter.write(result.sink.trades, to: folder.appendingPathComponent("trades.csv"))
         try EquityWriter.write(equity, to: folder.appendingPathComponent("equity.csv"))
         clock.lap("  csv files")
-        try Data((StatisticsJSON.encode(statistics) + "\n").utf8).write(to: folder.appendingPathComponent("statistics.json"))
+        try Data(StatisticsJSON.encode(statistics).utf8).write(to: folder.appendingPathComponent("statistics.json"))
         try HTMLReport.write(title: prepared.plan.spec.name.value, statistics: statistics, equity: equity,
                              closes: result.closes, trades: result.sink.trades, to: folder.appendingPathComponent("report.html"))
         clock.lap("  report")
