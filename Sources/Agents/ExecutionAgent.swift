@@ -19,8 +19,10 @@ public struct ExecutionAgent: Agent {
         var limitPrice: Double
         var barsLeft: Int
         var arrivalPrice: Double
-        /// Bar sequence number at which this child becomes due (algo slices).
+        /// Bar sequence number at which this child becomes due (algo slices, latency).
         var dueBar: Int
+        /// The fixed fee is charged once per order, on its first fill.
+        var feeCharged = false
 
         var remaining: Double { quantity - filled }
     }
@@ -33,14 +35,19 @@ public struct ExecutionAgent: Agent {
     var parents: [WorkingOrder] = []
     var nextOrderID: UInt64 = 1
     var barIndex = -1
-    var volumeHistory: [[Double]]
+    /// Volume by time of day per instrument, for VWAP profiles; the current bar's volume joins
+    /// it only when the next bar arrives, since a bar's volume is not known at its open.
+    var profiles: [VolumeProfile]
+    var pendingVolume: [(timestamp: Int64, volume: Double)?]
     public private(set) var halted = false
 
     public init(config: ExecutionConfig) {
         self.config = config
         positions = Array(repeating: 0, count: config.instruments)
         bars = Array(repeating: nil, count: config.instruments)
-        volumeHistory = Array(repeating: [], count: config.instruments)
+        profiles = Array(repeating: VolumeProfile(intervalMicroseconds: config.intervalMicroseconds, sessions: config.profileSessions),
+                         count: config.instruments)
+        pendingVolume = Array(repeating: nil, count: config.instruments)
     }
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
@@ -48,9 +55,11 @@ public struct ExecutionAgent: Agent {
         case .bar(let market):
             barIndex = Int(message.traceId)
             bars[market.instrument] = market.bar
+            if let previous = pendingVolume[market.instrument] {
+                profiles[market.instrument].record(previous.volume, at: previous.timestamp)
+            }
+            pendingVolume[market.instrument] = (market.bar.timestamp, market.bar.volume)
             workResting(instrument: market.instrument, bar: market.bar, message, &outbox)
-            volumeHistory[market.instrument].append(market.bar.volume)
-            if volumeHistory[market.instrument].count > 256 { volumeHistory[market.instrument].removeFirst(128) }
         case .target(let target):
             guard !halted || abs(target.quantity) < abs(positions[target.instrument]) || target.quantity == 0 else {
                 reject(target, reason: "halted: only orders that reduce a position are accepted", message, &outbox)
@@ -80,36 +89,47 @@ public struct ExecutionAgent: Agent {
         switch config.algorithm {
         case .market:
             var order = WorkingOrder(id: parent, parent: parent, instrument: target.instrument, kind: .market, quantity: delta,
-                                     filled: 0, limitPrice: .nan, barsLeft: 0, arrivalPrice: reference, dueBar: barIndex)
+                                     filled: 0, limitPrice: .nan, barsLeft: 0, arrivalPrice: reference,
+                                     dueBar: barIndex + config.latencyBars)
             publish(order, status: .accepted, message, &outbox)
-            fill(&order, at: reference, bar: bar, priceReference: target.reference, message, &outbox)
+            // Without latency the order meets the price it was sent against; with it, a later open.
+            if config.latencyBars == 0 {
+                fill(&order, at: reference, bar: bar, priceReference: target.reference, message, &outbox)
+            }
             if order.remaining != 0 { working.append(order) }
         case .limit(let offsetBps, let ttl):
-            // Buy below and sell above the reference by the offset.
+            // Buy below and sell above the reference by the offset. Sent at an open, the order
+            // already works during that bar; sent at a close, from the next bar.
             let price = reference * (1 - (delta > 0 ? 1 : -1) * offsetBps / 10_000)
             let order = WorkingOrder(id: parent, parent: parent, instrument: target.instrument, kind: .limit, quantity: delta,
-                                     filled: 0, limitPrice: price, barsLeft: ttl, arrivalPrice: reference, dueBar: barIndex + 1)
+                                     filled: 0, limitPrice: price, barsLeft: ttl, arrivalPrice: reference,
+                                     dueBar: barIndex + (target.reference == .open ? 0 : 1) + config.latencyBars)
             publish(order, status: .accepted, message, &outbox)
             working.append(order)
+            if target.reference == .open, config.latencyBars == 0 {
+                workResting(instrument: target.instrument, bar: bar, message, &outbox, only: parent)
+            }
         case .twap(let horizon, let slices), .vwap(let horizon, let slices, _, _):
             let barsInHorizon = max(1, Int(horizon / max(config.intervalMicroseconds, 1)))
             let count = max(1, min(slices, barsInHorizon))
             let step = max(1, barsInHorizon / count)
-            let weights = sliceWeights(count: count, instrument: target.instrument)
+            let weights = sliceWeights(count: count, step: step, instrument: target.instrument, from: bar.timestamp)
             let total = abs(delta)
-            var assigned = 0.0
+            var cumulative = 0.0
             let parentOrder = WorkingOrder(id: parent, parent: parent, instrument: target.instrument, kind: .market, quantity: delta,
                                            filled: 0, limitPrice: .nan, barsLeft: 0, arrivalPrice: reference, dueBar: barIndex)
             publish(parentOrder, status: .accepted, message, &outbox)
             parents.append(parentOrder)
             for slice in 0..<count {
-                // Whole units per child; the last child takes what rounding left.
-                let size = slice == count - 1 ? total - assigned : (total * weights[slice]).rounded(.down)
-                assigned += size
+                // Whole units per child, spread by cumulative weight so rounding never piles up
+                // in the last child (10 over 4 equal slices: 2, 3, 2, 3).
+                let before = (total * cumulative).rounded(.down)
+                cumulative += weights[slice]
+                let size = slice == count - 1 ? total - before : (total * cumulative).rounded(.down) - before
                 guard size > 0 else { continue }
                 let child = WorkingOrder(id: nextOrderID, parent: parent, instrument: target.instrument, kind: .market,
                                          quantity: delta > 0 ? size : -size, filled: 0, limitPrice: .nan, barsLeft: 0,
-                                         arrivalPrice: reference, dueBar: barIndex + 1 + slice * step)
+                                         arrivalPrice: reference, dueBar: barIndex + 1 + slice * step + config.latencyBars)
                 nextOrderID += 1
                 publish(child, status: .accepted, message, &outbox)
                 working.append(child)
@@ -117,12 +137,16 @@ public struct ExecutionAgent: Agent {
         }
     }
 
-    /// Slice weights: equal for TWAP and flat VWAP; for VWAP, the recent bars' volumes.
-    private func sliceWeights(count: Int, instrument: Int) -> [Double] {
+    /// Slice weights: equal for TWAP and flat VWAP; for VWAP, the average volume of past
+    /// sessions at each child's time of day. Until every child's time has history, equal.
+    private func sliceWeights(count: Int, step: Int, instrument: Int, from timestamp: Int64) -> [Double] {
         if case .vwap(_, _, let profile, _) = config.algorithm, profile == "data" {
-            let recent = volumeHistory[instrument].suffix(count)
-            let sum = recent.reduce(0, +)
-            if recent.count == count, sum > 0 { return recent.map { $0 / sum } }
+            let volumes = (0..<count).map { slice in
+                profiles[instrument].average(at: timestamp + Int64(1 + slice * step) * config.intervalMicroseconds)
+            }
+            let known = volumes.compactMap { $0 }
+            let sum = known.reduce(0, +)
+            if known.count == count, sum > 0 { return known.map { $0 / sum } }
         }
         return Array(repeating: 1 / Double(count), count: count)
     }
@@ -130,12 +154,12 @@ public struct ExecutionAgent: Agent {
     // MARK: Fills
 
     /// Works resting orders against a new bar: due children and remainders at the open, limits when touched.
-    private mutating func workResting(instrument: Int, bar: Bar, _ message: Envelope, _ outbox: inout Outbox) {
+    private mutating func workResting(instrument: Int, bar: Bar, _ message: Envelope, _ outbox: inout Outbox, only: UInt64? = nil) {
         guard !working.isEmpty else { return }
         var index = 0
         while index < working.count {
             var order = working[index]
-            guard order.instrument == instrument, order.dueBar <= barIndex else { index += 1; continue }
+            guard order.instrument == instrument, order.dueBar <= barIndex, only == nil || order.id == only else { index += 1; continue }
             switch order.kind {
             case .market:
                 fill(&order, at: bar.open, bar: bar, priceReference: .open, message, &outbox)
@@ -173,7 +197,8 @@ public struct ExecutionAgent: Agent {
         guard quantity != 0 else { return }
         let slip = slippage ? config.venue.slippageBps / 10_000 : 0
         let price = reference * (1 + (quantity > 0 ? slip : -slip))
-        let fee = config.venue.feeFixed + abs(quantity) * price * config.venue.feeBps / 10_000
+        let fee = (order.feeCharged ? 0 : config.venue.feeFixed) + abs(quantity) * price * config.venue.feeBps / 10_000
+        order.feeCharged = true
         order.filled += quantity
         positions[order.instrument] += quantity
         let fill = Fill(order: order.id, parent: order.parent, instrument: order.instrument, barIndex: barIndex,
@@ -213,5 +238,36 @@ public struct ExecutionAgent: Agent {
         let failure = ExecutionFailure(order: target.id, reason: reason)
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .executionError,
                              payload: .executionError(failure)))
+    }
+}
+
+/// Average volume by time of day over the last few sessions: the profile VWAP slices follow.
+struct VolumeProfile: Sendable {
+    let intervalMicroseconds: Int64
+    let sessions: Int
+    /// Time-of-day bucket → the last `sessions` volumes seen in it.
+    private var buckets: [Int64: [Double]] = [:]
+
+    init(intervalMicroseconds: Int64, sessions: Int) {
+        self.intervalMicroseconds = max(intervalMicroseconds, 1)
+        self.sessions = max(sessions, 1)
+    }
+
+    private func bucket(_ timestamp: Int64) -> Int64 {
+        let day: Int64 = 86_400_000_000
+        return ((timestamp % day) + day) % day / intervalMicroseconds
+    }
+
+    mutating func record(_ volume: Double, at timestamp: Int64) {
+        let key = bucket(timestamp)
+        var values = buckets[key, default: []]
+        values.append(volume)
+        if values.count > sessions { values.removeFirst(values.count - sessions) }
+        buckets[key] = values
+    }
+
+    func average(at timestamp: Int64) -> Double? {
+        guard let values = buckets[bucket(timestamp)], !values.isEmpty else { return nil }
+        return values.reduce(0, +) / Double(values.count)
     }
 }

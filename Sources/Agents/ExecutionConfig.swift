@@ -9,6 +9,10 @@ public struct ExecutionConfig: Sendable {
     /// Bar interval, to schedule TWAP/VWAP children in bars.
     public var intervalMicroseconds: Int64
     public var maxRejects: Int?
+    /// Sessions of volume history behind a VWAP profile.
+    public var profileSessions: Int
+    /// Whole bars between sending an order and the venue seeing it (`latency` over the interval, rounded up).
+    public var latencyBars: Int
 
     public init(plan: Plan) {
         let spec = plan.spec
@@ -22,5 +26,8 @@ public struct ExecutionConfig: Sendable {
         instruments = max(spec.dataSources.count, 1)
         intervalMicroseconds = spec.dataSources.map(\.intervalMicroseconds).min() ?? 86_400_000_000
         maxRejects = spec.execution.killSwitch.maxRejects
+        if case .vwap(_, _, _, let lookback) = algorithm { profileSessions = lookback } else { profileSessions = 20 }
+        let latency = venue.latencyMicroseconds
+        latencyBars = latency <= 0 ? 0 : Int((latency + intervalMicroseconds - 1) / max(intervalMicroseconds, 1))
     }
 }

@@ -44,7 +44,7 @@ public struct PortfolioConfig: Sendable {
             feeFixed = 0
         }
         let interval = Double(spec.dataSources.first?.intervalMicroseconds ?? 86_400_000_000)
-        // Daily bars: 252 trading days; intraday: 24/7 minutes unless the calendar says weekdays.
+        // Daily or longer bars: 252 trading days a year; intraday bars: 252 sessions of 6.5 hours.
         barsPerYear = interval >= 86_400_000_000 ? 252 * 86_400_000_000 / interval : 252 * 6.5 * 3_600_000_000 / interval
     }
 }

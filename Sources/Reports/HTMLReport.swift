@@ -34,7 +34,7 @@ public enum HTMLReport {
             </head>
             <body>
             <h1>\(escape(title))</h1>
-            <p class="span">\(UTCTime.readable(statistics.start)) → \(UTCTime.readable(statistics.end)), \(equity.count) bars, \(trades.count) closed trades</p>
+            <p class="span">\(UTCTime.readable(statistics.start)) → \(UTCTime.readable(statistics.end)), \(equity.count) bars, \(Self.tradeSummary(trades))</p>
 
             """
         html += "<h2>Statistics</h2>\n" + statisticsTable(statistics) + "\n"
@@ -47,6 +47,13 @@ public enum HTMLReport {
     }
 
     /// Writes `render(...)` to `url`, replacing any file there.
+    /// "65 trades", or "65 trades, 1 closed at the end" when positions were still open.
+    static func tradeSummary(_ trades: [TradeRecord]) -> String {
+        let atEnd = trades.filter(\.closedAtEnd).count
+        let closed = trades.count - atEnd
+        return "\(closed) trade\(closed == 1 ? "" : "s")" + (atEnd > 0 ? ", \(atEnd) closed at the end" : "")
+    }
+
     public static func write(
         title: String, statistics: BacktestStatistics, equity: [EquityPoint], closes: [Double],
         trades: [TradeRecord], to url: URL

@@ -54,9 +54,10 @@ public struct FusedRunner {
     public mutating func finish<Sink: RunSink>(into sink: inout Sink) {
         let trades = portfolio.closeOut(at: lastTimestamp, barIndex: Int(sequence) - 1)
         for trade in trades {
-            sink.receive(Envelope(timestamp: lastTimestamp, source: .portfolioRisk, traceId: sequence - 1,
-                                  topic: .portfolioTrade, payload: .trade(trade)))
+            enqueue(Envelope(timestamp: lastTimestamp, source: .portfolioRisk, traceId: sequence &- 1,
+                             topic: .portfolioTrade, payload: .trade(trade)))
         }
+        drain(into: &sink)
     }
 
     @inline(__always)

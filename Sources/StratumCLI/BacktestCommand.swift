@@ -81,7 +81,7 @@ struct BacktestRun {
                 .run(feeds: prepared.feeds, progress: { progress.update($0) })
         } catch {
             progress.finish()
-            throw CommandError("\(error)")
+            throw CommandError(wrapping: error)
         }
         progress.finish()
         clock.lap("run \(result.bars) bars")

@@ -55,7 +55,7 @@ struct PreparedStrategy {
                 do {
                     feeds.append(try CSVBarReader(path: url.path, timeZone: timeZone))
                 } catch {
-                    throw CommandError("\(error)")
+                    throw CommandError(wrapping: error)
                 }
                 dataFiles.append((written.value, url))
             case .synthetic(let synthetic):

@@ -98,7 +98,6 @@ extension Payload {
             json.field("instrument", t.instrument)
             json.field("quantity", t.quantity)
             json.field("reference", t.reference == .open ? "open" : "close")
-            json.field("ttlBars", t.ttlBars)
         case .trade(let t):
             json.field("closedAtEnd", t.closedAtEnd)
             json.field("entryBar", t.entryBar)

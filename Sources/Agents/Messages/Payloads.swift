@@ -81,15 +81,12 @@ public struct TargetOrder: Sendable, Equatable, Codable {
     /// Signed units: + long, − short, 0 flat.
     public var quantity: Double
     public var reference: PriceReference
-    /// Bars the target stays valid (0: until replaced).
-    public var ttlBars: Int
 
-    public init(id: UInt64, instrument: Int, quantity: Double, reference: PriceReference, ttlBars: Int = 0) {
+    public init(id: UInt64, instrument: Int, quantity: Double, reference: PriceReference) {
         self.id = id
         self.instrument = instrument
         self.quantity = quantity
         self.reference = reference
-        self.ttlBars = ttlBars
     }
 }
 
