@@ -63,6 +63,9 @@ struct AverageDirectionalIndex: BarKernel {
         }
     }
 
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> AverageDirectionalIndex { self }
+
     func value(_ output: Int) -> Double {
         guard !average.isNaN else { return .nan }
         switch output {
@@ -100,6 +103,14 @@ struct Stochastic: BarKernel {
         d = slowD.current
     }
 
+    func duplicated() -> Stochastic {
+        var copy = self
+        copy.range = range.duplicated()
+        copy.slowK = slowK.duplicated()
+        copy.slowD = slowD.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { output == 0 ? k : d }
 }
 
@@ -126,6 +137,12 @@ struct CommodityChannelIndex: BarKernel {
         let deviation = window.absoluteDeviation(from: mean)
         let distance = typical - mean
         current = (distance != 0 && deviation != 0) ? distance / (0.015 * (deviation / Double(period))) : 0
+    }
+
+    func duplicated() -> CommodityChannelIndex {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
     }
 
     func value(_ output: Int) -> Double { current }
@@ -174,6 +191,12 @@ struct MoneyFlowIndex: BarKernel {
         current = total < 1.0 ? 0 : 100.0 * (positive / total)
     }
 
+    func duplicated() -> MoneyFlowIndex {
+        var copy = self
+        copy.flows = flows.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -194,6 +217,9 @@ struct OnBalanceVolume: BarKernel {
         }
         previousClose = bar.close
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> OnBalanceVolume { self }
 
     func value(_ output: Int) -> Double { current }
 }
@@ -224,6 +250,9 @@ struct SessionVWAP: BarKernel {
         volume += bar.volume
         current = volume > 0 ? priceVolume / volume : typical
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> SessionVWAP { self }
 
     func value(_ output: Int) -> Double { current }
 }

@@ -1,8 +1,16 @@
+/// A kernel that can be copied into an independent one.
+///
+/// Window storage is shared by plain copies (see `FixedStorage`), so a copy that will be written
+/// must come from `duplicated()`.
+protocol DuplicableKernel: Sendable {
+    func duplicated() -> Self
+}
+
 /// A streaming indicator over one series: O(1) work per update (CCI: O(period)), fixed memory.
 ///
 /// Kernels are plain values; the batch functions and `StreamingIndicator` drive the very same
 /// kernel, which is why the two forms give bit-identical numbers.
-protocol SeriesKernel: Sendable {
+protocol SeriesKernel: DuplicableKernel {
     static var outputCount: Int { get }
     mutating func update(_ x: Double)
     /// NaN until the kernel has seen its lookback.
@@ -10,14 +18,14 @@ protocol SeriesKernel: Sendable {
 }
 
 /// A streaming indicator over two series read on the same bar.
-protocol PairKernel: Sendable {
+protocol PairKernel: DuplicableKernel {
     static var outputCount: Int { get }
     mutating func update(_ a: Double, _ b: Double)
     func value(_ output: Int) -> Double
 }
 
 /// A streaming indicator that reads the fields of each bar.
-protocol BarKernel: Sendable {
+protocol BarKernel: DuplicableKernel {
     static var outputCount: Int { get }
     mutating func update(_ bar: Bar)
     func value(_ output: Int) -> Double

@@ -1,16 +1,19 @@
 /// SMA: the mean of the last `period` values.
 ///
 /// The window sum moves by (new - leaving), one dependent addition per bar; recomputing the
-/// sum each bar would cost O(period).
+/// sum each bar would cost O(period). The mean multiplies by 1/period: a division per bar
+/// would limit throughput, and the two differ by at most one rounding.
 struct SimpleMovingAverage: SeriesKernel {
     static let outputCount = 1
     let period: Int
+    private let reciprocal: Double
     private var window: RingBuffer
     private var sum = 0.0
     private(set) var current = Double.nan
 
     init(period: Int) {
         self.period = period
+        reciprocal = 1.0 / Double(period)
         window = RingBuffer(capacity: period)
     }
 
@@ -26,7 +29,13 @@ struct SimpleMovingAverage: SeriesKernel {
             sum += x
             if !window.isFull { return }
         }
-        current = sum / Double(period)
+        current = sum * reciprocal
+    }
+
+    func duplicated() -> SimpleMovingAverage {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
     }
 
     func value(_ output: Int) -> Double { current }
@@ -63,6 +72,9 @@ struct ExponentialMovingAverage: SeriesKernel {
         seedSum += x
         if seen == period { current = seedSum / Double(period) }
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> ExponentialMovingAverage { self }
 
     func value(_ output: Int) -> Double { current }
 }
@@ -104,6 +116,12 @@ struct WeightedMovingAverage: SeriesKernel {
         weightedSum -= plainSum
     }
 
+    func duplicated() -> WeightedMovingAverage {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -127,6 +145,9 @@ struct DoubleExponentialMovingAverage: SeriesKernel {
         guard second.isReady else { return }
         current = 2.0 * first.current - second.current
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> DoubleExponentialMovingAverage { self }
 
     func value(_ output: Int) -> Double { current }
 }
@@ -155,6 +176,9 @@ struct TripleExponentialMovingAverage: SeriesKernel {
         guard third.isReady else { return }
         current = 3.0 * first.current - 3.0 * second.current + third.current
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> TripleExponentialMovingAverage { self }
 
     func value(_ output: Int) -> Double { current }
 }
@@ -208,6 +232,12 @@ struct KaufmanAdaptiveMovingAverage: SeriesKernel {
         var smoothing = efficiency * Self.span + Self.slowest
         smoothing *= smoothing
         current = (x - current) * smoothing + current
+    }
+
+    func duplicated() -> KaufmanAdaptiveMovingAverage {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
     }
 
     func value(_ output: Int) -> Double { current }

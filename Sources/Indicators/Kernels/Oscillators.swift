@@ -40,6 +40,9 @@ struct RelativeStrengthIndex: SeriesKernel {
         current = isNearZero(total) ? 0 : 100.0 * (gain / total)
     }
 
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> RelativeStrengthIndex { self }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -79,6 +82,9 @@ struct MovingAverageConvergenceDivergence: SeriesKernel {
         signalValue = signal.current
     }
 
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> MovingAverageConvergenceDivergence { self }
+
     func value(_ output: Int) -> Double {
         switch output {
         case 0: line
@@ -96,6 +102,13 @@ struct StochasticRange: Sendable {
     init(period: Int) {
         highest = RollingExtreme(period: period, keepsMaximum: true)
         lowest = RollingExtreme(period: period, keepsMaximum: false)
+    }
+
+    func duplicated() -> StochasticRange {
+        var copy = self
+        copy.highest = highest.duplicated()
+        copy.lowest = lowest.duplicated()
+        return copy
     }
 
     /// Pushes one bar's range and close; returns %K once `period` bars are in, else nil.
@@ -136,6 +149,13 @@ struct StochasticRSI: SeriesKernel {
         d = smoothing.current
     }
 
+    func duplicated() -> StochasticRSI {
+        var copy = self
+        copy.range = range.duplicated()
+        copy.smoothing = smoothing.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { output == 0 ? k : d }
 }
 
@@ -167,6 +187,12 @@ struct LaggedDifference: SeriesKernel {
         case .rateOfChange: current = earlier != 0 ? ((x / earlier) - 1.0) * 100.0 : 0
         case .momentum: current = x - earlier
         }
+    }
+
+    func duplicated() -> LaggedDifference {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
     }
 
     func value(_ output: Int) -> Double { current }

@@ -28,6 +28,12 @@ struct BollingerBands: SeriesKernel {
         lower = middle - width
     }
 
+    func duplicated() -> BollingerBands {
+        var copy = self
+        copy.moments = moments.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double {
         switch output {
         case 0: upper
@@ -64,6 +70,12 @@ struct RollingVariance: SeriesKernel {
         }
     }
 
+    func duplicated() -> RollingVariance {
+        var copy = self
+        copy.moments = moments.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -83,6 +95,12 @@ struct ZScore: SeriesKernel {
         guard moments.isFull else { return }
         let deviation = moments.variance.squareRoot()
         current = deviation > 0 ? (x - moments.mean) / deviation : 0
+    }
+
+    func duplicated() -> ZScore {
+        var copy = self
+        copy.moments = moments.duplicated()
+        return copy
     }
 
     func value(_ output: Int) -> Double { current }
@@ -128,6 +146,9 @@ struct AverageTrueRange: BarKernel {
             current = average
         }
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> AverageTrueRange { self }
 
     func value(_ output: Int) -> Double { current }
 }
