@@ -56,9 +56,10 @@ extension Batch {
 
     /// Runs a series kernel over `x`; NaN inputs are skipped and give NaN outputs.
     @inline(__always)
-    static func run<K: SeriesKernel>(_ kernel: K, _ x: [Double]) -> [[Double]] {
-        var kernel = kernel
-        return columns(K.outputCount, count: x.count) { out in
+    static func run<K: SeriesKernel>(_ initial: K, _ x: [Double]) -> [[Double]] {
+        columns(K.outputCount, count: x.count) { out in
+            // A local inside the closure, not a captured variable, so the state stays in registers.
+            var kernel = initial
             x.withUnsafeBufferPointer { input in
                 for index in 0..<input.count {
                     let value = input[index]
@@ -75,10 +76,10 @@ extension Batch {
 
     /// Runs a two-series kernel; a bar where either input is NaN is skipped and gives NaN.
     @inline(__always)
-    static func run<K: PairKernel>(_ kernel: K, _ a: [Double], _ b: [Double]) -> [[Double]] {
+    static func run<K: PairKernel>(_ initial: K, _ a: [Double], _ b: [Double]) -> [[Double]] {
         precondition(a.count == b.count, "both series must have the same length")
-        var kernel = kernel
         return columns(K.outputCount, count: a.count) { out in
+            var kernel = initial
             a.withUnsafeBufferPointer { first in
                 b.withUnsafeBufferPointer { second in
                     for index in 0..<first.count {
@@ -97,10 +98,10 @@ extension Batch {
 
     /// Runs a bar kernel over columns; columns the kernel does not read may be empty (read as 0).
     @inline(__always)
-    static func run<K: BarKernel>(_ kernel: K, _ bars: BarColumns) -> [[Double]] {
-        var kernel = kernel
+    static func run<K: BarKernel>(_ initial: K, _ bars: BarColumns) -> [[Double]] {
         let count = bars.count
         return columns(K.outputCount, count: count) { out in
+            var kernel = initial
             bars.timestamps.withUnsafeBufferPointer { timestamps in
             bars.high.withUnsafeBufferPointer { high in
             bars.low.withUnsafeBufferPointer { low in
