@@ -61,14 +61,26 @@ extension Batch {
             // A local inside the closure, not a captured variable, so the state stays in registers.
             var kernel = initial
             x.withUnsafeBufferPointer { input in
-                for index in 0..<input.count {
+                var index = 0
+                while index < input.count && !kernel.isSteady {
                     let value = input[index]
                     if value.isNaN {
                         for output in 0..<K.outputCount { out.set(output, index, .nan) }
-                        continue
+                    } else {
+                        kernel.update(value)
+                        for output in 0..<K.outputCount { out.set(output, index, kernel.value(output)) }
                     }
-                    kernel.update(value)
-                    for output in 0..<K.outputCount { out.set(output, index, kernel.value(output)) }
+                    index += 1
+                }
+                while index < input.count {
+                    let value = input[index]
+                    if value.isNaN {
+                        for output in 0..<K.outputCount { out.set(output, index, .nan) }
+                    } else {
+                        kernel.steadyUpdate(value)
+                        for output in 0..<K.outputCount { out.set(output, index, kernel.value(output)) }
+                    }
+                    index += 1
                 }
             }
         }
@@ -96,7 +108,7 @@ extension Batch {
         }
     }
 
-    /// Runs a bar kernel over columns; columns the kernel does not read may be empty (read as 0).
+    /// Runs a bar kernel over columns; columns the kernel does not read may be empty.
     @inline(__always)
     static func run<K: BarKernel>(_ initial: K, _ bars: BarColumns) -> [[Double]] {
         let count = bars.count
@@ -107,16 +119,26 @@ extension Batch {
             bars.low.withUnsafeBufferPointer { low in
             bars.close.withUnsafeBufferPointer { close in
             bars.volume.withUnsafeBufferPointer { volume in
-                let (hasTimestamps, hasHigh, hasLow, hasVolume) =
-                    (!timestamps.isEmpty, !high.isEmpty, !low.isEmpty, !volume.isEmpty)
-                for index in 0..<count {
-                    let bar = Bar(
-                        timestamp: hasTimestamps ? timestamps[index] : 0, open: 0,
-                        high: hasHigh ? high[index] : 0, low: hasLow ? low[index] : 0,
-                        close: close[index], volume: hasVolume ? volume[index] : 0
+                precondition(!K.readsRange || (high.count == count && low.count == count), "high and low are required")
+                precondition(!K.readsVolume || volume.count == count, "volume is required")
+                precondition(!K.readsTimestamp || timestamps.count == count, "timestamps are required")
+                @inline(__always) func bar(_ index: Int) -> Bar {
+                    Bar(
+                        timestamp: K.readsTimestamp ? timestamps[index] : 0, open: 0,
+                        high: K.readsRange ? high[index] : 0, low: K.readsRange ? low[index] : 0,
+                        close: close[index], volume: K.readsVolume ? volume[index] : 0
                     )
-                    kernel.update(bar)
+                }
+                var index = 0
+                while index < count && !kernel.isSteady {
+                    kernel.update(bar(index))
                     for output in 0..<K.outputCount { out.set(output, index, kernel.value(output)) }
+                    index += 1
+                }
+                while index < count {
+                    kernel.steadyUpdate(bar(index))
+                    for output in 0..<K.outputCount { out.set(output, index, kernel.value(output)) }
+                    index += 1
                 }
             }
             }
@@ -167,7 +189,7 @@ func adviseHugePages(_ column: UnsafeMutablePointer<Double>, count: Int) {
     #endif
 }
 
-/// Bar columns for the batch drivers, where a column an indicator does not read may be empty (read as 0).
+/// Bar columns for the batch drivers, where a column an indicator does not read may be empty.
 struct BarColumns {
     var timestamps: [Int64] = []
     var high: [Double] = []

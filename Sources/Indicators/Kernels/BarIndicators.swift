@@ -153,6 +153,7 @@ struct CommodityChannelIndex: BarKernel {
 /// Flow = tp · volume, positive when tp rose from the previous bar, negative when it fell, neither when equal.
 struct MoneyFlowIndex: BarKernel {
     static let outputCount = 1
+    static let readsVolume = true
     let period: Int
     /// Signed flows of the window: > 0 counted as positive, < 0 as negative.
     private var flows: RingBuffer
@@ -203,6 +204,8 @@ struct MoneyFlowIndex: BarKernel {
 /// OBV: starts at the first bar's volume, then adds the volume on an up close and subtracts it on a down close.
 struct OnBalanceVolume: BarKernel {
     static let outputCount = 1
+    static let readsRange = false
+    static let readsVolume = true
     private var previousClose = Double.nan
     private(set) var current = Double.nan
 
@@ -229,6 +232,8 @@ struct OnBalanceVolume: BarKernel {
 /// Resets when the bar's timestamp falls on a new UTC day; while the session's volume is still 0 it reads tp.
 struct SessionVWAP: BarKernel {
     static let outputCount = 1
+    static let readsVolume = true
+    static let readsTimestamp = true
     private static let microsecondsPerDay: Int64 = 86_400_000_000
     private var session = Int64.min
     private var priceVolume = 0.0

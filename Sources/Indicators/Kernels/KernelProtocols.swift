@@ -15,6 +15,16 @@ protocol SeriesKernel: DuplicableKernel {
     mutating func update(_ x: Double)
     /// NaN until the kernel has seen its lookback.
     func value(_ output: Int) -> Double
+    /// True once warm-up is over and `steadyUpdate` may replace `update`.
+    var isSteady: Bool { get }
+    /// `update` without the warm-up branches, for the batch loop: the same arithmetic, so the
+    /// same values.
+    mutating func steadyUpdate(_ x: Double)
+}
+
+extension SeriesKernel {
+    var isSteady: Bool { false }
+    mutating func steadyUpdate(_ x: Double) { update(x) }
 }
 
 /// A streaming indicator over two series read on the same bar.
@@ -29,6 +39,23 @@ protocol BarKernel: DuplicableKernel {
     static var outputCount: Int { get }
     mutating func update(_ bar: Bar)
     func value(_ output: Int) -> Double
+    /// Which optional columns the kernel reads; constants, so the batch loop reads only those.
+    static var readsRange: Bool { get }
+    static var readsVolume: Bool { get }
+    static var readsTimestamp: Bool { get }
+    /// True once warm-up is over and `steadyUpdate` may replace `update`.
+    var isSteady: Bool { get }
+    /// `update` without the warm-up branches, for the batch loop: the same arithmetic, so the
+    /// same values.
+    mutating func steadyUpdate(_ bar: Bar)
+}
+
+extension BarKernel {
+    static var readsRange: Bool { true }
+    static var readsVolume: Bool { false }
+    static var readsTimestamp: Bool { false }
+    var isSteady: Bool { false }
+    mutating func steadyUpdate(_ bar: Bar) { update(bar) }
 }
 
 /// TA-Lib treats magnitudes below 1e-8 as zero when guarding divisions; matching it keeps

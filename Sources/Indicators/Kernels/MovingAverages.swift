@@ -41,36 +41,61 @@ struct SimpleMovingAverage: SeriesKernel {
     func value(_ output: Int) -> Double { current }
 }
 
-/// EMA with k = 2 / (period + 1), seeded with the SMA of the first `period` values (TA-Lib's default).
+/// EMA with k = 2 / (period + 1), seeded with the SMA of the first `period` values (TA-Lib's
+/// default), then ema = ema·(1 - k) + x·k.
 ///
-/// The update is written prev·(1 - k) + x·k so that only one multiply and one add sit on the
-/// dependency chain from bar to bar.
+/// After its first step the recurrence is evaluated two bars at a time,
+/// emaₜ = d²·emaₜ₋₂ + (d·k·xₜ₋₁ + k·xₜ) with d = 1 - k: each value waits on the one two bars
+/// back rather than the previous one, so consecutive bars overlap and a batch run is not bound
+/// by the latency of a multiply-add per bar. It differs from the one-step form by rounding only,
+/// and streaming and batch share it.
 struct ExponentialMovingAverage: SeriesKernel {
     static let outputCount = 1
     let period: Int
     private let weight: Double
     private let decay: Double
+    private let decaySquared: Double
+    private let decayWeight: Double
     private var seen = 0
     private var seedSum = 0.0
+    private var earlier = 0.0
+    private var lastInput = 0.0
     private(set) var current = Double.nan
 
     init(period: Int) {
         self.period = period
         weight = 2.0 / Double(period + 1)
         decay = 1.0 - weight
+        decaySquared = decay * decay
+        decayWeight = decay * weight
     }
 
     var isReady: Bool { seen >= period }
+    var isSteady: Bool { seen > period }
+
+    @inline(__always)
+    mutating func steadyUpdate(_ x: Double) {
+        let next = decaySquared * earlier + (decayWeight * lastInput + weight * x)
+        earlier = current
+        current = next
+        lastInput = x
+    }
 
     @inline(__always)
     mutating func update(_ x: Double) {
-        if seen >= period {
-            current = current * decay + x * weight
+        if seen > period {
+            steadyUpdate(x)
             return
         }
         seen += 1
-        seedSum += x
-        if seen == period { current = seedSum / Double(period) }
+        if seen <= period {
+            seedSum += x
+            if seen == period { current = seedSum / Double(period) }
+            return
+        }
+        earlier = current
+        current = current * decay + x * weight
+        lastInput = x
     }
 
     /// No window storage: a plain copy is independent.

@@ -69,6 +69,18 @@ struct MovingAverageConvergenceDivergence: SeriesKernel {
         fastStart = longer - shorter
     }
 
+    var isSteady: Bool { signal.isSteady }
+
+    @inline(__always)
+    mutating func steadyUpdate(_ x: Double) {
+        fast.steadyUpdate(x)
+        slow.steadyUpdate(x)
+        let difference = fast.current - slow.current
+        signal.steadyUpdate(difference)
+        line = difference
+        signalValue = signal.current
+    }
+
     @inline(__always)
     mutating func update(_ x: Double) {
         if seen >= fastStart { fast.update(x) }

@@ -109,16 +109,26 @@ struct ZScore: SeriesKernel {
 /// ATR with Wilder smoothing, and NATR = 100·ATR / close (0 when the close is near zero).
 ///
 /// True range starts on the second bar; the first ATR, on bar `period`, is the mean of the first
-/// `period` true ranges; then atr = atr·(n-1)/n + tr/n, written with precomputed factors.
+/// `period` true ranges; then atr = atr·(n-1)/n + tr/n.
+///
+/// After its first step the smoothing is evaluated two bars at a time,
+/// atrₜ = keep²·atrₜ₋₂ + (keep·share·trₜ₋₁ + share·trₜ) with keep = (n-1)/n, share = 1/n: each
+/// value then waits on the one two bars back rather than the previous one, so consecutive bars
+/// overlap and a batch run is not bound by the latency of a multiply-add per bar. It differs
+/// from the one-step form by rounding only, and streaming and batch share it.
 struct AverageTrueRange: BarKernel {
     static let outputCount = 1
     let period: Int
     let normalised: Bool
     private let keep: Double
     private let share: Double
+    private let keepSquared: Double
+    private let keepShare: Double
     private var previousClose = 0.0
+    private var previousRange = 0.0
     private var seen = 0
     private var average = 0.0
+    private var earlierAverage = 0.0
     private(set) var current = Double.nan
 
     init(period: Int, normalised: Bool) {
@@ -126,6 +136,8 @@ struct AverageTrueRange: BarKernel {
         self.normalised = normalised
         keep = Double(period - 1) / Double(period)
         share = 1.0 / Double(period)
+        keepSquared = keep * keep
+        keepShare = keep * share
     }
 
     @inline(__always)
@@ -133,13 +145,36 @@ struct AverageTrueRange: BarKernel {
         defer { previousClose = bar.close; seen += 1 }
         if seen == 0 { return }
         let range = trueRange(bar, previousClose: previousClose)
-        if seen > period {
+        defer { previousRange = range }
+        if seen > period + 1 {
+            let next = keepSquared * earlierAverage + (keepShare * previousRange + share * range)
+            earlierAverage = average
+            average = next
+        } else if seen == period + 1 {
+            earlierAverage = average
             average = average * keep + range * share
         } else {
             average += range
             guard seen == period else { return }
             average /= Double(period)
         }
+        if normalised {
+            current = isNearZero(bar.close) ? 0 : (average / bar.close) * 100.0
+        } else {
+            current = average
+        }
+    }
+
+    var isSteady: Bool { seen > period + 1 }
+
+    @inline(__always)
+    mutating func steadyUpdate(_ bar: Bar) {
+        let range = trueRange(bar, previousClose: previousClose)
+        let next = keepSquared * earlierAverage + (keepShare * previousRange + share * range)
+        earlierAverage = average
+        average = next
+        previousRange = range
+        previousClose = bar.close
         if normalised {
             current = isNearZero(bar.close) ? 0 : (average / bar.close) * 100.0
         } else {
