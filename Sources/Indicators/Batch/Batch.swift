@@ -15,42 +15,31 @@ public enum Batch {}
 // MARK: - Drivers
 
 extension Batch {
-    /// Allocates `outputs` uninitialised columns of `count` values and lets `fill` write every element.
+    /// Allocates `outputs` columns of `count` values and lets `fill` write every element of each.
     @inline(__always)
-    static func columns(
-        _ outputs: Int, count: Int, _ fill: (OutputColumns) -> Void
-    ) -> [[Double]] {
+    static func columns(_ outputs: Int, count: Int, _ fill: (OutputColumns) -> Void) -> [[Double]] {
         precondition((1...3).contains(outputs), "kernels have one to three outputs")
         guard count > 0 else { return Array(repeating: [], count: outputs) }
-        return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Double>.self, capacity: 3) { slots in
-            let slot = slots.baseAddress!
-            var second: [Double] = []
-            var third: [Double] = []
-            let first = [Double](unsafeUninitializedCapacity: count) { column0, written0 in
-                slot[0] = column0.baseAddress!
-                adviseHugePages(slot[0], count: count)
-                if outputs == 1 {
-                    fill(OutputColumns(slot, outputs: outputs))
-                } else {
-                    second = [Double](unsafeUninitializedCapacity: count) { column1, written1 in
-                        slot[1] = column1.baseAddress!
-                        adviseHugePages(slot[1], count: count)
-                        if outputs == 2 {
-                            fill(OutputColumns(slot, outputs: outputs))
-                        } else {
-                            third = [Double](unsafeUninitializedCapacity: count) { column2, written2 in
-                                slot[2] = column2.baseAddress!
-                                adviseHugePages(slot[2], count: count)
-                                fill(OutputColumns(slot, outputs: outputs))
-                                written2 = count
-                            }
-                        }
-                        written1 = count
-                    }
-                }
-                written0 = count
+        var second: [Double] = []
+        var third: [Double] = []
+        let first = column(count) { first in
+            guard outputs > 1 else { return fill(OutputColumns(first: first, second: first, third: first)) }
+            second = column(count) { second in
+                guard outputs > 2 else { return fill(OutputColumns(first: first, second: second, third: second)) }
+                third = column(count) { third in fill(OutputColumns(first: first, second: second, third: third)) }
             }
-            return [first, second, third].prefix(outputs).map { $0 }
+        }
+        return Array([first, second, third].prefix(outputs))
+    }
+
+    /// A new column of `count` values that `write` initialises completely, without zero-filling it first.
+    @inline(__always)
+    static func column(_ count: Int, _ write: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { buffer, written in
+            let base = buffer.baseAddress!
+            adviseHugePages(base, count: count)
+            write(base)
+            written = count
         }
     }
 
@@ -155,12 +144,6 @@ struct OutputColumns {
     let first: UnsafeMutablePointer<Double>
     let second: UnsafeMutablePointer<Double>
     let third: UnsafeMutablePointer<Double>
-
-    init(_ slots: UnsafeMutablePointer<UnsafeMutablePointer<Double>>, outputs: Int) {
-        first = slots[0]
-        second = outputs > 1 ? slots[1] : slots[0]
-        third = outputs > 2 ? slots[2] : slots[0]
-    }
 
     @inline(__always)
     func set(_ output: Int, _ index: Int, _ value: Double) {

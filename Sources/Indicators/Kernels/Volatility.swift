@@ -188,13 +188,11 @@ struct AverageTrueRange: BarKernel {
     func value(_ output: Int) -> Double { current }
 }
 
-/// The largest of high - low, |previous close - high| and |previous close - low|.
+/// True range: the largest of high - low, |previous close - high| and |previous close - low|.
+///
+/// Computed as max(high, previous close) - min(low, previous close), which is the same
+/// subtraction as whichever of the three TA-Lib picks, in three operations instead of seven.
 @inline(__always)
 func trueRange(_ bar: Bar, previousClose: Double) -> Double {
-    var greatest = bar.high - bar.low
-    let up = abs(previousClose - bar.high)
-    if up > greatest { greatest = up }
-    let down = abs(previousClose - bar.low)
-    if down > greatest { greatest = down }
-    return greatest
+    max(bar.high, previousClose) - min(bar.low, previousClose)
 }
