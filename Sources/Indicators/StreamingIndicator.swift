@@ -1,5 +1,5 @@
-/// One indicator updated bar by bar: O(1) work per bar (CCI: O(period)), fixed memory, no
-/// allocation after `init`.
+/// One indicator updated bar by bar: O(1) work per bar (amortised for rolling min/max and the
+/// variance-based indicators; CCI is O(period)), fixed memory, no allocation after `init`.
 ///
 /// Series inputs: a bar on which any series argument is NaN is skipped: the state does not
 /// move and every output reads NaN for that bar. Leading NaNs, such as those of an indicator

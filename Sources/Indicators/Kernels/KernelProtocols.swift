@@ -6,7 +6,8 @@ protocol DuplicableKernel: Sendable {
     func duplicated() -> Self
 }
 
-/// A streaming indicator over one series: O(1) work per update (CCI: O(period)), fixed memory.
+/// A streaming indicator over one series: O(1) work per update (amortised for rolling extremes
+/// and moments; CCI: O(period)), fixed memory.
 ///
 /// Kernels are plain values; the batch functions and `StreamingIndicator` drive the very same
 /// kernel, which is why the two forms give bit-identical numbers.
