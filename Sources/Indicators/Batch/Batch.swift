@@ -124,10 +124,13 @@ extension Batch {
                     for output in 0..<K.outputCount { out.set(output, index, kernel.value(output)) }
                     index += 1
                 }
-                while index < count {
+                while index + 1 < count {
+                    kernel.steadyUpdatePair(bar(index), bar(index + 1), into: out, at: index)
+                    index += 2
+                }
+                if index < count {
                     kernel.steadyUpdate(bar(index))
                     for output in 0..<K.outputCount { out.set(output, index, kernel.value(output)) }
-                    index += 1
                 }
             }
             }

@@ -49,6 +49,9 @@ protocol BarKernel: DuplicableKernel {
     /// `update` without the warm-up branches, for the batch loop: the same arithmetic, so the
     /// same values.
     mutating func steadyUpdate(_ bar: Bar)
+    /// Two consecutive steady updates, writing the outputs of both bars at `index` and `index + 1`.
+    /// A kernel may compute the two in SIMD lanes, with the scalar arithmetic in each lane.
+    mutating func steadyUpdatePair(_ first: Bar, _ second: Bar, into out: OutputColumns, at index: Int)
 }
 
 extension BarKernel {
@@ -57,6 +60,14 @@ extension BarKernel {
     static var readsTimestamp: Bool { false }
     var isSteady: Bool { false }
     mutating func steadyUpdate(_ bar: Bar) { update(bar) }
+
+    @inline(__always)
+    mutating func steadyUpdatePair(_ first: Bar, _ second: Bar, into out: OutputColumns, at index: Int) {
+        steadyUpdate(first)
+        for output in 0..<Self.outputCount { out.set(output, index, value(output)) }
+        steadyUpdate(second)
+        for output in 0..<Self.outputCount { out.set(output, index + 1, value(output)) }
+    }
 }
 
 /// TA-Lib treats magnitudes below 1e-8 as zero when guarding divisions; matching it keeps

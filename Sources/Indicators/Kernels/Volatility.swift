@@ -175,11 +175,34 @@ struct AverageTrueRange: BarKernel {
         average = next
         previousRange = range
         previousClose = bar.close
-        if normalised {
-            current = isNearZero(bar.close) ? 0 : (average / bar.close) * 100.0
-        } else {
-            current = average
-        }
+        current = output(average, close: bar.close)
+    }
+
+    /// `steadyUpdate` for two bars in the lanes of SIMD2 values: lane 0 is bar t, lane 1 bar t+1,
+    /// each lane doing exactly the scalar operations, so the values are the same.
+    @inline(__always)
+    mutating func steadyUpdatePair(_ first: Bar, _ second: Bar, into out: OutputColumns, at index: Int) {
+        let high = SIMD2(first.high, second.high)
+        let low = SIMD2(first.low, second.low)
+        let priorClose = SIMD2(previousClose, first.close)
+        let upper = high.replacing(with: priorClose, where: priorClose .>= high)
+        let lower = low.replacing(with: priorClose, where: priorClose .< low)
+        let ranges = upper - lower
+        let priorRanges = SIMD2(previousRange, ranges[0])
+        let averages = keepSquared * SIMD2(earlierAverage, average) + (keepShare * priorRanges + share * ranges)
+        earlierAverage = averages[0]
+        average = averages[1]
+        previousRange = ranges[1]
+        previousClose = second.close
+        out.set(0, index, output(averages[0], close: first.close))
+        current = output(averages[1], close: second.close)
+        out.set(0, index + 1, current)
+    }
+
+    @inline(__always)
+    private func output(_ average: Double, close: Double) -> Double {
+        guard normalised else { return average }
+        return isNearZero(close) ? 0 : (average / close) * 100.0
     }
 
     /// No window storage: a plain copy is independent.
@@ -192,6 +215,7 @@ struct AverageTrueRange: BarKernel {
 ///
 /// Computed as max(high, previous close) - min(low, previous close), which is the same
 /// subtraction as whichever of the three TA-Lib picks, in three operations instead of seven.
+/// `AverageTrueRange.steadyUpdatePair` repeats it lane by lane; the two must stay in step.
 @inline(__always)
 func trueRange(_ bar: Bar, previousClose: Double) -> Double {
     max(bar.high, previousClose) - min(bar.low, previousClose)
