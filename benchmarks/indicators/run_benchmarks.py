@@ -137,7 +137,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10_000_000)
     parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--data-dir", default=None, help="where the data files live (default: a folder under the temp dir)")
     arguments = parser.parse_args()
     directory = arguments.data_dir or os.path.join(tempfile.gettempdir(), f"stratum-bench-indicators-{arguments.points}")
