@@ -12,12 +12,12 @@ let day: Int64 = 86_400_000_000
 enum AgentFixture {
     /// A one-instrument strategy over a synthetic daily source with the given `risk:` and
     /// `execution:` sections (YAML flow or block text, indented by two spaces).
-    static func plan(portfolio: String = "", risk: String = "", execution: String = "") throws -> Plan {
+    static func plan(portfolio: String = "", risk: String = "", execution: String = "", interval: String = "1d") throws -> Plan {
         let yaml = """
         strategy: { name: agents }
         \(portfolio)
         data:
-          x: { synthetic: { seed: 1, bars: 50 }, instrument: X, interval: 1d }
+          x: { synthetic: { seed: 1, bars: 50 }, instrument: X, interval: \(interval) }
         features:
           fast: sma(close, 2)
         signals:
@@ -42,8 +42,8 @@ enum AgentFixture {
         return PortfolioRiskAgent(config: PortfolioConfig(plan: plan))
     }
 
-    static func execution(_ execution: String) throws -> ExecutionAgent {
-        ExecutionAgent(config: ExecutionConfig(plan: try plan(execution: execution)))
+    static func execution(_ execution: String, interval: String = "1d") throws -> ExecutionAgent {
+        ExecutionAgent(config: ExecutionConfig(plan: try plan(execution: execution, interval: interval)))
     }
 }
 
@@ -58,6 +58,8 @@ struct Driver<A: Agent> {
     var agent: A
     var bar = -1
     var time: Int64 = 0
+    /// Time between bars: a day unless a test works on intraday bars.
+    var spacing: Int64 = day
 
     init(_ agent: A) {
         self.agent = agent
@@ -70,11 +72,11 @@ struct Driver<A: Agent> {
         return outbox.messages
     }
 
-    /// A new bar of instrument 0 (its index and time advance by one day).
+    /// A new bar of instrument 0 (its index advances by one, its time by `spacing`).
     @discardableResult
     mutating func bar(open: Double, high: Double? = nil, low: Double? = nil, close: Double, volume: Double = 1_000_000) -> [Envelope] {
         bar += 1
-        time = Int64(bar) * day
+        time = Int64(bar) * spacing
         let b = Bar(timestamp: time, open: open, high: high ?? max(open, close), low: low ?? min(open, close), close: close, volume: volume)
         return send(.bar(MarketBar(instrument: 0, bar: b)), topic: .marketRaw, source: .marketData)
     }

@@ -92,9 +92,11 @@ struct ExecutionAgentTests {
     }
 
     @Test func limitOrderExpiresAfterItsTimeToLive() throws {
-        var venue = try Self.venue("fee_bps: 0", algo: "algo: limit\n  limit: { offset_bps: 100, ttl: 2 }")
+        var venue = try Self.venue("fee_bps: 0", algo: "algo: limit\n  limit: { offset_bps: 100, ttl: 3 }")
         venue.bar(open: 100, close: 100)
-        venue.target(10, reference: .open)  // buy limit 99
+        // Buy limit 99, sent at the open: it works in this bar (low 100, untouched), then two more.
+        let sent = venue.target(10, reference: .open)
+        #expect(sent.fills.isEmpty && sent.orders.map(\.status) == [.accepted])
         let first = venue.bar(open: 100, high: 101, low: 99.5, close: 100)
         #expect(first.orders.isEmpty && first.fills.isEmpty)
         let second = venue.bar(open: 100, high: 101, low: 99.5, close: 100)
@@ -171,15 +173,27 @@ struct ExecutionAgentTests {
         #expect(children.reduce(0) { $0 + $1.quantity } == 10)
     }
 
-    @Test func vwapWeightsChildrenByRecentVolume() throws {
-        var venue = try Self.venue("fee_bps: 0", algo: "algo: vwap\n  vwap: { horizon: 4d, slices: 4, profile: data }")
-        for volume in [100.0, 200, 300, 400] { venue.bar(open: 10, close: 10, volume: volume) }
+    @Test func vwapWeightsChildrenByTheVolumeProfileOfPastSessions() throws {
+        var venue = Driver(try AgentFixture.execution("  algo: vwap\n  vwap: { horizon: 4h, slices: 4, profile: data }\n  venue: { sim: { fee_bps: 0 } }",
+                                                      interval: "1h"))
+        venue.spacing = 3_600_000_000
+        // Day one, hourly: 100, 200, 300, 400 at 01:00…04:00, 1,000 in every other hour.
+        for hour in 0..<24 { venue.bar(open: 10, close: 10, volume: (1...4).contains(hour) ? Double(hour * 100) : 1_000) }
+        venue.bar(open: 10, close: 10, volume: 5_000)  // day two, 00:00: its own volume is not known at its open
         let placed = venue.target(50, reference: .open)
-        // weights 100, 200, 300, 400 / 1,000 → 50 × (0.1, 0.2, 0.3, 0.4) = 5, 10, 15, 20
+        // Children at 01:00…04:00 weighted 100 : 200 : 300 : 400 → 50 × (0.1, 0.2, 0.3, 0.4) = 5, 10, 15, 20
         #expect(placed.orders.dropFirst().map(\.quantity) == [5, 10, 15, 20])
         var filled: [Double] = []
         for _ in 0..<4 { filled += venue.flatBar(10).fills.map(\.quantity) }
         #expect(filled == [5, 10, 15, 20])
+    }
+
+    @Test func vwapOnDailyBarsHasOneBucketSoSlicesAreEven() throws {
+        var venue = try Self.venue("fee_bps: 0", algo: "algo: vwap\n  vwap: { horizon: 4d, slices: 4, profile: data }")
+        for volume in [100.0, 200, 300, 400] { venue.bar(open: 10, close: 10, volume: volume) }
+        // Every daily bar falls in the same time-of-day bucket: equal weights, 50 / 4 = 12.5,
+        // whole units by cumulative weight: 12, 25 − 12 = 13, 37 − 25 = 12, 50 − 37 = 13.
+        #expect(venue.target(50, reference: .open).orders.dropFirst().map(\.quantity) == [12, 13, 12, 13])
     }
 
     @Test func haltCancelsOpenOrdersAndRefusesOrdersThatAddRisk() throws {
