@@ -55,10 +55,12 @@ public struct ExecutionAgent: Agent {
         case .bar(let market):
             barIndex = Int(message.traceId)
             bars[market.instrument] = market.bar
-            if let previous = pendingVolume[market.instrument] {
-                profiles[market.instrument].record(previous.volume, at: previous.timestamp)
+            if config.keepsVolumeProfile {
+                if let previous = pendingVolume[market.instrument] {
+                    profiles[market.instrument].record(previous.volume, at: previous.timestamp)
+                }
+                pendingVolume[market.instrument] = (market.bar.timestamp, market.bar.volume)
             }
-            pendingVolume[market.instrument] = (market.bar.timestamp, market.bar.volume)
             workResting(instrument: market.instrument, bar: market.bar, message, &outbox)
         case .target(let target):
             guard !halted || abs(target.quantity) < abs(positions[target.instrument]) || target.quantity == 0 else {
@@ -260,10 +262,8 @@ struct VolumeProfile: Sendable {
 
     mutating func record(_ volume: Double, at timestamp: Int64) {
         let key = bucket(timestamp)
-        var values = buckets[key, default: []]
-        values.append(volume)
-        if values.count > sessions { values.removeFirst(values.count - sessions) }
-        buckets[key] = values
+        buckets[key, default: []].append(volume)
+        if let count = buckets[key]?.count, count > sessions { buckets[key]?.removeFirst(count - sessions) }
     }
 
     func average(at timestamp: Int64) -> Double? {

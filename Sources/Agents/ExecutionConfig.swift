@@ -9,6 +9,11 @@ public struct ExecutionConfig: Sendable {
     /// Bar interval, to schedule TWAP/VWAP children in bars.
     public var intervalMicroseconds: Int64
     public var maxRejects: Int?
+    /// Only VWAP with `profile: data` needs volume by time of day.
+    public var keepsVolumeProfile: Bool {
+        if case .vwap(_, _, let profile, _) = algorithm { return profile == "data" }
+        return false
+    }
     /// Sessions of volume history behind a VWAP profile.
     public var profileSessions: Int
     /// Whole bars between sending an order and the venue seeing it (`latency` over the interval, rounded up).

@@ -15,7 +15,7 @@ public struct FeatureAgent: Agent {
         guard message.topic == .marketRaw, case .bar(let market) = message.payload else { return }
         barIndex += 1
         program.evaluate(market.bar)
-        let frame = FeatureFrame(instrument: market.instrument, barIndex: barIndex, bar: market.bar, values: program.registers)
+        let frame = FeatureFrame(instrument: market.instrument, barIndex: barIndex, values: program.registers)
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
                              topic: .featuresCandles, payload: .features(frame)))
     }

@@ -14,7 +14,9 @@ public struct SignalAgent: Agent {
     let order: [Int]
     /// Signals whose decisions trade (top level and `trade: true`).
     let traded: Set<Int>
-    let instruments: [String]
+    /// Instrument index each signal trades.
+    let instrumentOfSignal: [Int]
+    let singleInstrument: Bool
 
     public private(set) var directions: [Direction?]
     public private(set) var confidences: [Double]
@@ -28,7 +30,9 @@ public struct SignalAgent: Agent {
         signals = plan.signals
         regimes = plan.regimes
         self.evaluators = evaluators
-        instruments = plan.spec.dataSources.map(\.instrument)
+        let instruments = plan.spec.dataSources.map(\.instrument)
+        instrumentOfSignal = plan.signals.map { instruments.firstIndex(of: $0.instrument) ?? 0 }
+        singleInstrument = instruments.count <= 1
         directions = Array(repeating: nil, count: plan.signals.count)
         confidences = Array(repeating: 0, count: plan.signals.count)
         regimeLabels = Array(repeating: -1, count: plan.regimes.count)
@@ -65,7 +69,7 @@ public struct SignalAgent: Agent {
         updateRegimes(frame.values)
         for index in order {
             let signal = signals[index]
-            guard instruments.firstIndex(of: signal.instrument) == frame.instrument || instruments.count == 1 else { continue }
+            guard singleInstrument || instrumentOfSignal[index] == frame.instrument else { continue }
             var (direction, confidence, votes) = decide(index, values: frame.values)
             var regime = -1
             if let gate = signal.gate {

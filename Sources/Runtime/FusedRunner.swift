@@ -20,9 +20,9 @@ public struct FusedRunner {
     public private(set) var compliance: ComplianceAgent
     public private(set) var supervisor: SupervisorAgent
 
-    private var queue: [Envelope] = []
+    /// The queue is an outbox: agents append to it directly, the runner reads it from `head`.
+    private var queue = Outbox()
     private var head = 0
-    private var outbox = Outbox()
     public private(set) var sequence: UInt64 = 0
     private var lastTimestamp: Int64 = 0
 
@@ -35,7 +35,6 @@ public struct FusedRunner {
         compliance = ComplianceAgent(enabled: plan.spec.compliance.audit)
         let killSwitch = plan.spec.execution.killSwitch
         supervisor = SupervisorAgent(maxRejects: killSwitch.maxRejects, onDrawdown: killSwitch.onDrawdown, action: killSwitch.action)
-        queue.reserveCapacity(64)
     }
 
     /// Runs one bar of one instrument through every agent.
@@ -62,20 +61,16 @@ public struct FusedRunner {
 
     @inline(__always)
     private mutating func enqueue(_ envelope: Envelope) {
-        queue.append(envelope)
+        queue.emit(envelope)
     }
 
     private mutating func drain<Sink: RunSink>(into sink: inout Sink) {
-        while head < queue.count {
-            let message = queue[head]
+        while head < queue.messages.count {
+            let message = queue.messages[head]
             head += 1
             route(message, into: &sink)
-            if !outbox.isEmpty {
-                queue.append(contentsOf: outbox.messages)
-                outbox.removeAll()
-            }
         }
-        queue.removeAll(keepingCapacity: true)
+        queue.removeAll()
         head = 0
     }
 
@@ -85,42 +80,42 @@ public struct FusedRunner {
         switch message.topic {
         case .marketRaw:
             if message.source == .runner {
-                marketData.handle(message, into: &outbox)
+                marketData.handle(message, into: &queue)
             } else {
-                execution.handle(message, into: &outbox)
-                portfolio.handle(message, into: &outbox)
-                feature.handle(message, into: &outbox)
+                execution.handle(message, into: &queue)
+                portfolio.handle(message, into: &queue)
+                feature.handle(message, into: &queue)
             }
         case .featuresCandles, .featuresMicro:
-            signal.handle(message, into: &outbox)
+            signal.handle(message, into: &queue)
         case .signalLong, .signalShort, .signalFlat:
             sink.receive(message)
-            portfolio.handle(message, into: &outbox)
-            compliance.handle(message, into: &outbox)
+            portfolio.handle(message, into: &queue)
+            compliance.handle(message, into: &queue)
         case .portfolioTarget:
-            execution.handle(message, into: &outbox)
-            compliance.handle(message, into: &outbox)
+            execution.handle(message, into: &queue)
+            compliance.handle(message, into: &queue)
         case .executionFill:
             sink.receive(message)
-            portfolio.handle(message, into: &outbox)
-            supervisor.handle(message, into: &outbox)
-            compliance.handle(message, into: &outbox)
+            portfolio.handle(message, into: &queue)
+            supervisor.handle(message, into: &queue)
+            compliance.handle(message, into: &queue)
         case .executionError, .riskAlert:
             sink.receive(message)
-            supervisor.handle(message, into: &outbox)
-            compliance.handle(message, into: &outbox)
+            supervisor.handle(message, into: &queue)
+            compliance.handle(message, into: &queue)
         case .executionOrder, .portfolioTrade:
             sink.receive(message)
-            compliance.handle(message, into: &outbox)
+            compliance.handle(message, into: &queue)
         case .supervisorCommand:
             sink.receive(message)
-            portfolio.handle(message, into: &outbox)
-            execution.handle(message, into: &outbox)
-            compliance.handle(message, into: &outbox)
+            portfolio.handle(message, into: &queue)
+            execution.handle(message, into: &queue)
+            compliance.handle(message, into: &queue)
         case .portfolioEquity, .complianceAudit:
             sink.receive(message)
         case .clock:
-            portfolio.handle(message, into: &outbox)
+            portfolio.handle(message, into: &queue)
         case .heartbeat:
             break
         }

@@ -59,18 +59,20 @@ public struct Envelope: Sendable {
     }
 }
 
+/// The payloads of every topic. Those sent every bar stay inline; those sent per order or per
+/// trade are boxed, which keeps every envelope small for the runner's queue.
 public enum Payload: Sendable {
     case bar(MarketBar)
     case features(FeatureFrame)
-    case signal(SignalEvent)
-    case target(TargetOrder)
-    case trade(TradeRecord)
+    indirect case signal(SignalEvent)
+    indirect case target(TargetOrder)
+    indirect case trade(TradeRecord)
     case equity(EquitySnapshot)
-    case alert(RiskAlert)
-    case order(OrderUpdate)
-    case fill(Fill)
-    case executionError(ExecutionFailure)
-    case command(SupervisorCommand)
+    indirect case alert(RiskAlert)
+    indirect case order(OrderUpdate)
+    indirect case fill(Fill)
+    indirect case executionError(ExecutionFailure)
+    indirect case command(SupervisorCommand)
     // Boxed: an audit record wraps the message it records.
     indirect case audit(AuditRecord)
     case heartbeat(AgentID)

@@ -14,17 +14,16 @@ public struct MarketBar: Sendable, Equatable, Codable {
     }
 }
 
-/// The feature program's registers after one bar. Columns name the registers (plan.columns).
+/// The feature program's registers after one bar. Columns name the registers (plan.columns);
+/// the envelope's timestamp is the bar's.
 public struct FeatureFrame: Sendable {
     public var instrument: Int
     public var barIndex: Int
-    public var bar: Bar
     public var values: [Double]
 
-    public init(instrument: Int, barIndex: Int, bar: Bar, values: [Double]) {
+    public init(instrument: Int, barIndex: Int, values: [Double]) {
         self.instrument = instrument
         self.barIndex = barIndex
-        self.bar = bar
         self.values = values
     }
 }
