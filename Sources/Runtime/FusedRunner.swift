@@ -27,7 +27,7 @@ public struct FusedRunner {
     private var lastTimestamp: Int64 = 0
 
     public init(plan: Plan, evaluators: [String: any ModelEvaluator]) {
-        marketData = MarketDataAgent(instruments: plan.spec.dataSources.count)
+        marketData = MarketDataAgent(plan: plan)
         feature = FeatureAgent(program: plan.program)
         signal = SignalAgent(plan: plan, evaluators: evaluators)
         portfolio = PortfolioRiskAgent(config: PortfolioConfig(plan: plan))

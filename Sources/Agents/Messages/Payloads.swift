@@ -4,8 +4,11 @@ import Indicators
 public struct MarketBar: Sendable, Equatable, Codable {
     public var instrument: Int
     public var bar: Bar
-    /// Anomalies the MarketData agent flagged on this bar (0: none); see `AnomalyKinds`.
+    /// Anomalies the MarketData agent flagged on this bar (the low byte, `AnomalyKinds`), and
+    /// `filledFlag` for a bar synthesised by `gaps: forward_fill`.
     public var flags: UInt32
+
+    public static let filledFlag: UInt32 = 1 << 8
 
     public init(instrument: Int, bar: Bar, flags: UInt32 = 0) {
         self.instrument = instrument
