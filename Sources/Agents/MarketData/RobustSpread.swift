@@ -25,17 +25,38 @@ struct RobustSpread: Sendable {
 
     var isFull: Bool { sorted.count == capacity }
 
-    /// Adds a value, evicting the oldest once the window is full.
+    /// Adds a value, evicting the oldest once the window is full: one binary search and one
+    /// shift of the sorted window for each of the two.
     mutating func push(_ value: Double) {
         if arrival.count < capacity {
             arrival.append(value)
-        } else {
-            let evicted = arrival[oldest]
-            arrival[oldest] = value
-            oldest = oldest + 1 == capacity ? 0 : oldest + 1
-            sorted.remove(at: insertionIndex(of: evicted))
+            sorted.append(value)
+            sorted.withUnsafeMutableBufferPointer { buffer in
+                var index = buffer.count - 1
+                while index > 0 && buffer[index - 1] > value {
+                    buffer[index] = buffer[index - 1]
+                    index -= 1
+                }
+                buffer[index] = value
+            }
+            return
         }
-        sorted.insert(value, at: insertionIndex(of: value))
+        let evicted = arrival[oldest]
+        arrival[oldest] = value
+        oldest = oldest + 1 == capacity ? 0 : oldest + 1
+        sorted.withUnsafeMutableBufferPointer { buffer in
+            // Move the values between the evicted slot and the new value's place by one, then store it.
+            var index = Self.insertionIndex(of: evicted, in: UnsafeBufferPointer(buffer))
+            while index + 1 < buffer.count && buffer[index + 1] < value {
+                buffer[index] = buffer[index + 1]
+                index += 1
+            }
+            while index > 0 && buffer[index - 1] > value {
+                buffer[index] = buffer[index - 1]
+                index -= 1
+            }
+            buffer[index] = value
+        }
     }
 
     /// The median of the window; call only when it is not empty.
@@ -58,33 +79,35 @@ struct RobustSpread: Sendable {
     /// The median of |value − center| over the window, by merging the deviations of the values
     /// below `center` (walking down) with those at or above it (walking up).
     private func medianAbsoluteDeviation(from center: Double) -> Double {
-        let n = sorted.count
-        var below = insertionIndex(of: center) - 1
-        var above = below + 1
-        // The lower middle rank and, for an even count, the one after it.
-        let lowerRank = (n - 1) / 2, upperRank = n / 2
-        var lowerValue = 0.0
-        for rank in 0...upperRank {
-            let next: Double
-            if below >= 0 && (above >= n || center - sorted[below] <= sorted[above] - center) {
-                next = center - sorted[below]
-                below -= 1
-            } else {
-                next = sorted[above] - center
-                above += 1
+        sorted.withUnsafeBufferPointer { values in
+            let n = values.count
+            var below = Self.insertionIndex(of: center, in: values) - 1
+            var above = below + 1
+            // The lower middle rank and, for an even count, the one after it.
+            let lowerRank = (n - 1) / 2, upperRank = n / 2
+            var lowerValue = 0.0
+            for rank in 0...upperRank {
+                let next: Double
+                if below >= 0 && (above >= n || center - values[below] <= values[above] - center) {
+                    next = center - values[below]
+                    below -= 1
+                } else {
+                    next = values[above] - center
+                    above += 1
+                }
+                if rank == lowerRank { lowerValue = next }
+                if rank == upperRank { return (lowerValue + next) / 2 }
             }
-            if rank == lowerRank { lowerValue = next }
-            if rank == upperRank { return (lowerValue + next) / 2 }
+            return lowerValue
         }
-        return lowerValue
     }
 
-    /// The first index whose value is not less than `value` (binary search in `sorted`).
-    private func insertionIndex(of value: Double) -> Int {
-        var low = 0, high = sorted.count
+    /// The first index whose value is not less than `value` (binary search in sorted values).
+    private static func insertionIndex(of value: Double, in values: UnsafeBufferPointer<Double>) -> Int {
+        var low = 0, high = values.count
         while low < high {
             let middle = (low + high) / 2
-            if sorted[middle] < value { low = middle + 1 } else { high = middle }
+            if values[middle] < value { low = middle + 1 } else { high = middle }
         }
         return low
     }
