@@ -125,3 +125,46 @@ struct MarketDataAnomalyTests {
         #expect(filter.counts[.outsideRange] == 1 && filter.counts[.zeroVolume] == 1 && filter.counts.total == 2)
     }
 }
+
+@Suite("MarketData robust spread")
+struct MarketDataRobustSpreadTests {
+    @Test("Median and MAD of a hand-sorted window (values 5, 1, 4, 2, 3: median 3, MAD 1)")
+    func medianAndMAD() {
+        var spread = RobustSpread(capacity: 5)
+        for value in [5.0, 1, 4, 2, 3] { spread.push(value) }
+        #expect(spread.median == 3)
+        #expect(spread.sigma(around: 3) == RobustSpread.madToSigma * 1)
+        // Evicting 5 for 10: window 1, 4, 2, 3, 10 has median 3 and |deviations| 2, 1, 1, 0, 7: MAD 1.
+        spread.push(10)
+        #expect(spread.median == 3 && spread.sigma(around: 3) == RobustSpread.madToSigma)
+        // Even count: 1, 2, 3, 4 has median 2.5, |deviations| 1.5, 0.5, 0.5, 1.5: MAD 1.
+        var even = RobustSpread(capacity: 4)
+        for value in [4.0, 1, 3, 2] { even.push(value) }
+        #expect(even.median == 2.5 && even.sigma(around: 2.5) == RobustSpread.madToSigma)
+    }
+
+    @Test("The counting shortcut decides as the exact sigma does, on 20,000 random windows and values")
+    func shortcutAgreesWithExact() {
+        var state: UInt64 = 12345
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) * 0x1.0p-53
+        }
+        var disagreements = 0
+        for trial in 0..<20_000 {
+            let capacity = 5 + trial % 12
+            var spread = RobustSpread(capacity: capacity)
+            // Every fourth window has many equal values, to reach the MAD = 0 fallback.
+            for _ in 0..<(capacity + trial % 7) {
+                spread.push(trial % 4 == 0 && uniform() < 0.6 ? 0 : (uniform() - 0.5) * 0.02)
+            }
+            let value = (uniform() - 0.5) * 0.2
+            let k = 1 + uniform() * 9
+            let center = spread.median
+            let sigma = spread.sigma(around: center)
+            let exact = sigma > 0 && abs(value - center) > k * sigma
+            if spread.isBeyond(value, sigmas: k) != exact { disagreements += 1 }
+        }
+        #expect(disagreements == 0)
+    }
+}

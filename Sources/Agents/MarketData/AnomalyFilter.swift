@@ -98,7 +98,7 @@ public struct AnomalyFilter: Sendable {
             bar.close = min(max(bar.close, bar.low), bar.high)
         }
         if hasMissingVolume(bar) { kinds.insert(.zeroVolume) }
-        if let band = spikeBand(), let lastClose, !band.contains(log(bar.close / lastClose)) {
+        if let lastClose, !spikeAnomaly(log(bar.close / lastClose)).isEmpty, let band = spikeBand() {
             kinds.insert(.spike)
             let lower = lastClose * exp(band.lowerBound), upper = lastClose * exp(band.upperBound)
             bar.open = min(max(bar.open, lower), upper)
@@ -119,10 +119,11 @@ public struct AnomalyFilter: Sendable {
         return kinds
     }
 
-    /// `.spike` when the log return leaves the band, else empty (also for NaN: no usable close).
+    /// `.spike` when the log return lies beyond k robust sigmas, else empty (also for NaN: no
+    /// usable close), with the same conditions as `spikeBand`.
     private func spikeAnomaly(_ logReturn: Double) -> AnomalyKinds {
-        guard !logReturn.isNaN, let band = spikeBand() else { return [] }
-        return band.contains(logReturn) ? [] : .spike
+        guard !logReturn.isNaN, policy.spikeSigma > 0, returns.isFull else { return [] }
+        return returns.isBeyond(logReturn, sigmas: policy.spikeSigma) ? .spike : []
     }
 
     /// The log returns that are not spikes: median ± k robust sigmas of the full window, or nil

@@ -65,6 +65,34 @@ struct RobustSpread: Sendable {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
+    /// Whether `value` lies more than `k` robust sigmas from the median: |value − median| > k·σ
+    /// with σ as `sigma(around:)` defines it.
+    ///
+    /// The exact σ needs the MAD, a walk over half the window. But the answer is usually clear
+    /// from counts: with t = |value − median| / (k · 1.4826), the value is beyond when more than
+    /// half the window lies within t of the median (MAD < t), and inside when at most half does
+    /// (MAD > t). Each count is two binary searches. Only when the count is borderline (within a
+    /// relative 1e-9 of t), or the MAD may be zero, is the exact σ computed.
+    func isBeyond(_ value: Double, sigmas k: Double) -> Bool {
+        let center = median
+        let distance = abs(value - center)
+        let decided: Bool? = sorted.withUnsafeBufferPointer { values in
+            let lowRank = (values.count - 1) / 2, highRank = values.count / 2
+            let zeroDeviations = Self.upperBound(of: center, in: values) - Self.insertionIndex(of: center, in: values)
+            guard zeroDeviations <= lowRank else { return nil }
+            let threshold = distance / (k * Self.madToSigma)
+            let tight = threshold * (1 - 1e-9), loose = threshold * (1 + 1e-9)
+            let withinTight = Self.insertionIndex(of: center + tight, in: values) - Self.upperBound(of: center - tight, in: values)
+            if withinTight >= highRank + 1 { return true }
+            let withinLoose = Self.upperBound(of: center + loose, in: values) - Self.insertionIndex(of: center - loose, in: values)
+            if withinLoose <= lowRank { return false }
+            return nil
+        }
+        if let decided { return decided }
+        let sigma = sigma(around: center)
+        return sigma > 0 && distance > k * sigma
+    }
+
     /// A robust estimate of the window's standard deviation: 1.4826 × MAD, or, when more than
     /// half of the values are equal (MAD = 0, common for quiet minute bars), 1.2533 × the mean
     /// absolute deviation from the median. Zero only when every value is equal.
@@ -100,6 +128,16 @@ struct RobustSpread: Sendable {
             }
             return lowerValue
         }
+    }
+
+    /// The first index whose value is greater than `value` (binary search in sorted values).
+    private static func upperBound(of value: Double, in values: UnsafeBufferPointer<Double>) -> Int {
+        var low = 0, high = values.count
+        while low < high {
+            let middle = (low + high) / 2
+            if values[middle] <= value { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// The first index whose value is not less than `value` (binary search in sorted values).
