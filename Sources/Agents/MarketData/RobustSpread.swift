@@ -78,15 +78,17 @@ struct RobustSpread: Sendable {
         let distance = abs(value - center)
         let decided: Bool? = sorted.withUnsafeBufferPointer { values in
             let lowRank = (values.count - 1) / 2, highRank = values.count / 2
-            let zeroDeviations = Self.upperBound(of: center, in: values) - Self.insertionIndex(of: center, in: values)
-            guard zeroDeviations <= lowRank else { return nil }
             let threshold = distance / (k * Self.madToSigma)
-            let tight = threshold * (1 - 1e-9), loose = threshold * (1 + 1e-9)
-            let withinTight = Self.insertionIndex(of: center + tight, in: values) - Self.upperBound(of: center - tight, in: values)
-            if withinTight >= highRank + 1 { return true }
+            // Most bars are well inside: at most half the window within t means MAD > t (and > 0).
+            let loose = threshold * (1 + 1e-9)
             let withinLoose = Self.upperBound(of: center + loose, in: values) - Self.insertionIndex(of: center - loose, in: values)
             if withinLoose <= lowRank { return false }
-            return nil
+            let tight = threshold * (1 - 1e-9)
+            let withinTight = Self.insertionIndex(of: center + tight, in: values) - Self.upperBound(of: center - tight, in: values)
+            guard withinTight >= highRank + 1 else { return nil }
+            // MAD < t, unless it is 0 and the mean-deviation fallback applies.
+            let zeroDeviations = Self.upperBound(of: center, in: values) - Self.insertionIndex(of: center, in: values)
+            return zeroDeviations <= lowRank ? true : nil
         }
         if let decided { return decided }
         let sigma = sigma(around: center)
@@ -130,23 +132,30 @@ struct RobustSpread: Sendable {
         }
     }
 
-    /// The first index whose value is greater than `value` (binary search in sorted values).
+    /// The first index whose value is greater than `value`, by a binary search whose steps are
+    /// conditional moves rather than branches (the comparisons are unpredictable).
     private static func upperBound(of value: Double, in values: UnsafeBufferPointer<Double>) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let middle = (low + high) / 2
-            if values[middle] <= value { low = middle + 1 } else { high = middle }
+        var remaining = values.count
+        guard remaining > 0 else { return 0 }
+        var base = 0
+        while remaining > 1 {
+            let half = remaining / 2
+            base = values[base + half] <= value ? base + half : base
+            remaining -= half
         }
-        return low
+        return base + (values[base] <= value ? 1 : 0)
     }
 
-    /// The first index whose value is not less than `value` (binary search in sorted values).
+    /// The first index whose value is not less than `value` (branch-free binary search).
     private static func insertionIndex(of value: Double, in values: UnsafeBufferPointer<Double>) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let middle = (low + high) / 2
-            if values[middle] < value { low = middle + 1 } else { high = middle }
+        var remaining = values.count
+        guard remaining > 0 else { return 0 }
+        var base = 0
+        while remaining > 1 {
+            let half = remaining / 2
+            base = values[base + half] < value ? base + half : base
+            remaining -= half
         }
-        return low
+        return base + (values[base] < value ? 1 : 0)
     }
 }

@@ -51,14 +51,21 @@ public struct MarketDataFeed: Sendable {
             intervalMicroseconds: source.intervalMicroseconds, calendar: source.calendar, timeZone: timeZone)
         var output: [NormalisedBar] = []
         output.reserveCapacity(16)
-        func pass(_ bar: Bar) throws {
-            output.removeAll(keepingCapacity: true)
-            stage.process(bar, into: &output)
-            for normalised in output { try body(normalised) }
-        }
+        // Closure literals, not a local function: their captures are checked for exclusive
+        // access at compile time instead of on every bar.
         switch origin {
-        case .csv(let reader): try reader.forEachBar(pass)
-        case .synthetic(let generator): for bar in generator { try pass(bar) }
+        case .csv(let reader):
+            try reader.forEachBar { bar in
+                output.removeAll(keepingCapacity: true)
+                stage.process(bar, into: &output)
+                for normalised in output { try body(normalised) }
+            }
+        case .synthetic(let generator):
+            for bar in generator {
+                output.removeAll(keepingCapacity: true)
+                stage.process(bar, into: &output)
+                for normalised in output { try body(normalised) }
+            }
         }
         return stage.summary
     }
