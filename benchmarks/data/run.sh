@@ -17,7 +17,8 @@ python3 scripts/data/make_minute_bars.py "$FILE" --bars "$ROWS"
 swift build -c release --target Runtime
 BUILD="$(swift build -c release --show-bin-path)"
 OBJECTS=$(find "$BUILD"/{Runtime,Agents,StrategyCompiler,StrategyDSL,Indicators,ModelRegistry,Yams,CYaml}.build -name '*.o')
-swiftc -O -I "$BUILD/Modules" benchmarks/data/Sources/main.swift $OBJECTS -o "$WORK/bench-data"
+YAML_HEADERS=.build/checkouts/Yams/Sources/CYaml/include
+swiftc -O -I "$BUILD/Modules" -I "$YAML_HEADERS" benchmarks/data/Sources/main.swift $OBJECTS -o "$WORK/bench-data"
 
 "$WORK/bench-data" "$FILE" 7 > "$WORK/stratum.json"
 python3 benchmarks/data/pandas_baseline.py "$FILE" 3 > "$WORK/pandas.json"

@@ -6,8 +6,7 @@ import Darwin
 
 /// Reads a decimal number straight from bytes, correctly rounded, without making a String.
 ///
-/// The fast path (Clinger's): a decimal with at most 19 significant digits whose integer
-/// mantissa m is at most 2^53 and whose decimal exponent e lies in -22…22 is m × 10^e or
+/// The fast path (Clinger's): a decimal of at most 19 digits whose integer mantissa m is at most 2^53 and whose decimal exponent e lies in -22…22 is m × 10^e or
 /// m ÷ 10^-e, one IEEE operation on two exactly representable numbers, hence correctly rounded.
 /// Everything else (long mantissas, large exponents) goes to `strtod` on a copy of the bytes,
 /// which is correctly rounded too. Prices and volumes in bar files nearly always take the
@@ -55,13 +54,13 @@ enum DecimalParser {
             negative = p.pointee == UInt8(ascii: "-")
             p += 1
         }
+        // At most 19 digits cannot overflow 64 bits; longer numbers take the slow path below.
         var mantissa: UInt64 = 0
-        var significantDigits = 0
         let integerStart = p
         while p < limit {
             let digit = p.pointee &- UInt8(ascii: "0")
             if digit > 9 { break }
-            accumulate(digit, into: &mantissa, significantDigits: &significantDigits)
+            mantissa = mantissa &* 10 &+ UInt64(digit)
             p += 1
         }
         var digitCount = p - integerStart
@@ -72,7 +71,7 @@ enum DecimalParser {
             while p < limit {
                 let digit = p.pointee &- UInt8(ascii: "0")
                 if digit > 9 { break }
-                accumulate(digit, into: &mantissa, significantDigits: &significantDigits)
+                mantissa = mantissa &* 10 &+ UInt64(digit)
                 p += 1
             }
             fractionDigits = p - fractionStart
@@ -86,7 +85,7 @@ enum DecimalParser {
             p = end
         }
         let decimalExponent = exponent - fractionDigits
-        if significantDigits <= 19 && mantissa <= 1 << 53 && decimalExponent >= -22 && decimalExponent <= 22 {
+        if digitCount <= 19 && mantissa <= 1 << 53 && decimalExponent >= -22 && decimalExponent <= 22 {
             var value = Double(mantissa)
             if decimalExponent < 0 {
                 value /= powerOfTen(-decimalExponent)
@@ -96,18 +95,6 @@ enum DecimalParser {
             return (negative ? -value : value, p)
         }
         return (correctlyRounded(start, p), p)
-    }
-
-    /// Appends a digit to the mantissa; leading zeros are not significant, and past 19 digits
-    /// the mantissa is no longer exact (the slow path takes over).
-    @inline(__always)
-    private static func accumulate(_ digit: UInt8, into mantissa: inout UInt64, significantDigits: inout Int) {
-        if significantDigits < 19 {
-            mantissa = mantissa &* 10 &+ UInt64(digit)
-            if mantissa != 0 { significantDigits += 1 }
-        } else {
-            significantDigits += 1
-        }
     }
 
     /// The exponent after `e`: optional sign, then at least one digit (capped to stay finite).
