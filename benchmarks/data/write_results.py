@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the CSV-reading results into benchmarks/RESULTS.md between the data markers.
 
-Usage: python3 benchmarks/data/write_results.py STRATUM.json PANDAS.json ROWS
+Usage: python3 benchmarks/data/write_results.py STRATUM.json PANDAS.json LARGE.json ROWS LARGE_ROWS
 """
 
 import json
@@ -22,7 +22,7 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}), {swift}, 1-minute load average {load:.1f} when the run ended"
 
 
-def section(stratum, pandas, rows):
+def section(stratum, pandas, large, rows, large_rows):
     base = pandas["read_csv_and_timestamps"]
     version = pandas["pandas_version"]
 
@@ -50,20 +50,29 @@ def section(stratum, pandas, rows):
         row(f"pandas {version} `read_csv` + `to_datetime(format=\"ISO8601\", utc=True)`", base),
         row(f"pandas {version} `read_csv` alone (timestamps left as text)", pandas["read_csv"]),
         "",
+        f"Peak resident memory of the benchmark process after the streaming runs on this file: "
+        f"{stratum['peak_memory_megabytes_after_streaming']:.0f} MB.",
+        "",
+        f"Streaming {int(large_rows):,} rows ({large['bytes'] / 1e6:.0f} MB, same generator): "
+        f"{large['for_each_bar']['rows_per_second'] / 1e6:.2f} M rows/s wall, "
+        f"{large['for_each_bar']['rows_per_cpu_second'] / 1e6:.2f} M rows per CPU second, best of 3; peak resident memory "
+        f"{large['peak_memory_megabytes_after_streaming']:.0f} MB (the reader holds one 1 MiB buffer, whatever the file's length).",
+        "",
         f"Machine: {machine()}.",
         "",
-        "Reproduce: `benchmarks/data/run.sh` (makes the file, builds the Runtime module in release, links",
-        "`benchmarks/data/Sources/main.swift` against it, runs both readers and rewrites this section).",
+        "Reproduce: `benchmarks/data/run.sh` (makes the files, builds the Runtime module in release, links",
+        "`benchmarks/data/Sources/main.swift` against it, runs the readers and rewrites this section).",
         END,
     ]
     return "\n".join(lines)
 
 
-def main(stratum_path, pandas_path, rows):
+def main(stratum_path, pandas_path, large_path, rows, large_rows):
     stratum = json.load(open(stratum_path))
     pandas = json.load(open(pandas_path))
+    large = json.load(open(large_path))
     text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Benchmark results\n"
-    new = section(stratum, pandas, rows)
+    new = section(stratum, pandas, large, rows, large_rows)
     if BEGIN in text and END in text:
         text = text[:text.index(BEGIN)] + new + text[text.index(END) + len(END):]
     else:
@@ -74,4 +83,4 @@ def main(stratum_path, pandas_path, rows):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:6])

@@ -8,8 +8,10 @@ import StrategyDSL
 /// - `feed`: a csv data source with default settings through the MarketData stage
 ///   (anomaly filter with spike detection, gap detection), as `stratum backtest` reads it.
 ///
-/// Usage: bench-data FILE [REPEATS]. Prints one JSON object: per measurement, the best wall
-/// time and the best CPU time, and the rows per second of each.
+/// Usage: bench-data FILE [REPEATS] [--stream-only]. Prints one JSON object: per measurement,
+/// the best wall time and the best CPU time and the rows per second of each, and the process's
+/// peak resident memory after the streaming runs (before `readAll` holds the file in memory).
+/// `--stream-only` measures `forEachBar` alone, for files too large to be worth loading.
 /// One measurement: best wall time and best CPU time (user + system) over the runs.
 struct Timing {
     var seconds = Double.infinity
@@ -23,6 +25,14 @@ func processCPUSeconds() -> Double {
     var time = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
+/// The process's peak resident set so far, in MB (Linux: `VmHWM` in /proc/self/status).
+func peakMemoryMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+    return kilobytes / 1024
 }
 
 func best(_ repeats: Int, _ run: () throws -> Int) rethrows -> Timing {
@@ -48,9 +58,15 @@ func source(for path: String) -> DataSourceSpec {
 
 /// Runs the three measurements (locals only: top-level variables would be globals, checked
 /// for exclusive access on every row) and returns the JSON line.
-func measure(path: String, repeats: Int, bytes: Int) throws -> String {
+func measure(path: String, repeats: Int, bytes: Int, streamOnly: Bool) throws -> String {
     let reader = try CSVBarReader(path: path)
     var checksum = 0.0
+    func entry(_ name: String, _ timing: Timing) -> String {
+        let rows = Double(timing.rows)
+        return "\"\(name)\": {\"rows\": \(timing.rows), \"seconds\": \(timing.seconds), \"cpu_seconds\": \(timing.cpuSeconds), "
+            + "\"rows_per_second\": \(Int((rows / timing.seconds).rounded())), \"rows_per_cpu_second\": \(Int((rows / timing.cpuSeconds).rounded())), "
+            + "\"megabytes_per_second\": \((Double(bytes) / timing.seconds / 1e5).rounded() / 10)}"
+    }
     let streaming = try best(repeats) {
         var rows = 0
         try reader.forEachBar { bar in
@@ -58,6 +74,11 @@ func measure(path: String, repeats: Int, bytes: Int) throws -> String {
             checksum += bar.close
         }
         return rows
+    }
+    let peakAfterStreaming = peakMemoryMegabytes()
+    let memory = "\"peak_memory_megabytes_after_streaming\": \((peakAfterStreaming * 10).rounded() / 10)"
+    if streamOnly {
+        return "{\(entry("for_each_bar", streaming)), \(memory), \"bytes\": \(bytes), \"checksum\": \(checksum)}"
     }
     let columns = try best(repeats) { try reader.readAll().count }
     let feed = try MarketDataFeed(source(for: path))
@@ -69,13 +90,7 @@ func measure(path: String, repeats: Int, bytes: Int) throws -> String {
         }
         return rows
     }
-    func entry(_ name: String, _ timing: Timing) -> String {
-        let rows = Double(timing.rows)
-        return "\"\(name)\": {\"rows\": \(timing.rows), \"seconds\": \(timing.seconds), \"cpu_seconds\": \(timing.cpuSeconds), "
-            + "\"rows_per_second\": \(Int((rows / timing.seconds).rounded())), \"rows_per_cpu_second\": \(Int((rows / timing.cpuSeconds).rounded())), "
-            + "\"megabytes_per_second\": \((Double(bytes) / timing.seconds / 1e5).rounded() / 10)}"
-    }
-    return "{\(entry("for_each_bar", streaming)), \(entry("read_all", columns)), \(entry("feed", normalised)), \"bytes\": \(bytes), \"checksum\": \(checksum)}"
+    return "{\(entry("for_each_bar", streaming)), \(entry("read_all", columns)), \(entry("feed", normalised)), \(memory), \"bytes\": \(bytes), \"checksum\": \(checksum)}"
 }
 
 let arguments = CommandLine.arguments
@@ -86,7 +101,8 @@ guard arguments.count >= 2 else {
 do {
     let path = arguments[1]
     let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    print(try measure(path: path, repeats: arguments.count > 2 ? Int(arguments[2]) ?? 5 : 5, bytes: bytes))
+    let repeats = arguments.count > 2 ? Int(arguments[2]) ?? 5 : 5
+    print(try measure(path: path, repeats: repeats, bytes: bytes, streamOnly: arguments.contains("--stream-only")))
 } catch {
     FileHandle.standardError.write(Data("\(error)\n".utf8))
     exit(1)
