@@ -19,7 +19,7 @@ final class ScratchFolder {
     /// Writes `text` byte for byte (line breaks as given) and returns the path.
     func file(_ name: String, _ text: String) -> String {
         let path = url.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        precondition(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "cannot write \(path)")
         return path
     }
 }
