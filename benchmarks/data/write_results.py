@@ -38,8 +38,8 @@ def section(stratum, pandas, large, rows, large_rows):
         f"{int(rows):,} seeded 1-minute bars (`timestamp,open,high,low,close,volume`, ISO 8601 UTC times, "
         f"{stratum['bytes'] / 1e6:.1f} MB) made by `scripts/data/make_minute_bars.py`, read by each reader in the "
         "same run: best of 7 runs for Stratum (release build), best of 3 for pandas. Wall time and CPU time "
-        "(user + system) are both given: other builds shared the two cores during the run, which stretches wall "
-        "time but not CPU time. Ratios are against pandas reading the file and parsing its timestamps, the work "
+        "(user + system) are both given: other work sharing the two cores stretches wall time but not CPU "
+        "time. Ratios are against pandas reading the file and parsing its timestamps, the work "
         "Stratum's reader does.",
         "",
         "| reader | wall s | rows/s | vs pandas | CPU s | rows per CPU s | vs pandas (CPU) |",
