@@ -143,8 +143,8 @@ struct MarketDataRobustSpreadTests {
         #expect(even.median == 2.5 && even.sigma(around: 2.5) == RobustSpread.madToSigma)
     }
 
-    @Test("The counting shortcut decides as the exact sigma does, on 20,000 random windows and values")
-    func shortcutAgreesWithExact() {
+    @Test("MAD by one pass over runs equals the median of the sorted deviations, on 20,000 random windows")
+    func madAgreesWithSorting() {
         var state: UInt64 = 12345
         func uniform() -> Double {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -154,16 +154,25 @@ struct MarketDataRobustSpreadTests {
         for trial in 0..<20_000 {
             let capacity = 5 + trial % 12
             var spread = RobustSpread(capacity: capacity)
+            var window: [Double] = []
             // Every fourth window has many equal values, to reach the MAD = 0 fallback.
             for _ in 0..<(capacity + trial % 7) {
-                spread.push(trial % 4 == 0 && uniform() < 0.6 ? 0 : (uniform() - 0.5) * 0.02)
+                let value = trial % 4 == 0 && uniform() < 0.6 ? 0 : (uniform() - 0.5) * 0.02
+                spread.push(value)
+                window.append(value)
             }
-            let value = (uniform() - 0.5) * 0.2
-            let k = 1 + uniform() * 9
-            let center = spread.median
-            let sigma = spread.sigma(around: center)
-            let exact = sigma > 0 && abs(value - center) > k * sigma
-            if spread.isBeyond(value, sigmas: k) != exact { disagreements += 1 }
+            window = Array(window.suffix(capacity))
+            // Textbook definitions, computed here by sorting.
+            func median(_ values: [Double]) -> Double {
+                let sorted = values.sorted(), n = sorted.count
+                return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+            }
+            let center = median(window)
+            let mad = median(window.map { abs($0 - center) })
+            // Summed in sorted order, as the window keeps its values.
+            let meanDeviation = window.sorted().map { abs($0 - center) }.reduce(0, +) / Double(window.count)
+            let expected = mad > 0 ? RobustSpread.madToSigma * mad : RobustSpread.meanDeviationToSigma * meanDeviation
+            if spread.median != center || spread.sigma(around: center) != expected { disagreements += 1 }
         }
         #expect(disagreements == 0)
     }

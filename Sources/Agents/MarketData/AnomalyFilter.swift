@@ -98,7 +98,7 @@ public struct AnomalyFilter: Sendable {
             bar.close = min(max(bar.close, bar.low), bar.high)
         }
         if hasMissingVolume(bar) { kinds.insert(.zeroVolume) }
-        if let lastClose, !spikeAnomaly(log(bar.close / lastClose)).isEmpty, let band = spikeBand() {
+        if let lastClose, let band = spikeBand(), !band.contains(log(bar.close / lastClose)) {
             kinds.insert(.spike)
             let lower = lastClose * exp(band.lowerBound), upper = lastClose * exp(band.upperBound)
             bar.open = min(max(bar.open, lower), upper)
@@ -119,11 +119,10 @@ public struct AnomalyFilter: Sendable {
         return kinds
     }
 
-    /// `.spike` when the log return lies beyond k robust sigmas, else empty (also for NaN: no
-    /// usable close), with the same conditions as `spikeBand`.
+    /// `.spike` when the log return lies outside `spikeBand`, else empty (also for NaN: no usable close).
     private func spikeAnomaly(_ logReturn: Double) -> AnomalyKinds {
-        guard !logReturn.isNaN, policy.spikeSigma > 0, returns.isFull else { return [] }
-        return returns.isBeyond(logReturn, sigmas: policy.spikeSigma) ? .spike : []
+        guard !logReturn.isNaN, let band = spikeBand() else { return [] }
+        return band.contains(logReturn) ? [] : .spike
     }
 
     /// The log returns that are not spikes: median ± k robust sigmas of the full window, or nil
