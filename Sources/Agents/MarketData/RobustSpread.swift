@@ -87,13 +87,27 @@ struct RobustSpread: Sendable {
     /// The `rank`-th smallest |value − center| (0-based): the least radius around `center` that
     /// holds rank + 1 of the values. The values nearest to `center` are consecutive in sorted
     /// order, so this is the least, over every run of rank + 1 consecutive values, of the run's
-    /// farther end from `center`: one pass of min and max with no data-dependent branch.
+    /// farther end from `center`: one pass of min and max with no data-dependent branch. Four
+    /// running minima keep four runs in flight (min is exact, so their order cannot matter).
     private static func deviation(rank: Int, from center: Double, in values: UnsafeBufferPointer<Double>) -> Double {
-        var least = Double.infinity
-        for start in 0..<(values.count - rank) {
-            least = min(least, max(abs(center - values[start]), abs(values[start + rank] - center)))
+        @inline(__always) func reach(_ start: Int) -> Double {
+            max(abs(center - values[start]), abs(values[start + rank] - center))
         }
-        return least
+        let runs = values.count - rank
+        var least = (Double.infinity, Double.infinity, Double.infinity, Double.infinity)
+        var start = 0
+        while start + 4 <= runs {
+            least.0 = min(least.0, reach(start))
+            least.1 = min(least.1, reach(start + 1))
+            least.2 = min(least.2, reach(start + 2))
+            least.3 = min(least.3, reach(start + 3))
+            start += 4
+        }
+        while start < runs {
+            least.0 = min(least.0, reach(start))
+            start += 1
+        }
+        return min(min(least.0, least.1), min(least.2, least.3))
     }
 
     /// The first index whose value is not less than `value` (branch-free binary search).
