@@ -48,7 +48,15 @@ struct FeedMarketDataFeedTests {
         #expect(summary.gapCount == 0 && summary.anomalies.total == 0)
     }
 
-    @Test("Sources this runner cannot read, and unknown time zones, are errors")
+    @Test("A replay source read as history is its file")
+    func replaySource() throws {
+        let source = declaredSource("replay: { path: data/GOOG.csv, speed: 60x }\ninterval: 1d\ncalendar: nyse")
+        var count = 0
+        let summary = try MarketDataFeed(source, baseDirectory: packageRoot.path).run { _ in count += 1 }
+        #expect(count == FeedReference.googRowCount && summary.gapCount == 0)
+    }
+
+    @Test("Sources this module cannot read, and unknown time zones, are errors")
     func unsupported() {
         let sqlite = declaredSource("sqlite: { path: bars.db }")
         #expect(throws: FeedError.self) { try MarketDataFeed(sqlite) }

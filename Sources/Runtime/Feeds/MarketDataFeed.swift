@@ -15,7 +15,9 @@ public struct MarketDataFeed: Sendable {
     public let timeZone: TimeZone
     let origin: Origin
 
-    /// Opens the source: reads a CSV file's header, or checks a synthetic source's parameters.
+    /// Opens the source: reads a CSV (or replay) file's header, or checks a synthetic source's
+    /// parameters. SQLite tables are read by the Storage module (this module has no database);
+    /// live exchange streams have no history to read.
     ///
     /// - Parameter baseDirectory: the folder relative file paths are resolved against (the
     ///   current directory when nil).
@@ -28,14 +30,13 @@ public struct MarketDataFeed: Sendable {
         }
         timeZone = zone
         switch source.kind {
-        case .csv(let path):
+        case .csv(let path), .replay(let path, _):
+            // A replay's speed paces a live run; read as history, it is its file.
             origin = .csv(try CSVBarReader(path: Self.resolve(path.value, against: baseDirectory), timeZone: zone))
         case .synthetic(let spec):
             origin = .synthetic(try SyntheticBarGenerator(spec, intervalMicroseconds: source.intervalMicroseconds))
         case .sqlite:
             throw FeedError.unsupportedSource(source: source.name.value, kind: "sqlite")
-        case .replay:
-            throw FeedError.unsupportedSource(source: source.name.value, kind: "replay")
         case .exchange:
             throw FeedError.unsupportedSource(source: source.name.value, kind: "exchange")
         }
