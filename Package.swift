@@ -22,13 +22,13 @@ let package = Package(
         .target(name: "Agents", dependencies: ["StrategyCompiler"]),
         .target(name: "Runtime", dependencies: ["Agents"]),
         // Adapters: the only modules that may import GRDB (and later hiredis, Hummingbird).
-        .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["Runtime"]),
         .target(name: "StratumCLI", dependencies: [
             "StrategyDSL", "StrategyCompiler", "ModelRegistry", "Indicators", "Agents", "Runtime", "Storage", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "stratum", dependencies: ["StratumCLI"]),
+        .executableTarget(name: "stratum", dependencies: ["StratumCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Benchmarks: release builds only, run by the scripts under benchmarks/.
         .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "benchmarks/indicators/Sources"),
 

@@ -1,5 +1,5 @@
-/// One indicator updated bar by bar: O(1) work per bar (CCI: O(period)), fixed memory, no
-/// allocation after `init`.
+/// One indicator updated bar by bar: O(1) work per bar (amortised for rolling min/max and the
+/// variance-based indicators; CCI is O(period)), fixed memory, no allocation after `init`.
 ///
 /// Series inputs: a bar on which any series argument is NaN is skipped: the state does not
 /// move and every output reads NaN for that bar. Leading NaNs, such as those of an indicator
@@ -11,6 +11,9 @@ public struct StreamingIndicator: Sendable {
     public let spec: IndicatorSpec
     public let parameters: [Double]
     private var kernel: Kernel
+    /// Shared by copies of this indicator exactly as its kernel cells are, so its uniqueness
+    /// tells whether the cells may be written in place (copy-on-write without touching them).
+    private var owner = Ownership()
     /// Series arguments read each bar: 0 for bar-based indicators.
     private let seriesCount: Int
     private var skipped = false
@@ -45,6 +48,10 @@ public struct StreamingIndicator: Sendable {
             return
         }
         skipped = false
+        if !isKnownUniquelyReferenced(&owner) {
+            owner = Ownership()
+            kernel = kernel.duplicate()
+        }
         kernel.update(a: a, b: b, bar: bar)
     }
 
@@ -54,3 +61,6 @@ public struct StreamingIndicator: Sendable {
         skipped ? .nan : kernel.value(output)
     }
 }
+
+/// The identity whose reference count tracks how many copies of a `StreamingIndicator` exist.
+private final class Ownership: Sendable {}

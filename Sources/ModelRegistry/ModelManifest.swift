@@ -67,7 +67,7 @@ enum RegistryJSON {
         do {
             return try decoder.decode(type, from: Data(bytes))
         } catch {
-            throw RegistryError.malformedFile(file, line: line, reason: "\(JSONErrors.describe(error)); the file must be written by `stratum registry`, not by hand")
+            throw RegistryError.malformedFile(file, line: line, reason: "\(JSONErrors.describe(error)); docs/registry.md describes its fields")
         }
     }
 

@@ -10,11 +10,12 @@ extension ModelRegistry {
     ///
     /// - Parameters:
     ///   - force: skip the gate; needs a `reason` and is recorded as forced.
-    /// - Returns: the history entry written.
+    /// - Returns: the history entry written, or nil when the tag already points to `version`
+    ///   (nothing is written, so the history holds only real moves).
     /// - Throws: `RegistryError.gateRefused` listing every failed condition, or a lookup,
     ///   checksum or I/O error.
     @discardableResult
-    public func promote(_ name: String, version: String, to tag: String, force: Bool = false, reason: String? = nil) throws -> TagMove {
+    public func promote(_ name: String, version: String, to tag: String, force: Bool = false, reason: String? = nil) throws -> TagMove? {
         try RegistryNames.validateTag(tag)
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if force && reason.isEmpty { throw RegistryError.forceNeedsReason }
@@ -23,6 +24,7 @@ extension ModelRegistry {
         return try RegistryFiles.withExclusiveLock(lockFile(name)) {
             var tags = try tags(of: name)
             let current = tags[tag]
+            if current == version { return nil }
             let gate = try gate(of: name)
             var forced = false
             if gate.gatedTags.contains(tag) {

@@ -18,7 +18,7 @@ extension ModelRegistry {
     ///
     /// - Parameter name: one model, or nil for all.
     public func verify(_ name: String? = nil) throws -> [VerificationResult] {
-        let names = try name.map { [$0] } ?? modelNames()
+        let names = try name.map { [$0] } ?? list()
         var results: [VerificationResult] = []
         for model in names {
             let versions = try versions(of: model)

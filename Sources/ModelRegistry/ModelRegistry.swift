@@ -37,8 +37,8 @@ public struct ModelRegistry: Sendable {
         return RegistryFiles.accountName() ?? "unknown"
     }
 
-    /// The names of every model, sorted.
-    public func modelNames() throws -> [String] {
+    /// The names of every model in the registry, sorted.
+    public func list() throws -> [String] {
         guard RegistryFiles.isDirectory(root) else {
             throw RegistryError.io(root.path, reason: "no registry folder here; pass --registry DIR or create it with `stratum registry add`")
         }
@@ -62,8 +62,10 @@ public struct ModelRegistry: Sendable {
         guard FileManager.default.fileExists(atPath: file.path) else { return [:] }
         let tags = try RegistryJSON.decode([String: String].self, from: try RegistryFiles.read(file), file: file.path)
         for (tag, version) in tags {
-            try RegistryNames.validateTag(tag)
-            try RegistryNames.validateVersion(version)
+            guard (try? RegistryNames.validateTag(tag)) != nil, (try? RegistryNames.validateVersion(version)) != nil else {
+                throw RegistryError.malformedFile(file.path, line: nil, reason:
+                    "'\(tag)': '\(version)' is not a valid tag and version; move tags with `stratum registry promote`, not by hand")
+            }
         }
         return tags
     }
@@ -125,7 +127,7 @@ public struct ModelRegistry: Sendable {
         try RegistryNames.validateModel(name)
         let folder = root.appendingPathComponent(name)
         guard RegistryFiles.isDirectory(folder) else {
-            throw RegistryError.unknownModel(name, known: (try? modelNames()) ?? [])
+            throw RegistryError.unknownModel(name, known: (try? list()) ?? [])
         }
         try RegistryFiles.requireInside(folder, root: realRoot())
         return folder

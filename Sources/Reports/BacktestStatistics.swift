@@ -1,3 +1,4 @@
+import Agents
 import Foundation
 
 /// The performance statistics of one backtest, defined as backtesting.py defines them.
@@ -18,7 +19,7 @@ public struct BacktestStatistics: Sendable, Equatable {
     public var equityPeak: Double
     /// Fees of the closed trades.
     public var commissions: Double
-    public var returnPct: Double
+    public var returnFraction: Double
     /// Return of holding the instrument from the first trading bar's close to the last close.
     public var buyAndHoldReturnPct: Double
     public var annualReturnPct: Double
@@ -63,7 +64,7 @@ public struct BacktestStatistics: Sendable, Equatable {
     ///   - riskFreeRate: Annual risk-free rate as a fraction, for Sharpe, Sortino and alpha.
     /// - Throws: `StatisticsInputError` when the inputs do not describe one run.
     public init(
-        equity: [EquityPoint], trades: [ClosedTrade], closes: [Double],
+        equity: [EquityPoint], trades: [TradeRecord], closes: [Double],
         firstTradingBar: Int = 0, riskFreeRate: Double = 0
     ) throws(StatisticsInputError) {
         try StatisticsInputError.check(
@@ -82,7 +83,7 @@ public struct BacktestStatistics: Sendable, Equatable {
         equityFinal = last
         equityPeak = values.max() ?? .nan
         commissions = PairwiseSum.sum(trades.map(\.fees))
-        returnPct = (last - first) / first * 100
+        returnFraction = (last - first) / first * 100
         let entryClose = closes[firstTradingBar]
         buyAndHoldReturnPct = (closes[closes.count - 1] - entryClose) / entryClose * 100
 
@@ -95,7 +96,7 @@ public struct BacktestStatistics: Sendable, Equatable {
         sortinoRatio = (annual.annualReturn - riskFreeRate) / annual.annualDownsideDeviation
         calmarRatio = annual.annualReturn / Self.nanIfZero(drawdown.maximum)
         beta = Self.beta(equity: values, closes: closes)
-        alphaPct = returnPct - riskFreeRate * 100 - beta * (buyAndHoldReturnPct - riskFreeRate * 100)
+        alphaPct = returnFraction - riskFreeRate * 100 - beta * (buyAndHoldReturnPct - riskFreeRate * 100)
 
         maxDrawdownPct = -drawdown.maximum * 100
         let depths = drawdown.periods.isEmpty
@@ -124,7 +125,7 @@ public struct BacktestStatistics: Sendable, Equatable {
     }
 
     /// Percent of bars covered by a closed trade, entry and exit bars included.
-    private static func exposure(of trades: [ClosedTrade], bars: Int) -> Double {
+    private static func exposure(of trades: [TradeRecord], bars: Int) -> Double {
         var inMarket = [Bool](repeating: false, count: bars)
         for trade in trades {
             let from = Swift.max(trade.entryBar, 0)

@@ -1,3 +1,4 @@
+import Agents
 import Foundation
 
 /// Writes the closed trades as trades.csv, the run's blotter.
@@ -13,14 +14,14 @@ public enum BlotterWriter {
         "entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar"
 
     /// The CSV text, header included, each line ending in a newline.
-    public static func csv(_ trades: [ClosedTrade]) -> String {
+    public static func csv(_ trades: [TradeRecord]) -> String {
         var text = header + "\n"
         for trade in trades {
             let fields = [
                 UTCTime.iso8601(trade.entryTime), UTCTime.iso8601(trade.exitTime),
                 trade.isLong ? "long" : "short", ValueText.exact(abs(trade.size)),
                 ValueText.exact(trade.entryPrice), ValueText.exact(trade.exitPrice),
-                ValueText.exact(trade.pnl), ValueText.exact(trade.returnPct), ValueText.exact(trade.fees),
+                ValueText.exact(trade.pnl), ValueText.exact(trade.returnFraction), ValueText.exact(trade.fees),
                 String(trade.entryBar), String(trade.exitBar),
             ]
             text += fields.joined(separator: ",") + "\n"
@@ -29,7 +30,7 @@ public enum BlotterWriter {
     }
 
     /// Writes `csv(trades)` to `url`, replacing any file there.
-    public static func write(_ trades: [ClosedTrade], to url: URL) throws {
+    public static func write(_ trades: [TradeRecord], to url: URL) throws {
         try Data(csv(trades).utf8).write(to: url, options: .atomic)
     }
 }

@@ -1,3 +1,4 @@
+import Agents
 import Foundation
 
 /// report.html: the statistics and three charts of one run in a single self-contained file.
@@ -20,7 +21,7 @@ public enum HTMLReport {
     ///   - trades: The closed trades to mark on the price chart.
     public static func render(
         title: String, statistics: BacktestStatistics, equity: [EquityPoint], closes: [Double],
-        trades: [ClosedTrade]
+        trades: [TradeRecord]
     ) -> String {
         let times = equity.map(\.timestamp)
         var html = """
@@ -33,7 +34,7 @@ public enum HTMLReport {
             </head>
             <body>
             <h1>\(escape(title))</h1>
-            <p class="span">\(UTCTime.readable(statistics.start)) → \(UTCTime.readable(statistics.end)), \(equity.count) bars, \(trades.count) closed trades</p>
+            <p class="span">\(UTCTime.readable(statistics.start)) → \(UTCTime.readable(statistics.end)), \(equity.count) bars, \(Self.tradeSummary(trades))</p>
 
             """
         html += "<h2>Statistics</h2>\n" + statisticsTable(statistics) + "\n"
@@ -46,9 +47,16 @@ public enum HTMLReport {
     }
 
     /// Writes `render(...)` to `url`, replacing any file there.
+    /// "65 trades", or "65 trades, 1 closed at the end" when positions were still open.
+    static func tradeSummary(_ trades: [TradeRecord]) -> String {
+        let atEnd = trades.filter(\.closedAtEnd).count
+        let closed = trades.count - atEnd
+        return "\(closed) trade\(closed == 1 ? "" : "s")" + (atEnd > 0 ? ", \(atEnd) closed at the end" : "")
+    }
+
     public static func write(
         title: String, statistics: BacktestStatistics, equity: [EquityPoint], closes: [Double],
-        trades: [ClosedTrade], to url: URL
+        trades: [TradeRecord], to url: URL
     ) throws {
         let html = render(title: title, statistics: statistics, equity: equity, closes: closes, trades: trades)
         try Data(html.utf8).write(to: url, options: .atomic)
@@ -75,7 +83,7 @@ public enum HTMLReport {
             + "<path class=\"drawdown\" d=\"\(frame.areaPath(times: times, values: percent, baseline: 0))\"/></svg>"
     }
 
-    static func priceChart(times: [Int64], closes: [Double], trades: [ClosedTrade]) -> String {
+    static func priceChart(times: [Int64], closes: [Double], trades: [TradeRecord]) -> String {
         let prices = closes.filter(\.isFinite) + trades.flatMap { [$0.entryPrice, $0.exitPrice] }
         let frame = frame(times: times, height: 360, low: prices.min() ?? 0, high: prices.max() ?? 1)
         var svg = svg(frame, label: "Close price with trade entries and exits")
@@ -87,7 +95,7 @@ public enum HTMLReport {
     }
 
     /// An entry triangle pointing the trade's way, or an exit circle, with a tooltip.
-    static func marker(_ frame: ChartFrame, trade: ClosedTrade, entry: Bool) -> String {
+    static func marker(_ frame: ChartFrame, trade: TradeRecord, entry: Bool) -> String {
         let side = trade.isLong ? "long" : "short"
         let time = entry ? trade.entryTime : trade.exitTime
         let price = entry ? trade.entryPrice : trade.exitPrice

@@ -136,7 +136,7 @@ extension BacktestStatistics {
         case .equityFinal: .number(equityFinal)
         case .equityPeak: .number(equityPeak)
         case .commissions: .number(commissions)
-        case .returnTotal: .number(returnPct)
+        case .returnTotal: .number(returnFraction)
         case .buyAndHoldReturn: .number(buyAndHoldReturnPct)
         case .annualReturn: .number(annualReturnPct)
         case .annualVolatility: .number(annualVolatilityPct)

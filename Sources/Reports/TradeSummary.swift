@@ -1,7 +1,8 @@
+import Agents
 /// Statistics of the closed trades' outcomes, taken one trade at a time.
 ///
 /// Win rate, SQN and Kelly look at profit in money (`pnl`); best, worst, average,
-/// profit factor and expectancy look at each trade's return (`returnPct`), so a large
+/// profit factor and expectancy look at each trade's return (`returnFraction`), so a large
 /// trade weighs no more than a small one there. Each is NaN where backtesting.py's is:
 /// no trades, no losing trade (profit factor, Kelly), a single trade (SQN).
 struct TradeSummary: Sendable {
@@ -17,15 +18,15 @@ struct TradeSummary: Sendable {
     /// W − (1 − W) / (mean winning PnL / mean losing PnL magnitude).
     let kellyCriterion: Double
 
-    init(trades: [ClosedTrade]) {
+    init(trades: [TradeRecord]) {
         let pnl = trades.map(\.pnl)
-        let returns = trades.map(\.returnPct).filter { !$0.isNaN }
+        let returns = trades.map(\.returnFraction).filter { !$0.isNaN }
         let count = Double(trades.count)
 
         winRate = trades.isEmpty ? .nan : Double(pnl.count { $0 > 0 }) / count
         bestReturn = returns.max() ?? .nan
         worstReturn = returns.min() ?? .nan
-        geometricMeanReturn = GeometricMean.of(trades.map(\.returnPct))
+        geometricMeanReturn = GeometricMean.of(trades.map(\.returnFraction))
         meanReturn = PairwiseSum.mean(returns)
 
         let gains = PairwiseSum.sum(returns.filter { $0 > 0 })

@@ -21,6 +21,11 @@ public struct Linter: Sendable {
         public var hasErrors: Bool { diagnostics.hasErrors }
     }
 
+    /// Where relative paths in the strategy at `path` resolve: the working directory, then the file's folder.
+    public func baseDirectories(for path: String) -> [URL] {
+        [workingDirectory, URL(fileURLWithPath: path, relativeTo: workingDirectory).deletingLastPathComponent()]
+    }
+
     public func lint(path: String) -> Result {
         let loaded = StrategyLoader().load(path: path)
         return check(loaded, path: path)
@@ -34,8 +39,7 @@ public struct Linter: Sendable {
         guard let spec = loaded.spec else {
             return Result(path: path, source: loaded.source, checked: nil, diagnostics: loaded.diagnostics.sortedForDisplay())
         }
-        let folder = URL(fileURLWithPath: path, relativeTo: workingDirectory).deletingLastPathComponent()
-        let checker = StrategyChecker(baseDirectories: [workingDirectory, folder], models: models)
+        let checker = StrategyChecker(baseDirectories: baseDirectories(for: path), models: models)
         let (checked, found) = checker.check(spec)
         var diagnostics = loaded.diagnostics + found
         // The same problem reached by two routes is reported once.

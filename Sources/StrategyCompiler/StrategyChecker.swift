@@ -45,6 +45,11 @@ public struct StrategyChecker: Sendable {
     // MARK: Paths
 
     public func resolve(_ path: String) -> URL? {
+        Self.resolve(path, in: baseDirectories)
+    }
+
+    /// A relative path names a file in the first of `baseDirectories` that has it.
+    public static func resolve(_ path: String, in baseDirectories: [URL]) -> URL? {
         if path.hasPrefix("/") { return FileManager.default.fileExists(atPath: path) ? URL(fileURLWithPath: path) : nil }
         for base in baseDirectories {
             let candidate = base.appendingPathComponent(path)

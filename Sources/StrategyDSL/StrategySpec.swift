@@ -158,6 +158,15 @@ public struct ExecutionSpec: Sendable {
         public var slippageBps: Double
         public var participation: Double?
         public var latencyMicroseconds: Int64
+
+        public init(fill: Fill, feeBps: Double, feeFixed: Double, slippageBps: Double, participation: Double?, latencyMicroseconds: Int64) {
+            self.fill = fill
+            self.feeBps = feeBps
+            self.feeFixed = feeFixed
+            self.slippageBps = slippageBps
+            self.participation = participation
+            self.latencyMicroseconds = latencyMicroseconds
+        }
     }
 
     public enum Venue: Sendable, Hashable {

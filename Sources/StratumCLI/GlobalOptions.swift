@@ -20,7 +20,8 @@ enum ExitStatus {
 /// Standard error, for progress and messages that are not the command's output.
 enum Console {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        // Through CommandOutput, so in-process runs (tests) capture it like the command's output.
+        CommandOutput.current.error(message + "\n")
     }
 
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }

@@ -103,7 +103,7 @@ extension RegistryCommand {
         func run() throws {
             try reportingRegistryErrors {
                 let registry = location.value
-                let entries = try registry.modelNames().map {
+                let entries = try registry.list().map {
                     Entry(name: $0, versions: try registry.versions(of: $0), tags: try registry.tags(of: $0))
                 }
                 if json { return CommandOutput.line(try jsonText(entries)) }
@@ -256,7 +256,9 @@ extension RegistryCommand {
                 let registry = location.value
                 let reference = try ModelReference(parsing: model)
                 let version = try registry.version(for: reference)
-                let move = try registry.promote(reference.name, version: version, to: tag, force: force, reason: reason)
+                guard let move = try registry.promote(reference.name, version: version, to: tag, force: force, reason: reason) else {
+                    return CommandOutput.line("\(reference.name) \(tag): already at \(version)")
+                }
                 CommandOutput.line("\(reference.name) \(tag): \(move.from ?? "(new)") → \(move.to)" + (move.forced ? " (forced: \(move.reason))" : ""))
             }
         }

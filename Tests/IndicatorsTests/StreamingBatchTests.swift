@@ -79,3 +79,21 @@ struct StreamingBatchTests {
         lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
     }
 }
+
+/// A `StreamingIndicator` is a value: a copy continues independently of the original.
+@Suite("Streaming value semantics")
+struct StreamingValueSemanticsTests {
+    @Test("a copy made mid-stream does not share window state", arguments: ["sma", "bbands", "stoch", "cci", "kama"])
+    func copiesAreIndependent(_ name: String) throws {
+        let spec = try #require(IndicatorCatalog.spec(named: name))
+        let bars = ReferenceData.randomWalk
+        var original = try StreamingIndicator(spec: spec, parameters: [])
+        for index in 0..<100 { original.update(a: bars.close[index], b: .nan, bar: bars[index]) }
+        var copy = original
+        let before = original.value(0)
+        for index in 100..<150 { copy.update(a: bars.close[index], b: .nan, bar: bars[index]) }
+        #expect(original.value(0).bitPattern == before.bitPattern, "the original did not move")
+        for index in 100..<150 { original.update(a: bars.close[index], b: .nan, bar: bars[index]) }
+        #expect(original.value(0).bitPattern == copy.value(0).bitPattern, "both reach the same state from the same bars")
+    }
+}

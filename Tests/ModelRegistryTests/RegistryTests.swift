@@ -20,7 +20,7 @@ struct RegistryAddResolveTests {
         let manifestBytes = try Data(contentsOf: resolved.directory.appendingPathComponent("manifest.json"))
         #expect(resolved.manifestHash == SHA256.hex(manifestBytes))
         #expect(resolved.manifest == manifest)
-        #expect(try fixture.registry.modelNames() == ["momentum"])
+        #expect(try fixture.registry.list() == ["momentum"])
         #expect(try fixture.registry.tags(of: "momentum") == [:])
         #expect(try fixture.registry.gate(of: "momentum") == PromotionGate())
     }
@@ -130,7 +130,9 @@ struct RegistryPromotionTests {
     @Test func stagingIsUngatedProdIsGated() throws {
         let fixture = try RegistryFixture()
         try fixture.addLogistic(version: "v261124")
-        let move = try fixture.registry.promote("momentum", version: "v261124", to: "staging")
+        let move = try #require(try fixture.registry.promote("momentum", version: "v261124", to: "staging"))
+        #expect(try fixture.registry.promote("momentum", version: "v261124", to: "staging") == nil)
+        #expect(try fixture.registry.history(of: "momentum").count == 1)
         #expect(move.from == nil && move.to == "v261124" && !move.forced && move.user == "tester")
         #expect(errorText { try fixture.registry.promote("momentum", version: "v261124", to: "prod") } == """
             promotion of momentum@v261124 to 'prod' refused by the gate in momentum/gate.json:
@@ -156,7 +158,7 @@ struct RegistryPromotionTests {
 
         // A later, better run of the same version passes.
         try fixture.shadow("v261125", signals: 180, hitRate: 0.55, sharpe: 1.1, run: "run-3")
-        let move = try fixture.registry.promote("momentum", version: "v261125", to: "prod", reason: "better in shadow")
+        let move = try #require(try fixture.registry.promote("momentum", version: "v261125", to: "prod", reason: "better in shadow"))
         #expect(move.from == "v261124" && move.to == "v261125" && !move.forced)
         let report = try fixture.registry.shadowReport("momentum", version: "v261125")
         #expect(report.records.map(\.runId) == ["run-2", "run-3"])
@@ -200,24 +202,37 @@ struct RegistryPromotionTests {
         }
     }
 
-    /// Two threads promote different versions at once, 20 times. The lock serialises them:
-    /// the history is one unbroken chain (each move starts where the previous one ended), and
-    /// tags.json agrees with the last move.
+    /// Two threads race to move one tag, 20 times each, alternating versions in opposite
+    /// phase. The lock serialises them: every call either moves the tag or finds it already
+    /// there, the history is one unbroken chain (each move starts where the previous one
+    /// ended, never from a stale value), and tags.json agrees with the last move.
     @Test func concurrentPromotionsAreSerialised() async throws {
         let fixture = try RegistryFixture()
         try fixture.addLogistic(version: "v261124")
         try fixture.addLogistic(version: "v261125", fixture: "logistic_c01.json")
         let registry = fixture.registry
-        await withTaskGroup(of: Void.self) { group in
-            for version in ["v261124", "v261125"] {
+        let versions = ["v261124", "v261125"]
+        // Each call's outcome: "moved", "already there", or the error it threw.
+        let outcomes = await withTaskGroup(of: [String].self) { group in
+            for phase in 0..<2 {
                 group.addTask {
-                    for _ in 0..<20 { _ = try? registry.promote("momentum", version: version, to: "staging") }
+                    (0..<20).map { round in
+                        let version = versions[(round + phase) % 2]
+                        do {
+                            return try registry.promote("momentum", version: version, to: "staging") == nil ? "already there" : "moved"
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
                 }
             }
+            return await group.reduce(into: []) { $0 += $1 }
         }
         let history = try registry.history(of: "momentum")
-        #expect(history.count == 40)
+        #expect(outcomes.count == 40 && outcomes.allSatisfy { $0 == "moved" || $0 == "already there" })
+        #expect(history.count == outcomes.filter { $0 == "moved" }.count && history.count >= 2)
         #expect(history.first?.from == nil)
+        #expect(history.allSatisfy { $0.from != $0.to })
         #expect(zip(history, history.dropFirst()).allSatisfy { $0.to == $1.from })
         #expect(try registry.tags(of: "momentum")["staging"] == history.last?.to)
     }

@@ -1,3 +1,4 @@
+import Agents
 import Foundation
 import Reports
 import Testing
@@ -13,7 +14,7 @@ struct ReferenceRun {
     ]
 
     let name: String
-    let trades: [ClosedTrade]
+    let trades: [TradeRecord]
     /// Entry and exit times exactly as pandas wrote them.
     let tradeTimeTexts: [(entry: String, exit: String)]
     let equity: [EquityPoint]
@@ -58,13 +59,13 @@ struct ReferenceRun {
         }
     }
 
-    static func trade(_ row: [String: String]) throws -> ClosedTrade {
+    static func trade(_ row: [String: String]) throws -> TradeRecord {
         func number(_ column: String) -> Double { Double(row[column]!)! }
-        return ClosedTrade(
+        return TradeRecord(
             entryTime: try micros(row["entry_time"]!), exitTime: try micros(row["exit_time"]!),
             entryBar: Int(row["entry_bar"]!)!, exitBar: Int(row["exit_bar"]!)!,
             size: number("size"), entryPrice: number("entry_price"), exitPrice: number("exit_price"),
-            fees: number("commission"), pnl: number("pnl"), returnPct: number("return_pct"))
+            fees: number("commission"), pnl: number("pnl"), returnFraction: number("return_pct"))
     }
 
     /// Reads a CSV file without quoted fields into rows keyed by the header.

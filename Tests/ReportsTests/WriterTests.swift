@@ -23,7 +23,7 @@ import Testing
             #expect(Double(fields[4]) == trade.entryPrice)
             #expect(Double(fields[5]) == trade.exitPrice)
             #expect(Double(fields[6]) == trade.pnl)
-            #expect(Double(fields[7]) == trade.returnPct)
+            #expect(Double(fields[7]) == trade.returnFraction)
             #expect(Double(fields[8]) == trade.fees)
             #expect(Int(fields[9]) == trade.entryBar)
             #expect(Int(fields[10]) == trade.exitBar)

@@ -63,6 +63,9 @@ struct AverageDirectionalIndex: BarKernel {
         }
     }
 
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> AverageDirectionalIndex { self }
+
     func value(_ output: Int) -> Double {
         guard !average.isNaN else { return .nan }
         switch output {
@@ -100,6 +103,14 @@ struct Stochastic: BarKernel {
         d = slowD.current
     }
 
+    func duplicated() -> Stochastic {
+        var copy = self
+        copy.range = range.duplicated()
+        copy.slowK = slowK.duplicated()
+        copy.slowD = slowD.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { output == 0 ? k : d }
 }
 
@@ -128,6 +139,12 @@ struct CommodityChannelIndex: BarKernel {
         current = (distance != 0 && deviation != 0) ? distance / (0.015 * (deviation / Double(period))) : 0
     }
 
+    func duplicated() -> CommodityChannelIndex {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -136,6 +153,7 @@ struct CommodityChannelIndex: BarKernel {
 /// Flow = tp · volume, positive when tp rose from the previous bar, negative when it fell, neither when equal.
 struct MoneyFlowIndex: BarKernel {
     static let outputCount = 1
+    static let readsVolume = true
     let period: Int
     /// Signed flows of the window: > 0 counted as positive, < 0 as negative.
     private var flows: RingBuffer
@@ -174,12 +192,20 @@ struct MoneyFlowIndex: BarKernel {
         current = total < 1.0 ? 0 : 100.0 * (positive / total)
     }
 
+    func duplicated() -> MoneyFlowIndex {
+        var copy = self
+        copy.flows = flows.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { current }
 }
 
 /// OBV: starts at the first bar's volume, then adds the volume on an up close and subtracts it on a down close.
 struct OnBalanceVolume: BarKernel {
     static let outputCount = 1
+    static let readsRange = false
+    static let readsVolume = true
     private var previousClose = Double.nan
     private(set) var current = Double.nan
 
@@ -195,6 +221,9 @@ struct OnBalanceVolume: BarKernel {
         previousClose = bar.close
     }
 
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> OnBalanceVolume { self }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -203,6 +232,8 @@ struct OnBalanceVolume: BarKernel {
 /// Resets when the bar's timestamp falls on a new UTC day; while the session's volume is still 0 it reads tp.
 struct SessionVWAP: BarKernel {
     static let outputCount = 1
+    static let readsVolume = true
+    static let readsTimestamp = true
     private static let microsecondsPerDay: Int64 = 86_400_000_000
     private var session = Int64.min
     private var priceVolume = 0.0
@@ -224,6 +255,9 @@ struct SessionVWAP: BarKernel {
         volume += bar.volume
         current = volume > 0 ? priceVolume / volume : typical
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> SessionVWAP { self }
 
     func value(_ output: Int) -> Double { current }
 }

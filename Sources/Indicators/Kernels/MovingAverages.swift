@@ -1,16 +1,19 @@
 /// SMA: the mean of the last `period` values.
 ///
 /// The window sum moves by (new - leaving), one dependent addition per bar; recomputing the
-/// sum each bar would cost O(period).
+/// sum each bar would cost O(period). The mean multiplies by 1/period: a division per bar
+/// would limit throughput, and the two differ by at most one rounding.
 struct SimpleMovingAverage: SeriesKernel {
     static let outputCount = 1
     let period: Int
+    private let reciprocal: Double
     private var window: RingBuffer
     private var sum = 0.0
     private(set) var current = Double.nan
 
     init(period: Int) {
         self.period = period
+        reciprocal = 1.0 / Double(period)
         window = RingBuffer(capacity: period)
     }
 
@@ -26,43 +29,77 @@ struct SimpleMovingAverage: SeriesKernel {
             sum += x
             if !window.isFull { return }
         }
-        current = sum / Double(period)
+        current = sum * reciprocal
+    }
+
+    func duplicated() -> SimpleMovingAverage {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
     }
 
     func value(_ output: Int) -> Double { current }
 }
 
-/// EMA with k = 2 / (period + 1), seeded with the SMA of the first `period` values (TA-Lib's default).
+/// EMA with k = 2 / (period + 1), seeded with the SMA of the first `period` values (TA-Lib's
+/// default), then ema = ema·(1 - k) + x·k.
 ///
-/// The update is written prev·(1 - k) + x·k so that only one multiply and one add sit on the
-/// dependency chain from bar to bar.
+/// After its first step the recurrence is evaluated two bars at a time,
+/// emaₜ = d²·emaₜ₋₂ + (d·k·xₜ₋₁ + k·xₜ) with d = 1 - k: each value waits on the one two bars
+/// back rather than the previous one, so consecutive bars overlap and a batch run is not bound
+/// by the latency of a multiply-add per bar. It differs from the one-step form by rounding only,
+/// and streaming and batch share it.
 struct ExponentialMovingAverage: SeriesKernel {
     static let outputCount = 1
     let period: Int
     private let weight: Double
     private let decay: Double
+    private let decaySquared: Double
+    private let decayWeight: Double
     private var seen = 0
     private var seedSum = 0.0
+    private var earlier = 0.0
+    private var lastInput = 0.0
     private(set) var current = Double.nan
 
     init(period: Int) {
         self.period = period
         weight = 2.0 / Double(period + 1)
         decay = 1.0 - weight
+        decaySquared = decay * decay
+        decayWeight = decay * weight
     }
 
     var isReady: Bool { seen >= period }
+    var isSteady: Bool { seen > period }
+
+    @inline(__always)
+    mutating func steadyUpdate(_ x: Double) {
+        let next = decaySquared * earlier + (decayWeight * lastInput + weight * x)
+        earlier = current
+        current = next
+        lastInput = x
+    }
 
     @inline(__always)
     mutating func update(_ x: Double) {
-        if seen >= period {
-            current = current * decay + x * weight
+        if seen > period {
+            steadyUpdate(x)
             return
         }
         seen += 1
-        seedSum += x
-        if seen == period { current = seedSum / Double(period) }
+        if seen <= period {
+            seedSum += x
+            if seen == period { current = seedSum / Double(period) }
+            return
+        }
+        earlier = current
+        current = current * decay + x * weight
+        lastInput = x
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> ExponentialMovingAverage { self }
 
     func value(_ output: Int) -> Double { current }
 }
@@ -104,6 +141,12 @@ struct WeightedMovingAverage: SeriesKernel {
         weightedSum -= plainSum
     }
 
+    func duplicated() -> WeightedMovingAverage {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -127,6 +170,9 @@ struct DoubleExponentialMovingAverage: SeriesKernel {
         guard second.isReady else { return }
         current = 2.0 * first.current - second.current
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> DoubleExponentialMovingAverage { self }
 
     func value(_ output: Int) -> Double { current }
 }
@@ -155,6 +201,9 @@ struct TripleExponentialMovingAverage: SeriesKernel {
         guard third.isReady else { return }
         current = 3.0 * first.current - 3.0 * second.current + third.current
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> TripleExponentialMovingAverage { self }
 
     func value(_ output: Int) -> Double { current }
 }
@@ -208,6 +257,12 @@ struct KaufmanAdaptiveMovingAverage: SeriesKernel {
         var smoothing = efficiency * Self.span + Self.slowest
         smoothing *= smoothing
         current = (x - current) * smoothing + current
+    }
+
+    func duplicated() -> KaufmanAdaptiveMovingAverage {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
     }
 
     func value(_ output: Int) -> Double { current }

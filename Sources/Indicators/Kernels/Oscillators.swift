@@ -40,6 +40,9 @@ struct RelativeStrengthIndex: SeriesKernel {
         current = isNearZero(total) ? 0 : 100.0 * (gain / total)
     }
 
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> RelativeStrengthIndex { self }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -66,6 +69,18 @@ struct MovingAverageConvergenceDivergence: SeriesKernel {
         fastStart = longer - shorter
     }
 
+    var isSteady: Bool { signal.isSteady }
+
+    @inline(__always)
+    mutating func steadyUpdate(_ x: Double) {
+        fast.steadyUpdate(x)
+        slow.steadyUpdate(x)
+        let difference = fast.current - slow.current
+        signal.steadyUpdate(difference)
+        line = difference
+        signalValue = signal.current
+    }
+
     @inline(__always)
     mutating func update(_ x: Double) {
         if seen >= fastStart { fast.update(x) }
@@ -78,6 +93,9 @@ struct MovingAverageConvergenceDivergence: SeriesKernel {
         line = difference
         signalValue = signal.current
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> MovingAverageConvergenceDivergence { self }
 
     func value(_ output: Int) -> Double {
         switch output {
@@ -96,6 +114,13 @@ struct StochasticRange: Sendable {
     init(period: Int) {
         highest = RollingExtreme(period: period, keepsMaximum: true)
         lowest = RollingExtreme(period: period, keepsMaximum: false)
+    }
+
+    func duplicated() -> StochasticRange {
+        var copy = self
+        copy.highest = highest.duplicated()
+        copy.lowest = lowest.duplicated()
+        return copy
     }
 
     /// Pushes one bar's range and close; returns %K once `period` bars are in, else nil.
@@ -136,6 +161,13 @@ struct StochasticRSI: SeriesKernel {
         d = smoothing.current
     }
 
+    func duplicated() -> StochasticRSI {
+        var copy = self
+        copy.range = range.duplicated()
+        copy.smoothing = smoothing.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { output == 0 ? k : d }
 }
 
@@ -167,6 +199,12 @@ struct LaggedDifference: SeriesKernel {
         case .rateOfChange: current = earlier != 0 ? ((x / earlier) - 1.0) * 100.0 : 0
         case .momentum: current = x - earlier
         }
+    }
+
+    func duplicated() -> LaggedDifference {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
     }
 
     func value(_ output: Int) -> Double { current }

@@ -23,6 +23,13 @@ struct RollingMoments: Sendable {
 
     var isFull: Bool { window.isFull }
 
+    /// A copy with its own storage (see `FixedStorage`).
+    func duplicated() -> RollingMoments {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
+    }
+
     /// Sum of squared deviations from the mean, never negative.
     var sumOfSquares: Double { max(squaredDeviations, 0) }
 

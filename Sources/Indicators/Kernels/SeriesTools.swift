@@ -20,6 +20,12 @@ struct RollingExtremeIndicator: SeriesKernel {
         if window.isFull { current = window.extreme }
     }
 
+    func duplicated() -> RollingExtremeIndicator {
+        var copy = self
+        copy.window = window.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -34,6 +40,9 @@ struct LogReturn: SeriesKernel {
         if !previous.isNaN { current = log(x / previous) }
         previous = x
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> LogReturn { self }
 
     func value(_ output: Int) -> Double { current }
 }
@@ -60,6 +69,12 @@ struct RealisedVolatility: SeriesKernel {
         moments.push(logReturn)
         guard moments.isFull else { return }
         current = (moments.sumOfSquares / Double(moments.period - 1)).squareRoot() * scale
+    }
+
+    func duplicated() -> RealisedVolatility {
+        var copy = self
+        copy.moments = moments.duplicated()
+        return copy
     }
 
     func value(_ output: Int) -> Double { current }
@@ -91,6 +106,9 @@ struct Crossing: PairKernel {
         previousA = a
         previousB = b
     }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> Crossing { self }
 
     func value(_ output: Int) -> Double { current }
 }

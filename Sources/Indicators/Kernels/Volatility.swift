@@ -28,6 +28,12 @@ struct BollingerBands: SeriesKernel {
         lower = middle - width
     }
 
+    func duplicated() -> BollingerBands {
+        var copy = self
+        copy.moments = moments.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double {
         switch output {
         case 0: upper
@@ -64,6 +70,12 @@ struct RollingVariance: SeriesKernel {
         }
     }
 
+    func duplicated() -> RollingVariance {
+        var copy = self
+        copy.moments = moments.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { current }
 }
 
@@ -85,22 +97,38 @@ struct ZScore: SeriesKernel {
         current = deviation > 0 ? (x - moments.mean) / deviation : 0
     }
 
+    func duplicated() -> ZScore {
+        var copy = self
+        copy.moments = moments.duplicated()
+        return copy
+    }
+
     func value(_ output: Int) -> Double { current }
 }
 
 /// ATR with Wilder smoothing, and NATR = 100·ATR / close (0 when the close is near zero).
 ///
 /// True range starts on the second bar; the first ATR, on bar `period`, is the mean of the first
-/// `period` true ranges; then atr = atr·(n-1)/n + tr/n, written with precomputed factors.
+/// `period` true ranges; then atr = atr·(n-1)/n + tr/n.
+///
+/// After its first step the smoothing is evaluated two bars at a time,
+/// atrₜ = keep²·atrₜ₋₂ + (keep·share·trₜ₋₁ + share·trₜ) with keep = (n-1)/n, share = 1/n: each
+/// value then waits on the one two bars back rather than the previous one, so consecutive bars
+/// overlap and a batch run is not bound by the latency of a multiply-add per bar. It differs
+/// from the one-step form by rounding only, and streaming and batch share it.
 struct AverageTrueRange: BarKernel {
     static let outputCount = 1
     let period: Int
     let normalised: Bool
     private let keep: Double
     private let share: Double
+    private let keepSquared: Double
+    private let keepShare: Double
     private var previousClose = 0.0
+    private var previousRange = 0.0
     private var seen = 0
     private var average = 0.0
+    private var earlierAverage = 0.0
     private(set) var current = Double.nan
 
     init(period: Int, normalised: Bool) {
@@ -108,6 +136,8 @@ struct AverageTrueRange: BarKernel {
         self.normalised = normalised
         keep = Double(period - 1) / Double(period)
         share = 1.0 / Double(period)
+        keepSquared = keep * keep
+        keepShare = keep * share
     }
 
     @inline(__always)
@@ -115,7 +145,13 @@ struct AverageTrueRange: BarKernel {
         defer { previousClose = bar.close; seen += 1 }
         if seen == 0 { return }
         let range = trueRange(bar, previousClose: previousClose)
-        if seen > period {
+        defer { previousRange = range }
+        if seen > period + 1 {
+            let next = keepSquared * earlierAverage + (keepShare * previousRange + share * range)
+            earlierAverage = average
+            average = next
+        } else if seen == period + 1 {
+            earlierAverage = average
             average = average * keep + range * share
         } else {
             average += range
@@ -129,16 +165,58 @@ struct AverageTrueRange: BarKernel {
         }
     }
 
+    var isSteady: Bool { seen > period + 1 }
+
+    @inline(__always)
+    mutating func steadyUpdate(_ bar: Bar) {
+        let range = trueRange(bar, previousClose: previousClose)
+        let next = keepSquared * earlierAverage + (keepShare * previousRange + share * range)
+        earlierAverage = average
+        average = next
+        previousRange = range
+        previousClose = bar.close
+        current = output(average, close: bar.close)
+    }
+
+    /// `steadyUpdate` for two bars in the lanes of SIMD2 values: lane 0 is bar t, lane 1 bar t+1,
+    /// each lane doing exactly the scalar operations, so the values are the same.
+    @inline(__always)
+    mutating func steadyUpdatePair(_ first: Bar, _ second: Bar, into out: OutputColumns, at index: Int) {
+        let high = SIMD2(first.high, second.high)
+        let low = SIMD2(first.low, second.low)
+        let priorClose = SIMD2(previousClose, first.close)
+        let upper = high.replacing(with: priorClose, where: priorClose .>= high)
+        let lower = low.replacing(with: priorClose, where: priorClose .< low)
+        let ranges = upper - lower
+        let priorRanges = SIMD2(previousRange, ranges[0])
+        let averages = keepSquared * SIMD2(earlierAverage, average) + (keepShare * priorRanges + share * ranges)
+        earlierAverage = averages[0]
+        average = averages[1]
+        previousRange = ranges[1]
+        previousClose = second.close
+        out.set(0, index, output(averages[0], close: first.close))
+        current = output(averages[1], close: second.close)
+        out.set(0, index + 1, current)
+    }
+
+    @inline(__always)
+    private func output(_ average: Double, close: Double) -> Double {
+        guard normalised else { return average }
+        return isNearZero(close) ? 0 : (average / close) * 100.0
+    }
+
+    /// No window storage: a plain copy is independent.
+    func duplicated() -> AverageTrueRange { self }
+
     func value(_ output: Int) -> Double { current }
 }
 
-/// The largest of high - low, |previous close - high| and |previous close - low|.
+/// True range: the largest of high - low, |previous close - high| and |previous close - low|.
+///
+/// Computed as max(high, previous close) - min(low, previous close), which is the same
+/// subtraction as whichever of the three TA-Lib picks, in three operations instead of seven.
+/// `AverageTrueRange.steadyUpdatePair` repeats it lane by lane; the two must stay in step.
 @inline(__always)
 func trueRange(_ bar: Bar, previousClose: Double) -> Double {
-    var greatest = bar.high - bar.low
-    let up = abs(previousClose - bar.high)
-    if up > greatest { greatest = up }
-    let down = abs(previousClose - bar.low)
-    if down > greatest { greatest = down }
-    return greatest
+    max(bar.high, previousClose) - min(bar.low, previousClose)
 }

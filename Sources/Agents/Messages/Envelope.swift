@@ -1,0 +1,106 @@
+import Indicators
+
+/// The topics agents publish on. Names are the wire names (Redis streams, the audit log, docs/messages.md).
+public enum Topic: UInt8, Sendable, CaseIterable, Codable {
+    case marketRaw, featuresCandles, featuresMicro
+    case signalLong, signalShort, signalFlat
+    case portfolioTarget, portfolioTrade, portfolioEquity, riskAlert
+    case executionOrder, executionFill, executionError
+    case supervisorCommand, complianceAudit, heartbeat
+    /// The end of a bar: every message the bar caused has been handled.
+    case clock
+
+    public var name: String {
+        switch self {
+        case .marketRaw: "market.raw"
+        case .featuresCandles: "features.candles"
+        case .featuresMicro: "features.micro"
+        case .signalLong: "signal.long"
+        case .signalShort: "signal.short"
+        case .signalFlat: "signal.flat"
+        case .portfolioTarget: "portfolio.target"
+        case .portfolioTrade: "portfolio.trade"
+        case .portfolioEquity: "portfolio.equity"
+        case .riskAlert: "risk.alert"
+        case .executionOrder: "execution.order"
+        case .executionFill: "execution.fill"
+        case .executionError: "execution.error"
+        case .supervisorCommand: "supervisor.command"
+        case .complianceAudit: "compliance.audit"
+        case .heartbeat: "heartbeat"
+        case .clock: "clock"
+        }
+    }
+}
+
+/// Who sent a message.
+public enum AgentID: UInt8, Sendable, CaseIterable, Codable {
+    case supervisor, marketData, feature, signal, portfolioRisk, execution, compliance, runner
+}
+
+/// One message: when, from whom, which market event it descends from, on which topic, and what.
+///
+/// In process the payload stays a typed value; it becomes JSON only where it leaves the process.
+public struct Envelope: Sendable {
+    /// Microseconds since the Unix epoch, UTC: the market time of the event.
+    public var timestamp: Int64
+    public var source: AgentID
+    /// The sequence number of the bar that caused this message; fills carry their bar's id.
+    public var traceId: UInt64
+    public var topic: Topic
+    public var payload: Payload
+
+    public init(timestamp: Int64, source: AgentID, traceId: UInt64, topic: Topic, payload: Payload) {
+        self.timestamp = timestamp
+        self.source = source
+        self.traceId = traceId
+        self.topic = topic
+        self.payload = payload
+    }
+}
+
+public enum Payload: Sendable {
+    case bar(MarketBar)
+    case features(FeatureFrame)
+    case signal(SignalEvent)
+    case target(TargetOrder)
+    case trade(TradeRecord)
+    case equity(EquitySnapshot)
+    case alert(RiskAlert)
+    case order(OrderUpdate)
+    case fill(Fill)
+    case executionError(ExecutionFailure)
+    case command(SupervisorCommand)
+    // Boxed: an audit record wraps the message it records.
+    indirect case audit(AuditRecord)
+    case heartbeat(AgentID)
+    case barClosed(instrument: Int)
+}
+
+/// Messages an agent produced while handling one message. Reused by the runner, so a steady
+/// state appends into capacity it already has.
+public struct Outbox: Sendable {
+    public private(set) var messages: [Envelope] = []
+
+    public init() {
+        messages.reserveCapacity(16)
+    }
+
+    @inline(__always)
+    public mutating func emit(_ envelope: Envelope) {
+        messages.append(envelope)
+    }
+
+    public mutating func removeAll() {
+        messages.removeAll(keepingCapacity: true)
+    }
+
+    public var isEmpty: Bool { messages.isEmpty }
+}
+
+/// A deterministic state machine: reads a message and its own state, writes what follows.
+/// No I/O, no clock, no randomness: the same messages in the same order give the same outputs.
+public protocol Agent: Sendable {
+    var id: AgentID { get }
+    mutating func handle(_ message: Envelope, into outbox: inout Outbox)
+}

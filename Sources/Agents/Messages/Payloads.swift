@@ -1,0 +1,215 @@
+import Indicators
+
+/// A bar of one instrument (`instrument` indexes the plan's instrument list).
+public struct MarketBar: Sendable, Equatable, Codable {
+    public var instrument: Int
+    public var bar: Bar
+    /// Anomalies the MarketData agent flagged on this bar (0: none); see `AnomalyKinds`.
+    public var flags: UInt32
+
+    public init(instrument: Int, bar: Bar, flags: UInt32 = 0) {
+        self.instrument = instrument
+        self.bar = bar
+        self.flags = flags
+    }
+}
+
+/// The feature program's registers after one bar. Columns name the registers (plan.columns).
+public struct FeatureFrame: Sendable {
+    public var instrument: Int
+    public var barIndex: Int
+    public var bar: Bar
+    public var values: [Double]
+
+    public init(instrument: Int, barIndex: Int, bar: Bar, values: [Double]) {
+        self.instrument = instrument
+        self.barIndex = barIndex
+        self.bar = bar
+        self.values = values
+    }
+}
+
+public enum Direction: Int8, Sendable, Codable {
+    case short = -1, flat = 0, long = 1
+
+    public var topic: Topic {
+        switch self {
+        case .long: .signalLong
+        case .short: .signalShort
+        case .flat: .signalFlat
+        }
+    }
+}
+
+public struct SignalEvent: Sendable, Equatable, Codable {
+    /// Index into the plan's signals.
+    public var signal: Int
+    public var instrument: Int
+    public var direction: Direction
+    /// 0...1: 1 for a rule, the model's probability margin, or the ensemble's vote share.
+    public var confidence: Double
+    /// The regime label index in force, when the signal is gated (-1: none).
+    public var regime: Int
+    /// Bit set of the ensemble members that voted for `direction` (bit i = signal i).
+    public var members: UInt64
+    /// True for shadow evaluations: recorded, never traded.
+    public var shadow: Bool
+
+    public init(signal: Int, instrument: Int, direction: Direction, confidence: Double, regime: Int = -1, members: UInt64 = 0, shadow: Bool = false) {
+        self.signal = signal
+        self.instrument = instrument
+        self.direction = direction
+        self.confidence = confidence
+        self.regime = regime
+        self.members = members
+        self.shadow = shadow
+    }
+}
+
+/// Which price of the current bar an order is working against.
+public enum PriceReference: UInt8, Sendable, Codable {
+    /// Issued as the bar opened: fills at its open (`fill: next_open`).
+    case open
+    /// Issued at the bar's close: fills at its close (`fill: close`).
+    case close
+}
+
+/// The position PortfolioRisk wants in an instrument; Execution works the difference.
+public struct TargetOrder: Sendable, Equatable, Codable {
+    public var id: UInt64
+    public var instrument: Int
+    /// Signed units: + long, − short, 0 flat.
+    public var quantity: Double
+    public var reference: PriceReference
+
+    public init(id: UInt64, instrument: Int, quantity: Double, reference: PriceReference) {
+        self.id = id
+        self.instrument = instrument
+        self.quantity = quantity
+        self.reference = reference
+    }
+}
+
+/// A round trip, closed: the blotter's row.
+public struct TradeRecord: Sendable, Equatable, Codable {
+    public var instrument: Int
+    public var entryTime: Int64
+    public var exitTime: Int64
+    public var entryBar: Int
+    public var exitBar: Int
+    /// Signed: + long, − short.
+    public var size: Double
+    public var entryPrice: Double
+    public var exitPrice: Double
+    /// Entry and exit fees together.
+    public var fees: Double
+    /// size × (exit − entry) − fees.
+    public var pnl: Double
+    /// sign × (exit / entry − 1) − fees / (|size| × entry), a fraction.
+    public var returnFraction: Double
+    /// True when the run ended with the position open and the runner closed it at the last close.
+    public var closedAtEnd: Bool
+
+    public init(instrument: Int = 0, entryTime: Int64, exitTime: Int64, entryBar: Int, exitBar: Int, size: Double,
+                entryPrice: Double, exitPrice: Double, fees: Double, pnl: Double, returnFraction: Double, closedAtEnd: Bool = false) {
+        self.instrument = instrument
+        self.entryTime = entryTime
+        self.exitTime = exitTime
+        self.entryBar = entryBar
+        self.exitBar = exitBar
+        self.size = size
+        self.entryPrice = entryPrice
+        self.exitPrice = exitPrice
+        self.fees = fees
+        self.pnl = pnl
+        self.returnFraction = returnFraction
+        self.closedAtEnd = closedAtEnd
+    }
+
+    /// Whether the trade bought first (positive size).
+    public var isLong: Bool { size > 0 }
+}
+
+public struct EquitySnapshot: Sendable, Equatable, Codable {
+    public var barIndex: Int
+    public var timestamp: Int64
+    public var cash: Double
+    public var equity: Double
+    public var drawdown: Double
+    public var state: RiskState
+}
+
+public enum RiskState: String, Sendable, Codable {
+    case active = "ACTIVE", reducing = "REDUCING", halted = "HALTED"
+}
+
+public struct RiskAlert: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        case maxLeverage = "max_leverage", maxPosition = "max_position", maxPositionNotional = "max_position_notional"
+        case maxOrderNotional = "max_order_notional", orderRate = "order_rate", valueAtRisk = "var"
+        case drawdown, halted, reduceOnly = "reduce_only"
+    }
+
+    public var kind: Kind
+    public var instrument: Int
+    /// What was asked and what was allowed, in units.
+    public var requested: Double
+    public var allowed: Double
+    /// The measured value that breached (leverage, notional, VaR fraction, drawdown).
+    public var measured: Double
+    public var limit: Double
+}
+
+public struct OrderUpdate: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        case accepted, partiallyFilled = "partially_filled", filled, cancelled, rejected, expired
+    }
+
+    public enum Kind: String, Sendable, Codable {
+        case market, limit
+    }
+
+    /// Deterministic: the n-th order of the run.
+    public var id: UInt64
+    /// The algo parent (TWAP/VWAP), or the order itself.
+    public var parent: UInt64
+    public var instrument: Int
+    public var kind: Kind
+    public var quantity: Double
+    /// Nil for market orders.
+    public var limitPrice: Double?
+    public var filled: Double
+    public var status: Status
+}
+
+public struct Fill: Sendable, Equatable, Codable {
+    public var order: UInt64
+    public var parent: UInt64
+    public var instrument: Int
+    public var barIndex: Int
+    public var quantity: Double
+    public var price: Double
+    public var fee: Double
+    /// Price of the parent's reference when it was created, for slippage against arrival.
+    public var arrivalPrice: Double
+    /// The bar price the order worked against (its open or its close).
+    public var reference: PriceReference
+}
+
+public struct ExecutionFailure: Sendable, Equatable, Codable {
+    public var order: UInt64
+    public var reason: String
+}
+
+public enum SupervisorCommand: Sendable, Equatable, Codable {
+    case halt(reason: String)
+    case reduceOnly(reason: String)
+    case resume(reason: String)
+}
+
+/// What the Compliance agent writes to the audit chain: a kind and the message it records.
+public struct AuditRecord: Sendable {
+    public var kind: String
+    public var timestamp: Int64
+    public var payload: Payload
+}

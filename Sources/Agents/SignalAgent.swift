@@ -1,0 +1,219 @@
+import ModelRegistry
+import StrategyCompiler
+import StrategyDSL
+
+/// Turns feature frames into long/short/flat decisions: rules, model thresholds, ensembles,
+/// regime gates and shadow models. Emits a signal when a traded signal's direction changes.
+public struct SignalAgent: Agent {
+    public let id = AgentID.signal
+    let signals: [SignalPlan]
+    let regimes: [RegimePlan]
+    /// Evaluators by model alias, loaded (and checksum-verified) before the agent is built.
+    let evaluators: [String: any ModelEvaluator]
+    /// Ensembles after their members: evaluation order.
+    let order: [Int]
+    /// Signals whose decisions trade (top level and `trade: true`).
+    let traded: Set<Int>
+    let instruments: [String]
+
+    public private(set) var directions: [Direction?]
+    public private(set) var confidences: [Double]
+    public private(set) var regimeLabels: [Int]
+    private var shadowDirections: [[Direction?]]
+    private var volatilityHistory: [RingHistory]
+    private var modelInputs: [Double] = []
+    private var modelOutputs: [Double] = []
+
+    public init(plan: Plan, evaluators: [String: any ModelEvaluator]) {
+        signals = plan.signals
+        regimes = plan.regimes
+        self.evaluators = evaluators
+        instruments = plan.spec.dataSources.map(\.instrument)
+        directions = Array(repeating: nil, count: plan.signals.count)
+        confidences = Array(repeating: 0, count: plan.signals.count)
+        regimeLabels = Array(repeating: -1, count: plan.regimes.count)
+        shadowDirections = plan.signals.map { Array(repeating: nil, count: $0.shadows.count) }
+        volatilityHistory = plan.regimes.map { regime in
+            if case .volatility(_, let lookback, _) = regime.kind { return RingHistory(capacity: lookback) }
+            return RingHistory(capacity: 1)
+        }
+        var members = Set<Int>()
+        for signal in plan.signals {
+            if case .ensemble(let list, _, _, _, _) = signal.kind { members.formUnion(list) }
+        }
+        traded = Set(plan.signals.indices.filter { plan.signals[$0].trade && !members.contains($0) })
+        order = Self.evaluationOrder(plan.signals)
+    }
+
+    static func evaluationOrder(_ signals: [SignalPlan]) -> [Int] {
+        var order: [Int] = []
+        var placed = Set<Int>()
+        func place(_ index: Int, depth: Int) {
+            guard !placed.contains(index), depth <= signals.count else { return }
+            if case .ensemble(let members, _, _, _, _) = signals[index].kind {
+                for member in members { place(member, depth: depth + 1) }
+            }
+            placed.insert(index)
+            order.append(index)
+        }
+        for index in signals.indices { place(index, depth: 0) }
+        return order
+    }
+
+    public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
+        guard message.topic == .featuresCandles, case .features(let frame) = message.payload else { return }
+        updateRegimes(frame.values)
+        for index in order {
+            let signal = signals[index]
+            guard instruments.firstIndex(of: signal.instrument) == frame.instrument || instruments.count == 1 else { continue }
+            var (direction, confidence, votes) = decide(index, values: frame.values)
+            var regime = -1
+            if let gate = signal.gate {
+                regime = regimeLabels[gate.regime]
+                if direction != nil, !gate.labels.contains(regime) { direction = .flat }
+            }
+            let previous = directions[index]
+            if let direction {
+                directions[index] = direction
+                confidences[index] = confidence
+            }
+            if traded.contains(index), let direction, direction != previous {
+                let event = SignalEvent(signal: index, instrument: frame.instrument, direction: direction, confidence: confidence,
+                                        regime: regime, members: votes)
+                outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
+                                     topic: direction.topic, payload: .signal(event)))
+            }
+            for (shadowIndex, shadow) in signal.shadows.enumerated() {
+                guard case .model(_, let output, let longAbove, let shortBelow) = signal.kind,
+                      let (shadowDirection, shadowConfidence) = modelDecision(shadow, output: output, longAbove: longAbove,
+                                                                               shortBelow: shortBelow, values: frame.values),
+                      shadowDirection != shadowDirections[index][shadowIndex] else { continue }
+                shadowDirections[index][shadowIndex] = shadowDirection
+                let event = SignalEvent(signal: index, instrument: frame.instrument, direction: shadowDirection,
+                                        confidence: shadowConfidence, regime: regime, members: UInt64(shadowIndex), shadow: true)
+                outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
+                                     topic: shadowDirection.topic, payload: .signal(event)))
+            }
+        }
+    }
+
+    /// The direction a signal wants this bar, or nil to keep the last one (no rule fired, or warming up).
+    private mutating func decide(_ index: Int, values: [Double]) -> (Direction?, Double, UInt64) {
+        switch signals[index].kind {
+        case .rule(let long, let short, let flat):
+            if let long, truth(values[long]) { return (.long, 1, 0) }
+            if let short, truth(values[short]) { return (.short, 1, 0) }
+            if let flat, truth(values[flat]) { return (.flat, 1, 0) }
+            return (nil, 0, 0)
+        case .model(let input, let output, let longAbove, let shortBelow):
+            guard let (direction, confidence) = modelDecision(input, output: output, longAbove: longAbove, shortBelow: shortBelow, values: values) else {
+                return (nil, 0, 0)
+            }
+            return (direction, confidence, 0)
+        case .ensemble(let members, let vote, let weights, let threshold, let tie):
+            return ensemble(members, vote: vote, weights: weights, threshold: threshold, tie: tie, previous: directions[index])
+        }
+    }
+
+    private mutating func modelDecision(_ input: ModelInput, output: Int, longAbove: Double?, shortBelow: Double?,
+                                        values: [Double]) -> (Direction, Double)? {
+        guard let evaluator = evaluators[input.alias] else { return nil }
+        modelInputs.removeAll(keepingCapacity: true)
+        for register in input.registers {
+            let value = values[register]
+            // A model is not asked while its inputs warm up: NaN there means "not yet", not "missing".
+            guard !value.isNaN else { return nil }
+            modelInputs.append(value)
+        }
+        evaluator.predict(modelInputs, into: &modelOutputs)
+        guard output < modelOutputs.count else { return nil }
+        let prediction = modelOutputs[output]
+        if let longAbove, prediction > longAbove {
+            return (.long, min(1, max(0, prediction)))
+        }
+        if let shortBelow, prediction < shortBelow {
+            return (.short, min(1, max(0, 1 - prediction)))
+        }
+        return (.flat, min(1, max(0, 1 - abs(prediction - 0.5) * 2)))
+    }
+
+    private func ensemble(_ members: [Int], vote: SignalSpec.Vote, weights: [Double], threshold: Double,
+                          tie: SignalSpec.Tie, previous: Direction?) -> (Direction?, Double, UInt64) {
+        var long = 0.0, short = 0.0, total = 0.0
+        var longVotes: UInt64 = 0, shortVotes: UInt64 = 0
+        for (position, member) in members.enumerated() {
+            let weight = vote == .weighted ? weights[position] : 1
+            total += weight
+            let bit: UInt64 = member < 64 ? 1 << UInt64(member) : 0
+            switch (directions[member], vote) {
+            case (.long?, .meanConfidence): long += confidences[member]; longVotes |= bit
+            case (.short?, .meanConfidence): short += confidences[member]; shortVotes |= bit
+            case (.long?, _): long += weight; longVotes |= bit
+            case (.short?, _): short += weight; shortVotes |= bit
+            default: break
+            }
+        }
+        guard total > 0 else { return (nil, 0, 0) }
+        let longShare = long / total, shortShare = short / total
+        if longShare > shortShare, longShare >= threshold { return (.long, longShare, longVotes) }
+        if shortShare > longShare, shortShare >= threshold { return (.short, shortShare, shortVotes) }
+        if longShare == shortShare, longShare > 0 {
+            switch tie {
+            case .flat: return (.flat, longShare, 0)
+            case .long: return (.long, longShare, longVotes)
+            case .short: return (.short, shortShare, shortVotes)
+            case .hold: return (previous, longShare, 0)
+            }
+        }
+        return (.flat, max(longShare, shortShare), 0)
+    }
+
+    private mutating func updateRegimes(_ values: [Double]) {
+        for (index, regime) in regimes.enumerated() {
+            switch regime.kind {
+            case .volatility(let register, _, let quantiles):
+                let value = values[register]
+                guard !value.isNaN else { regimeLabels[index] = -1; continue }
+                volatilityHistory[index].append(value)
+                // The label is how many quantile cuts the current volatility's rank is at or above.
+                let rank = volatilityHistory[index].fractionBelow(value)
+                regimeLabels[index] = volatilityHistory[index].count < 2 ? -1 : quantiles.filter { rank >= $0 }.count
+            case .trend(let register, let threshold):
+                let value = values[register]
+                regimeLabels[index] = value.isNaN ? -1 : (value >= threshold ? 1 : 0)
+            case .model(let input):
+                guard let evaluator = evaluators[input.alias] else { regimeLabels[index] = -1; continue }
+                let inputs = input.registers.map { values[$0] }
+                guard !inputs.contains(where: \.isNaN) else { regimeLabels[index] = -1; continue }
+                evaluator.predict(inputs, into: &modelOutputs)
+                regimeLabels[index] = modelOutputs.indices.max { modelOutputs[$0] < modelOutputs[$1] } ?? -1
+            }
+        }
+    }
+
+    @inline(__always)
+    private func truth(_ value: Double) -> Bool { value != 0 && !value.isNaN }
+}
+
+/// The last `capacity` values of a series, for ranking the current one among them.
+struct RingHistory: Sendable {
+    private var values: [Double]
+    private var next = 0
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        values = Array(repeating: 0, count: max(capacity, 1))
+    }
+
+    mutating func append(_ value: Double) {
+        values[next] = value
+        next = (next + 1) % values.count
+        count = min(count + 1, values.count)
+    }
+
+    func fractionBelow(_ value: Double) -> Double {
+        var below = 0
+        for index in 0..<count where values[index] < value { below += 1 }
+        return Double(below) / Double(count)
+    }
+}

@@ -1,0 +1,69 @@
+import Agents
+import Indicators
+import ModelRegistry
+import StrategyCompiler
+
+/// Anything that yields bars in time order: a CSV file, a SQLite table, a synthetic generator.
+public protocol BarFeed {
+    func forEachBar(_ body: (Bar) throws -> Void) throws
+}
+
+/// Runs a plan over its feeds with the fused runner and collects the results.
+public struct BacktestEngine {
+    public let plan: Plan
+    public let evaluators: [String: any ModelEvaluator]
+
+    public init(plan: Plan, evaluators: [String: any ModelEvaluator]) {
+        self.plan = plan
+        self.evaluators = evaluators
+    }
+
+    public struct Result {
+        public var sink: CollectingSink
+        /// One per bar pushed: the bar's time and the traded instrument's close.
+        public var timestamps: [Int64]
+        public var closes: [Double]
+        public var bars: Int
+    }
+
+    /// - Parameters:
+    ///   - feeds: one per data source, in the strategy's order (instrument index = position).
+    ///   - progress: called every `progressEvery` bars with the count so far.
+    public func run(feeds: [any BarFeed], progressEvery: Int = 65_536, progress: ((Int) -> Void)? = nil) throws -> Result {
+        var runner = FusedRunner(plan: plan, evaluators: evaluators)
+        var sink = CollectingSink()
+        var timestamps: [Int64] = []
+        var closes: [Double] = []
+        var count = 0
+        func push(_ bar: Bar, _ instrument: Int) {
+            runner.push(bar, instrument: instrument, into: &sink)
+            if instrument == 0 {
+                timestamps.append(bar.timestamp)
+                closes.append(bar.close)
+            }
+            count += 1
+            if let progress, count % progressEvery == 0 { progress(count) }
+        }
+        if feeds.count == 1 {
+            try feeds[0].forEachBar { push($0, 0) }
+        } else {
+            // Several instruments: merge by time; equal times go in the strategy's source order.
+            var all: [(Bar, Int)] = []
+            for (instrument, feed) in feeds.enumerated() {
+                try feed.forEachBar { all.append(($0, instrument)) }
+            }
+            all.sort { ($0.0.timestamp, $0.1) < ($1.0.timestamp, $1.1) }
+            for (bar, instrument) in all { push(bar, instrument) }
+        }
+        runner.finish(into: &sink)
+        return Result(sink: sink, timestamps: timestamps, closes: closes, bars: count)
+    }
+}
+
+extension CSVBarReader: BarFeed {}
+
+extension SyntheticBarGenerator: BarFeed {
+    public func forEachBar(_ body: (Bar) throws -> Void) throws {
+        for bar in self { try body(bar) }
+    }
+}

@@ -1,0 +1,128 @@
+import Agents
+import Indicators
+import ModelRegistry
+import StrategyCompiler
+
+/// The backtest runner: the plan's agents in one loop, each bar pushed through them
+/// synchronously in a fixed order. No actors, no JSON, no allocation per bar once queues have
+/// grown; the same agents run live under the actor runner.
+///
+/// Per bar: the bar goes to MarketData; `market.raw` reaches Execution (resting orders work at
+/// the open), PortfolioRisk (decisions waiting for this open act) and Feature; features reach
+/// Signal; signals reach PortfolioRisk, which targets; Execution fills. Then `clock` closes the
+/// bar: PortfolioRisk marks equity. Messages are handled first in, first out.
+public struct FusedRunner {
+    public private(set) var marketData: MarketDataAgent
+    public private(set) var feature: FeatureAgent
+    public private(set) var signal: SignalAgent
+    public private(set) var portfolio: PortfolioRiskAgent
+    public private(set) var execution: ExecutionAgent
+    public private(set) var compliance: ComplianceAgent
+    public private(set) var supervisor: SupervisorAgent
+
+    private var queue: [Envelope] = []
+    private var head = 0
+    private var outbox = Outbox()
+    public private(set) var sequence: UInt64 = 0
+    private var lastTimestamp: Int64 = 0
+
+    public init(plan: Plan, evaluators: [String: any ModelEvaluator]) {
+        marketData = MarketDataAgent(instruments: plan.spec.dataSources.count)
+        feature = FeatureAgent(program: plan.program)
+        signal = SignalAgent(plan: plan, evaluators: evaluators)
+        portfolio = PortfolioRiskAgent(config: PortfolioConfig(plan: plan))
+        execution = ExecutionAgent(config: ExecutionConfig(plan: plan))
+        compliance = ComplianceAgent(enabled: plan.spec.compliance.audit)
+        let killSwitch = plan.spec.execution.killSwitch
+        supervisor = SupervisorAgent(maxRejects: killSwitch.maxRejects, onDrawdown: killSwitch.onDrawdown, action: killSwitch.action)
+        queue.reserveCapacity(64)
+    }
+
+    /// Runs one bar of one instrument through every agent.
+    public mutating func push<Sink: RunSink>(_ bar: Bar, instrument: Int = 0, into sink: inout Sink) {
+        lastTimestamp = bar.timestamp
+        enqueue(Envelope(timestamp: bar.timestamp, source: .runner, traceId: sequence, topic: .marketRaw,
+                         payload: .bar(MarketBar(instrument: instrument, bar: bar))))
+        drain(into: &sink)
+        enqueue(Envelope(timestamp: bar.timestamp, source: .runner, traceId: sequence, topic: .clock,
+                         payload: .barClosed(instrument: instrument)))
+        drain(into: &sink)
+        sequence += 1
+    }
+
+    /// Closes what is still open at the last close (recorded as closed at the end).
+    public mutating func finish<Sink: RunSink>(into sink: inout Sink) {
+        let trades = portfolio.closeOut(at: lastTimestamp, barIndex: Int(sequence) - 1)
+        for trade in trades {
+            enqueue(Envelope(timestamp: lastTimestamp, source: .portfolioRisk, traceId: sequence &- 1,
+                             topic: .portfolioTrade, payload: .trade(trade)))
+        }
+        drain(into: &sink)
+    }
+
+    @inline(__always)
+    private mutating func enqueue(_ envelope: Envelope) {
+        queue.append(envelope)
+    }
+
+    private mutating func drain<Sink: RunSink>(into sink: inout Sink) {
+        while head < queue.count {
+            let message = queue[head]
+            head += 1
+            route(message, into: &sink)
+            if !outbox.isEmpty {
+                queue.append(contentsOf: outbox.messages)
+                outbox.removeAll()
+            }
+        }
+        queue.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
+    /// The subscription table, in delivery order.
+    @inline(__always)
+    private mutating func route<Sink: RunSink>(_ message: Envelope, into sink: inout Sink) {
+        switch message.topic {
+        case .marketRaw:
+            if message.source == .runner {
+                marketData.handle(message, into: &outbox)
+            } else {
+                execution.handle(message, into: &outbox)
+                portfolio.handle(message, into: &outbox)
+                feature.handle(message, into: &outbox)
+            }
+        case .featuresCandles, .featuresMicro:
+            signal.handle(message, into: &outbox)
+        case .signalLong, .signalShort, .signalFlat:
+            sink.receive(message)
+            portfolio.handle(message, into: &outbox)
+            compliance.handle(message, into: &outbox)
+        case .portfolioTarget:
+            execution.handle(message, into: &outbox)
+            compliance.handle(message, into: &outbox)
+        case .executionFill:
+            sink.receive(message)
+            portfolio.handle(message, into: &outbox)
+            supervisor.handle(message, into: &outbox)
+            compliance.handle(message, into: &outbox)
+        case .executionError, .riskAlert:
+            sink.receive(message)
+            supervisor.handle(message, into: &outbox)
+            compliance.handle(message, into: &outbox)
+        case .executionOrder, .portfolioTrade:
+            sink.receive(message)
+            compliance.handle(message, into: &outbox)
+        case .supervisorCommand:
+            sink.receive(message)
+            portfolio.handle(message, into: &outbox)
+            execution.handle(message, into: &outbox)
+            compliance.handle(message, into: &outbox)
+        case .portfolioEquity, .complianceAudit:
+            sink.receive(message)
+        case .clock:
+            portfolio.handle(message, into: &outbox)
+        case .heartbeat:
+            break
+        }
+    }
+}

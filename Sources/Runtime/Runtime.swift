@@ -1,2 +1,0 @@
-/// Namespace for the Runtime module; see README.md beside this file.
-public enum RuntimeModule {}

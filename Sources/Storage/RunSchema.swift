@@ -1,0 +1,228 @@
+import GRDB
+
+/// The run database's schema, as forward-only named migrations.
+///
+/// A migration that has shipped is never edited: a change to the schema is a new migration
+/// appended to the list, so every run database, old or new, can be brought forward and read.
+/// Constraints live in the schema rather than in Swift, so a buggy caller or a hand edit
+/// through the sqlite3 CLI meets the same rules. docs/storage.md documents every column.
+enum RunSchema {
+    /// The migrations in the order they apply.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-core") { db in try db.execute(sql: coreSQL) }
+        migrator.registerMigration("v1-audit") { db in try db.execute(sql: auditSQL) }
+        return migrator
+    }()
+
+    /// Identifiers of the migrations this version knows.
+    static var knownMigrations: [String] { migrator.migrations }
+
+    /// SQL for "exactly 64 lowercase hex digits".
+    private static func isHex64(_ column: String) -> String {
+        "length(\(column)) = 64 AND \(column) NOT GLOB '*[^0-9a-f]*'"
+    }
+
+    /// GLOB pattern of a run id: 8 digits, `-`, 6 digits, `-`, 7 lowercase hex digits.
+    private static let runIDPattern = "'"
+        + String(repeating: "[0-9]", count: 8) + "-" + String(repeating: "[0-9]", count: 6) + "-"
+        + String(repeating: "[0-9a-f]", count: 7) + "'"
+
+    private static let finalOrderStatuses = "('filled', 'cancelled', 'rejected', 'expired')"
+
+    /// The run manifest, market data and trading tables.
+    static let coreSQL = """
+        CREATE TABLE run (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            run_id TEXT NOT NULL CHECK (run_id GLOB \(runIDPattern)),
+            created_us INTEGER NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('backtest', 'paper', 'live')),
+            strategy_path TEXT NOT NULL CHECK (length(strategy_path) > 0),
+            strategy_sha256 TEXT NOT NULL CHECK (\(isHex64("strategy_sha256"))),
+            stratum_version TEXT NOT NULL CHECK (length(stratum_version) > 0),
+            parameters_json TEXT NOT NULL CHECK (json_valid(parameters_json) AND json_type(parameters_json) = 'object'),
+            status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'completed', 'failed')),
+            finished_us INTEGER CHECK (finished_us >= created_us),
+            failure_reason TEXT CHECK (length(failure_reason) > 0),
+            audit_head_seq INTEGER CHECK (audit_head_seq >= 1),
+            audit_head_hash TEXT CHECK (\(isHex64("audit_head_hash"))),
+            CHECK ((status = 'running') = (finished_us IS NULL)),
+            CHECK ((status = 'failed') = (failure_reason IS NOT NULL)),
+            CHECK ((audit_head_seq IS NULL) = (audit_head_hash IS NULL))
+        ) STRICT;
+        CREATE TRIGGER run_manifest_is_fixed BEFORE UPDATE ON run
+        WHEN NEW.singleton IS NOT OLD.singleton OR NEW.run_id IS NOT OLD.run_id
+          OR NEW.created_us IS NOT OLD.created_us OR NEW.mode IS NOT OLD.mode
+          OR NEW.strategy_path IS NOT OLD.strategy_path OR NEW.strategy_sha256 IS NOT OLD.strategy_sha256
+          OR NEW.stratum_version IS NOT OLD.stratum_version OR NEW.parameters_json IS NOT OLD.parameters_json
+        BEGIN SELECT RAISE(ABORT, 'run: the manifest cannot change once recorded'); END;
+        CREATE TRIGGER run_finish_is_final BEFORE UPDATE ON run WHEN OLD.status IS NOT 'running'
+        BEGIN SELECT RAISE(ABORT, 'run: a completed or failed run cannot change'); END;
+        CREATE TRIGGER run_is_kept BEFORE DELETE ON run
+        BEGIN SELECT RAISE(ABORT, 'run: the run row cannot be deleted; remove the run folder instead'); END;
+
+        CREATE TABLE run_data_files (
+            position INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE CHECK (length(path) > 0),
+            sha256 TEXT NOT NULL CHECK (\(isHex64("sha256")))
+        ) STRICT;
+        CREATE TABLE run_models (
+            position INTEGER PRIMARY KEY,
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            version TEXT NOT NULL CHECK (length(version) > 0),
+            sha256 TEXT NOT NULL CHECK (\(isHex64("sha256"))),
+            UNIQUE (name, version)
+        ) STRICT;
+        CREATE TRIGGER run_data_files_are_fixed BEFORE UPDATE ON run_data_files
+        BEGIN SELECT RAISE(ABORT, 'run_data_files: the manifest cannot change once recorded'); END;
+        CREATE TRIGGER run_data_files_are_kept BEFORE DELETE ON run_data_files
+        BEGIN SELECT RAISE(ABORT, 'run_data_files: the manifest cannot change once recorded'); END;
+        CREATE TRIGGER run_models_are_fixed BEFORE UPDATE ON run_models
+        BEGIN SELECT RAISE(ABORT, 'run_models: the manifest cannot change once recorded'); END;
+        CREATE TRIGGER run_models_are_kept BEFORE DELETE ON run_models
+        BEGIN SELECT RAISE(ABORT, 'run_models: the manifest cannot change once recorded'); END;
+
+        CREATE TABLE bars (
+            instrument TEXT NOT NULL CHECK (length(instrument) > 0),
+            ts_us INTEGER NOT NULL,
+            open REAL NOT NULL,
+            high REAL NOT NULL,
+            low REAL NOT NULL,
+            close REAL NOT NULL,
+            volume REAL NOT NULL CHECK (volume >= 0),
+            CHECK (low <= min(open, close) AND high >= max(open, close)),
+            PRIMARY KEY (instrument, ts_us)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE orders (
+            client_order_id TEXT NOT NULL PRIMARY KEY CHECK (length(client_order_id) > 0),
+            parent_client_order_id TEXT REFERENCES orders (client_order_id)
+                CHECK (parent_client_order_id IS NOT client_order_id),
+            instrument TEXT NOT NULL CHECK (length(instrument) > 0),
+            side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+            type TEXT NOT NULL CHECK (type IN ('market', 'limit', 'stop', 'stop_limit')),
+            quantity REAL NOT NULL CHECK (quantity > 0),
+            limit_price REAL CHECK (limit_price > 0),
+            stop_price REAL CHECK (stop_price > 0),
+            status TEXT NOT NULL CHECK (status IN
+                ('pending', 'accepted', 'partially_filled', 'filled', 'cancelled', 'rejected', 'expired')),
+            created_us INTEGER NOT NULL,
+            updated_us INTEGER NOT NULL CHECK (updated_us >= created_us),
+            trace_id TEXT NOT NULL CHECK (length(trace_id) > 0),
+            CHECK ((type IN ('limit', 'stop_limit')) = (limit_price IS NOT NULL)),
+            CHECK ((type IN ('stop', 'stop_limit')) = (stop_price IS NOT NULL))
+        ) STRICT;
+        CREATE INDEX orders_by_parent ON orders (parent_client_order_id) WHERE parent_client_order_id IS NOT NULL;
+        CREATE TRIGGER orders_fixed_fields BEFORE UPDATE ON orders
+        WHEN NEW.client_order_id IS NOT OLD.client_order_id
+          OR NEW.parent_client_order_id IS NOT OLD.parent_client_order_id
+          OR NEW.instrument IS NOT OLD.instrument OR NEW.side IS NOT OLD.side OR NEW.type IS NOT OLD.type
+          OR NEW.quantity IS NOT OLD.quantity OR NEW.limit_price IS NOT OLD.limit_price
+          OR NEW.stop_price IS NOT OLD.stop_price OR NEW.created_us IS NOT OLD.created_us
+          OR NEW.trace_id IS NOT OLD.trace_id
+        BEGIN
+            SELECT RAISE(ABORT,
+                'orders: only status and updated_us may change once an order is recorded; amend with a new client order id');
+        END;
+        CREATE TRIGGER orders_final_status BEFORE UPDATE ON orders
+        WHEN OLD.status IN \(finalOrderStatuses) AND NEW.status IS NOT OLD.status
+        BEGIN SELECT RAISE(ABORT, 'orders: a filled, cancelled, rejected or expired order keeps its status'); END;
+        CREATE TRIGGER orders_time_forward BEFORE UPDATE ON orders WHEN NEW.updated_us < OLD.updated_us
+        BEGIN SELECT RAISE(ABORT, 'orders: updated_us cannot move back'); END;
+        CREATE TRIGGER orders_are_kept BEFORE DELETE ON orders
+        BEGIN SELECT RAISE(ABORT, 'orders: orders are never deleted; record a cancelled status instead'); END;
+
+        CREATE TABLE fills (
+            fill_id TEXT NOT NULL PRIMARY KEY CHECK (length(fill_id) > 0),
+            client_order_id TEXT NOT NULL REFERENCES orders (client_order_id),
+            ts_us INTEGER NOT NULL,
+            quantity REAL NOT NULL CHECK (quantity > 0),
+            price REAL NOT NULL CHECK (price > 0),
+            fee REAL NOT NULL,
+            liquidity TEXT NOT NULL CHECK (liquidity IN ('maker', 'taker'))
+        ) STRICT;
+        CREATE INDEX fills_by_order ON fills (client_order_id);
+        CREATE TRIGGER fills_within_order BEFORE INSERT ON fills
+        WHEN NEW.quantity + (SELECT coalesce(sum(quantity), 0) FROM fills WHERE client_order_id = NEW.client_order_id)
+           > (SELECT quantity FROM orders WHERE client_order_id = NEW.client_order_id) * (1 + 1e-9)
+        BEGIN SELECT RAISE(ABORT, 'fills: the fills of an order add up to more than its quantity'); END;
+        CREATE TRIGGER fills_are_fixed BEFORE UPDATE ON fills
+        BEGIN SELECT RAISE(ABORT, 'fills: a fill cannot change once recorded'); END;
+        CREATE TRIGGER fills_are_kept BEFORE DELETE ON fills
+        BEGIN SELECT RAISE(ABORT, 'fills: fills are never deleted'); END;
+
+        CREATE TABLE positions (
+            instrument TEXT NOT NULL CHECK (length(instrument) > 0),
+            ts_us INTEGER NOT NULL,
+            quantity REAL NOT NULL,
+            average_price REAL NOT NULL CHECK (average_price >= 0),
+            PRIMARY KEY (instrument, ts_us)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE equity (
+            ts_us INTEGER PRIMARY KEY,
+            cash REAL NOT NULL,
+            equity REAL NOT NULL,
+            drawdown REAL NOT NULL CHECK (drawdown >= 0)
+        ) STRICT;
+
+        CREATE TABLE risk_events (
+            id INTEGER PRIMARY KEY,
+            ts_us INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (length(kind) > 0),
+            severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+            message TEXT NOT NULL CHECK (length(message) > 0),
+            subject_json TEXT CHECK (json_valid(subject_json))
+        ) STRICT;
+
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            opened_us INTEGER NOT NULL,
+            agent TEXT NOT NULL CHECK (length(agent) > 0),
+            severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+            summary TEXT NOT NULL CHECK (length(summary) > 0),
+            details_json TEXT CHECK (json_valid(details_json)),
+            closed_us INTEGER CHECK (closed_us >= opened_us),
+            resolution TEXT CHECK (length(resolution) > 0),
+            CHECK ((closed_us IS NULL) = (resolution IS NULL))
+        ) STRICT;
+        CREATE TRIGGER incidents_close_once BEFORE UPDATE ON incidents WHEN OLD.closed_us IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'incidents: a closed incident cannot change'); END;
+
+        CREATE TABLE features (
+            instrument TEXT NOT NULL CHECK (length(instrument) > 0),
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            ts_us INTEGER NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (instrument, name, ts_us)
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// The hash-chained audit log and the triggers that keep it append-only. (RAISE takes
+    /// only a string literal, so its messages stay on one line.)
+    static let auditSQL = """
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+            ts_us INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (length(kind) > 0 AND instr(kind, char(10)) = 0),
+            payload TEXT NOT NULL CHECK (json_valid(payload)),
+            prev_hash TEXT NOT NULL CHECK (\(isHex64("prev_hash"))),
+            hash TEXT NOT NULL CHECK (\(isHex64("hash")))
+        ) STRICT;
+        CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
+        WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM audit), 0) + 1
+          OR NEW.prev_hash IS NOT
+             coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '\(AuditChain.genesisHash)')
+        BEGIN
+            SELECT RAISE(ABORT,
+                'audit is append-only: a new row must have the next seq and the last row''s hash as prev_hash');
+        END;
+        CREATE TRIGGER audit_sealed_when_finished BEFORE INSERT ON audit
+        WHEN (SELECT status FROM run) IS NOT 'running'
+        BEGIN SELECT RAISE(ABORT, 'audit is sealed: the run has finished or was never recorded'); END;
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only: rows cannot be updated'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only: rows cannot be deleted'); END;
+        """
+}

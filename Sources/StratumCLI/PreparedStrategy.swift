@@ -1,0 +1,92 @@
+import Foundation
+import ModelRegistry
+import Runtime
+import StrategyCompiler
+import StrategyDSL
+import Storage
+
+/// A strategy file made ready to run: linted, planned, its models loaded (checksums verified)
+/// and its data sources opened. Every command that runs a strategy starts here.
+struct PreparedStrategy {
+    var path: String
+    var plan: Plan
+    var evaluators: [String: any ModelEvaluator]
+    var feeds: [any BarFeed]
+    /// Data files the run reads, as written in the strategy, with their resolved locations.
+    var dataFiles: [(written: String, url: URL)]
+    var lint: Linter.Result
+
+    /// - Parameter pinned: model alias → version, to re-run exactly what a manifest recorded.
+    static func load(path: String, registry: URL, pinned: [String: String] = [:]) throws -> PreparedStrategy {
+        let resolver = PinnedModels(base: RegistryModelResolver(root: registry), pinned: pinned)
+        let linter = Linter(models: resolver)
+        let result = linter.lint(path: path)
+        guard !result.hasErrors, let checked = result.checked else {
+            let renderer = DiagnosticRenderer(colour: Console.stderrIsTerminal)
+            let text = result.diagnostics.filter { $0.severity == .error }.map { renderer.text($0, source: result.source) }.joined(separator: "\n")
+            throw CommandError("\(path) does not pass lint; nothing was run\n\n\(text)")
+        }
+        let plan: Plan
+        do {
+            plan = try Planner.plan(checked)
+        } catch {
+            throw CommandError("\(path): \(error)")
+        }
+        var evaluators: [String: any ModelEvaluator] = [:]
+        let registryStore = ModelRegistry(root: registry)
+        for (alias, info) in checked.models {
+            do {
+                let reference = try ModelReference(name: info.name, selector: .version(info.version))
+                evaluators[alias] = try registryStore.resolve(reference).loadEvaluator()
+            } catch {
+                throw CommandError("model '\(alias)' (\(info.name)@\(info.version)) cannot be loaded: \(error)")
+            }
+        }
+        let bases = linter.baseDirectories(for: path)
+        var feeds: [any BarFeed] = []
+        var dataFiles: [(String, URL)] = []
+        for source in checked.spec.dataSources {
+            let timeZone = TimeZone(identifier: source.timezone) ?? .gmt
+            switch source.kind {
+            case .csv(let written), .replay(let written, _):
+                guard let url = StrategyChecker.resolve(written.value, in: bases) else {
+                    throw CommandError("\(path):\(written.range.start): data file '\(written.value)' not found")
+                }
+                do {
+                    feeds.append(try CSVBarReader(path: url.path, timeZone: timeZone))
+                } catch {
+                    throw CommandError(wrapping: error)
+                }
+                dataFiles.append((written.value, url))
+            case .synthetic(let synthetic):
+                do {
+                    feeds.append(try SyntheticBarGenerator(synthetic, intervalMicroseconds: source.intervalMicroseconds))
+                } catch {
+                    throw CommandError("\(path):\(source.name.range.start): \(error)")
+                }
+            case .sqlite(let written, let table, let whereClause):
+                guard let url = StrategyChecker.resolve(written.value, in: bases) else {
+                    throw CommandError("\(path):\(written.range.start): database '\(written.value)' not found")
+                }
+                feeds.append(SQLiteBarFeed(url: url, table: table, whereClause: whereClause, timeZone: timeZone))
+                dataFiles.append((written.value, url))
+            case .exchange(let venue, let symbol, _, _, _):
+                throw CommandError("\(path):\(source.name.range.start): data source '\(source.name.value)' is a live \(venue) stream (\(symbol)); a backtest needs a file, a table or a synthetic source — run it with `stratum run` instead")
+            }
+        }
+        return PreparedStrategy(path: path, plan: plan, evaluators: evaluators, feeds: feeds, dataFiles: dataFiles, lint: result)
+    }
+}
+
+/// Resolves model references as the registry does, except that pinned aliases use a recorded version.
+struct PinnedModels: ModelResolving {
+    let base: RegistryModelResolver
+    /// Model name → version.
+    let pinned: [String: String]
+
+    func resolve(_ reference: String) -> ModelResolution {
+        let name = String(reference.split(separator: "@").first ?? "")
+        if let version = pinned[name] { return base.resolve("\(name)@\(version)") }
+        return base.resolve(reference)
+    }
+}

@@ -1,0 +1,112 @@
+import Agents
+import Foundation
+import ModelRegistry
+import Reports
+import Runtime
+import StrategyCompiler
+import Storage
+
+/// Writes a finished backtest into its run folder: run.sqlite (manifest, equity, orders, fills,
+/// risk events, audit chain), trades.csv, equity.csv, statistics.json and report.html.
+struct RunWriter {
+    let prepared: PreparedStrategy
+    let result: BacktestEngine.Result
+    let statistics: BacktestStatistics
+    let equity: [Reports.EquityPoint]
+    let parametersJSON: String
+    var clock = PhaseClock(enabled: false)
+
+    static func equityPoints(_ result: BacktestEngine.Result) -> [Reports.EquityPoint] {
+        result.sink.equity.map { Reports.EquityPoint(timestamp: $0.timestamp, equity: $0.equity) }
+    }
+
+    /// The manifest: what the run read, hashed, so `--replay` can prove it reads the same again.
+    static func manifest(for prepared: PreparedStrategy, runID: RunID, created: Int64, parametersJSON: String) throws -> RunManifest {
+        let strategy = try FileDigest(contentsOf: URL(fileURLWithPath: prepared.path), recordedAs: prepared.path)
+        let data = try prepared.dataFiles.map { try FileDigest(contentsOf: $0.url, recordedAs: $0.written) }
+        let models = prepared.plan.strategy.models.values.sorted { $0.name < $1.name }.map {
+            ModelDigest(name: $0.name, version: $0.version, sha256: $0.manifestHash)
+        }
+        return RunManifest(runID: runID, createdMicros: created, mode: .backtest, strategy: strategy, dataFiles: data,
+                           models: models, stratumVersion: StratumVersion.current, parametersJSON: parametersJSON)
+    }
+
+    func write(into folder: URL, runID: RunID, created: Int64) throws {
+        let manifest = try Self.manifest(for: prepared, runID: runID, created: created, parametersJSON: parametersJSON)
+        let store = try RunStore.create(at: folder.appendingPathComponent(RunStore.fileName), manifest: manifest)
+        do {
+            try store.append(equity: result.sink.equity.map {
+                Storage.EquityPoint(timestampMicros: $0.timestamp, cash: $0.cash, equity: $0.equity, drawdown: $0.drawdown)
+            })
+            clock.lap("  equity rows")
+            try recordOrders(in: store)
+            clock.lap("  orders and fills")
+            try store.record(riskEvents: result.sink.alerts.map { timestamp, alert in
+                RiskEventRecord(timestampMicros: timestamp, kind: alert.kind.rawValue, severity: alert.kind == .drawdown || alert.kind == .halted ? .critical : .warning,
+                                message: "\(alert.kind.rawValue): requested \(alert.requested), allowed \(alert.allowed) (measured \(alert.measured), limit \(alert.limit))",
+                                subjectJSON: String(decoding: try JSONEncoder.stable.encode(alert), as: UTF8.self))
+            })
+            try store.appendAudit(result.sink.audit.map { record in
+                AuditEvent(kind: record.kind, canonicalJSON: record.payload.canonicalJSON, at: record.timestamp)
+            })
+            clock.lap("  audit chain")
+            try store.markCompleted(at: created)
+            try store.close()
+        } catch {
+            try? store.close()
+            throw error
+        }
+        try BlotterWriter.write(result.sink.trades, to: folder.appendingPathComponent("trades.csv"))
+        try EquityWriter.write(equity, to: folder.appendingPathComponent("equity.csv"))
+        clock.lap("  csv files")
+        try Data(StatisticsJSON.encode(statistics).utf8).write(to: folder.appendingPathComponent("statistics.json"))
+        try HTMLReport.write(title: prepared.plan.spec.name.value, statistics: statistics, equity: equity,
+                             closes: result.closes, trades: result.sink.trades, to: folder.appendingPathComponent("report.html"))
+        clock.lap("  report")
+    }
+
+    /// Orders in their final state, parents before children (ids grow in creation order), then fills.
+    private func recordOrders(in store: RunStore) throws {
+        let instruments = prepared.plan.spec.dataSources.map(\.instrument)
+        var latest: [UInt64: (created: Int64, updated: Int64, order: OrderUpdate)] = [:]
+        for (timestamp, order) in result.sink.orders {
+            latest[order.id] = (latest[order.id]?.created ?? timestamp, timestamp, order)
+        }
+        let records = latest.values.sorted { $0.order.id < $1.order.id }.map { entry in
+            let order = entry.order
+            return OrderRecord(clientOrderID: Self.clientID(order.id), parentClientOrderID: order.parent == order.id ? nil : Self.clientID(order.parent),
+                               instrument: instruments[order.instrument], side: order.quantity >= 0 ? .buy : .sell,
+                               type: order.kind == .limit ? .limit : .market, quantity: abs(order.quantity), limitPrice: order.limitPrice,
+                               status: Self.status(order.status), createdMicros: entry.created, updatedMicros: entry.updated,
+                               traceID: "\(prepared.plan.hash.prefix(12))-\(order.parent)")
+        }
+        try store.record(orders: records)
+        try store.record(fills: result.sink.fills.enumerated().map { index, entry in
+            FillRecord(fillID: "\(Self.clientID(entry.fill.order))-f\(index + 1)", clientOrderID: Self.clientID(entry.fill.order),
+                       timestampMicros: entry.timestamp, quantity: abs(entry.fill.quantity),
+                       price: entry.fill.price, fee: entry.fill.fee, liquidity: .taker)
+        })
+    }
+
+    static func clientID(_ id: UInt64) -> String { "o\(id)" }
+
+    static func status(_ status: OrderUpdate.Status) -> OrderStatus {
+        switch status {
+        case .accepted: .accepted
+        case .partiallyFilled: .partiallyFilled
+        case .filled: .filled
+        case .cancelled: .cancelled
+        case .rejected: .rejected
+        case .expired: .expired
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, so the same value always gives the same bytes.
+    static var stable: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

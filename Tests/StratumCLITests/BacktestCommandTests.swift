@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+import Reports
+import Testing
+@testable import StratumCLI
+
+/// `stratum backtest` on the shipped strategies/sma_cross.yaml and data/GOOG.csv, into a
+/// temporary `--out`. Expected numbers are backtesting.py's (SMACrossReference) or counted
+/// from the data file.
+struct BacktestCommandTests {
+    @Test func writesACompleteRunFolder() throws {
+        let fixture = try BacktestFixture()
+        let strategy = try fixture.shippedStrategy()
+        let result = fixture.backtest(strategy)
+        #expect(result.code == 0, "\(result.err)")
+        let run = try fixture.onlyRun()
+        #expect(try fixture.entries() == [run.lastPathComponent], "no temporary folder is left behind")
+        let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
+        #expect(files == ["equity.csv", "report.html", "run.sqlite", "statistics.json", "trades.csv"])
+        #expect(result.out.contains("Sharpe Ratio"))
+        #expect(result.out.hasSuffix("trades.csv, equity.csv, report.html in \(run.path)\n"))
+
+        // data/GOOG.csv has 2,148 rows under its header: one equity row per bar.
+        let bars = try String(contentsOfFile: strategy.replacingOccurrences(of: "sma_cross.yaml", with: "data/GOOG.csv"), encoding: .utf8)
+            .split(separator: "\n").count - 1
+        #expect(bars == 2_148)
+        let equityLines = try String(contentsOf: run.appendingPathComponent("equity.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(equityLines.first == "timestamp,equity,drawdown_pct")
+        #expect(equityLines.count == bars + 1)
+
+        // trades.csv: backtesting.py's 65 closed trades, then the position still open at the end.
+        let reference = try SMACrossReference.trades()
+        let rows = try String(contentsOf: run.appendingPathComponent("trades.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == reference.count + 1)
+        for (row, trade) in zip(rows, reference) {
+            // entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar
+            #expect(row[2] == (trade.size > 0 ? "long" : "short") && Double(row[3]) == abs(trade.size))
+            #expect(Double(row[4]) == trade.entry && Double(row[5]) == trade.exit)
+            #expect(Int(row[9]) == trade.entryBar && Int(row[10]) == trade.exitBar)
+            #expect(closeEnough(Double(row[6])!, trade.pnl))
+        }
+        #expect(rows.last?[10] == String(bars - 1), "the open position is closed at the last bar")
+
+        let report = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(report.contains("<svg") && report.contains("Sharpe Ratio"))
+        // Self-contained: nothing loaded from elsewhere (the SVG namespace URI is only a name).
+        for reference in ["src=\"http", "href=\"http", "url(http", "@import"] {
+            #expect(!report.contains(reference), "report.html refers to \(reference)")
+        }
+    }
+
+    @Test func runDatabaseHoldsTheManifestOrdersFillsEquityAndAudit() throws {
+        let fixture = try BacktestFixture()
+        let strategy = try fixture.shippedStrategy()
+        #expect(fixture.backtest(strategy).code == 0)
+        let database = try DatabaseQueue(path: try fixture.onlyRun().appendingPathComponent("run.sqlite").path,
+                                         configuration: { var c = Configuration(); c.readonly = true; return c }())
+        try database.read { db in
+            let run = try #require(try Row.fetchOne(db, sql: "SELECT status, strategy_path, strategy_sha256 FROM run"))
+            #expect(run["status"] as String == "completed")
+            #expect(run["strategy_path"] as String == strategy)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM equity") == 2_148)
+            // 65 closed trades plus the open one: 66 entries and 65 exits, one market order each
+            // (a reversal is two orders: the close, then the new position).
+            let orders = try #require(try Int.fetchOne(db, sql: "SELECT count(*) FROM orders"))
+            let fills = try #require(try Int.fetchOne(db, sql: "SELECT count(*) FROM fills"))
+            #expect(orders == 66 + 65 && fills == orders)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE status != 'filled'") == 0)
+            // The audit log records every fill, and every order's acceptance (its fill records the rest).
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE kind = 'execution.fill'") == fills)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE kind = 'execution.order'") == orders)
+        }
+    }
+
+    @Test func statisticsEqualBacktestingPy() throws {
+        let fixture = try BacktestFixture()
+        #expect(fixture.backtest(try fixture.shippedStrategy()).code == 0)
+        let written = try Data(contentsOf: try fixture.onlyRun().appendingPathComponent("statistics.json"))
+        let text = String(decoding: written, as: UTF8.self)
+        #expect(text.hasSuffix("}\n") && !text.hasSuffix("\n\n"), "one object, ending in one newline")
+        let ours = try #require(try JSONSerialization.jsonObject(with: written) as? [String: Any])
+        let theirs = try SMACrossReference.statistics()
+        var compared = 0
+        for statistic in Statistic.allCases {
+            guard let expected = theirs[statistic.label] else {
+                // backtesting.py omits Commissions [$] when no fee was paid.
+                #expect(statistic == .commissions && (ours[statistic.jsonKey] as? Double) == 0)
+                continue
+            }
+            let value = ours[statistic.jsonKey]
+            if let text = expected as? String {
+                // backtesting.py prints naive UTC times; ours end in Z.
+                #expect(value as? String == text + "Z", "\(statistic.label)")
+            } else if let number = (expected as? NSNumber)?.doubleValue {
+                let actual = try #require((value as? NSNumber)?.doubleValue, "\(statistic.label) missing")
+                #expect(closeEnough(actual, number), "\(statistic.label): \(actual) vs \(number)")
+            }
+            compared += 1
+        }
+        #expect(compared == theirs.count)
+    }
+
+    @Test func jsonOutputHasEveryStatisticTheTradeCountFinalEquityAndRunFolder() throws {
+        let fixture = try BacktestFixture()
+        let result = fixture.backtest(try fixture.shippedStrategy(), ["--json"])
+        #expect(result.code == 0, "\(result.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["run_id", "run_dir", "trades", "final_equity", "statistics"])
+        let run = try fixture.onlyRun()
+        #expect(object["run_dir"] as? String == run.path)
+        #expect(object["run_id"] as? String == run.lastPathComponent)
+        let reference = try SMACrossReference.statistics()
+        #expect(object["trades"] as? Int == reference["# Trades"] as? Int)
+        #expect(closeEnough(try #require(object["final_equity"] as? Double), try #require(reference["Equity Final [$]"] as? Double)))
+        let statistics = try #require(object["statistics"] as? [String: Any])
+        #expect(Set(statistics.keys) == Set(Statistic.allCases.map(\.jsonKey)))
+    }
+
+    @Test func twoRunsGiveByteIdenticalResults() throws {
+        let fixture = try BacktestFixture()
+        let strategy = try fixture.shippedStrategy()
+        #expect(fixture.backtest(strategy).code == 0)
+        #expect(fixture.backtest(strategy).code == 0)
+        let folders = try fixture.runFolders()
+        #expect(folders.count == 2)
+        guard folders.count == 2 else { return }
+        #expect(folders[0].lastPathComponent != folders[1].lastPathComponent)
+        for name in ["trades.csv", "statistics.json", "equity.csv"] {
+            let first = try Data(contentsOf: folders[0].appendingPathComponent(name))
+            let second = try Data(contentsOf: folders[1].appendingPathComponent(name))
+            #expect(!first.isEmpty && first == second, "\(name)")
+        }
+    }
+
+    @Test func replayReportsIdenticalResults() throws {
+        let fixture = try BacktestFixture()
+        #expect(fixture.backtest(try fixture.shippedStrategy()).code == 0)
+        let run = try fixture.onlyRun()
+        let byFolder = fixture.run(["backtest", "--replay", run.path, "--registry", BacktestFixture.registry])
+        #expect(byFolder.code == 0, "\(byFolder.err)")
+        #expect(byFolder.out.contains("replay of \(run.lastPathComponent): identical (65 trades"), "65: backtesting.py's # Trades")
+        let byID = fixture.run(["backtest", "--replay", run.lastPathComponent, "--out", fixture.runs.path, "--registry", BacktestFixture.registry])
+        #expect(byID.code == 0, "\(byID.err)")
+        #expect(try fixture.runFolders() == [run], "a replay publishes no new run")
+    }
+
+    @Test func replayReportsAChangedStrategy() throws {
+        let fixture = try BacktestFixture()
+        let strategy = try fixture.shippedStrategy()
+        #expect(fixture.backtest(strategy).code == 0)
+        let run = try fixture.onlyRun()
+        let original = try String(contentsOfFile: strategy, encoding: .utf8)
+        try fixture.write("sma_cross.yaml", original.replacingOccurrences(of: "sma(close, 30)", with: "sma(close, 20)"))
+        let replay = fixture.run(["backtest", "--replay", run.path, "--registry", BacktestFixture.registry])
+        #expect(replay.code == 1)
+        #expect(replay.err.contains("\(strategy) changed since run \(run.lastPathComponent)"), "\(replay.err)")
+    }
+
+    @Test func replayReportsChangedData() throws {
+        let fixture = try BacktestFixture()
+        try fixture.copy("data/GOOG.csv", as: "data/goog-copy.csv")
+        let shipped = try String(contentsOfFile: try fixture.shippedStrategy(), encoding: .utf8)
+        let strategy = try fixture.write("copy.yaml", shipped.replacingOccurrences(of: "csv: data/GOOG.csv", with: "csv: data/goog-copy.csv"))
+        #expect(fixture.backtest(strategy).code == 0)
+        let run = try fixture.onlyRun()
+        // One close of the last bar changes (806.19 → 806.2): the file's hash changes.
+        let data = fixture.folder.appendingPathComponent("data/goog-copy.csv")
+        let text = try String(contentsOf: data, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: ",806.19,", with: ",806.2,").utf8).write(to: data)
+        let replay = fixture.run(["backtest", "--replay", run.path, "--registry", BacktestFixture.registry])
+        #expect(replay.code == 1)
+        #expect(replay.err.contains("data file data/goog-copy.csv changed since run"), "\(replay.err)")
+    }
+
+    @Test func replayOfAnUnknownRunIsAUsageError() throws {
+        let fixture = try BacktestFixture()
+        let replay = fixture.run(["backtest", "--replay", "20990101-000000-0000000", "--out", fixture.runs.path, "--registry", BacktestFixture.registry])
+        #expect(replay.code == 2)
+        #expect(replay.err.contains("no run '20990101-000000-0000000'"))
+    }
+}
