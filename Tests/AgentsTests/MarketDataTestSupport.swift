@@ -37,6 +37,6 @@ func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int =
     return Int64(date.timeIntervalSince1970) * 1_000_000
 }
 
-let minute: Int64 = 60_000_000
-let day: Int64 = 86_400_000_000
+let oneMinute: Int64 = 60_000_000
+let oneDay: Int64 = 86_400_000_000
 let newYork = TimeZone(identifier: "America/New_York")!

@@ -28,7 +28,7 @@ struct FeedMarketDataFeedTests {
     @Test("A csv source declared with calendar nyse reads GOOG unchanged and summarises it")
     func csvSource() throws {
         let source = declaredSource("csv: data/GOOG.csv\ninterval: 1d\ncalendar: nyse")
-        let feed = try MarketDataFeed(source, baseDirectory: packageRoot.path)
+        let feed = try MarketDataFeed(source, baseDirectory: repositoryRoot.path)
         var bars: [Bar] = []
         let summary = try feed.run { bars.append($0.bar) }
         #expect(BarSeries(bars) == (try CSVBarReader(path: googPath).readAll()))
@@ -52,7 +52,7 @@ struct FeedMarketDataFeedTests {
     func replaySource() throws {
         let source = declaredSource("replay: { path: data/GOOG.csv, speed: 60x }\ninterval: 1d\ncalendar: nyse")
         var count = 0
-        let summary = try MarketDataFeed(source, baseDirectory: packageRoot.path).run { _ in count += 1 }
+        let summary = try MarketDataFeed(source, baseDirectory: repositoryRoot.path).run { _ in count += 1 }
         #expect(count == FeedReference.googRowCount && summary.gapCount == 0)
     }
 
@@ -62,7 +62,7 @@ struct FeedMarketDataFeedTests {
         #expect(throws: FeedError.self) { try MarketDataFeed(sqlite) }
         let zone = declaredSource("csv: data/GOOG.csv\ntimezone: Mars/Olympus")
         do {
-            _ = try MarketDataFeed(zone, baseDirectory: packageRoot.path)
+            _ = try MarketDataFeed(zone, baseDirectory: repositoryRoot.path)
             Issue.record("an unknown zone was accepted")
         } catch {
             #expect(error.reason == .unknownTimeZone)

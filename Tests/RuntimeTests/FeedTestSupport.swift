@@ -2,8 +2,8 @@ import Foundation
 import StrategyDSL
 
 /// The package root, to reach data/GOOG.csv as a user in the project folder would.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let googPath = packageRoot.appendingPathComponent("data/GOOG.csv").path
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let googPath = repositoryRoot.appendingPathComponent("data/GOOG.csv").path
 
 /// A scratch folder for one test, removed when the value goes away.
 final class ScratchFolder {
