@@ -18,7 +18,17 @@ python3 scripts/data/make_minute_bars.py "$FILE" --bars "$ROWS"
 # The reader lives in the Runtime module; the benchmark is linked against its release objects.
 swift build -c release --target Runtime
 BUILD="$(swift build -c release --show-bin-path)"
-OBJECTS=$(find "$BUILD"/{Runtime,Agents,StrategyCompiler,StrategyDSL,Indicators,ModelRegistry,Yams,CYaml}.build -name '*.o')
+# The objects of the current sources only (the output file maps), never those of deleted files.
+OBJECTS=$(python3 - "$BUILD" <<'PY'
+import json, os, sys
+build = sys.argv[1]
+for module in ("Runtime", "Agents", "StrategyCompiler", "StrategyDSL", "Indicators", "ModelRegistry", "Yams"):
+    entries = json.load(open(os.path.join(build, f"{module}.build", "output-file-map.json")))
+    print("\n".join(entry["object"] for source, entry in entries.items() if source and "object" in entry))
+for root, _, files in os.walk(os.path.join(build, "CYaml.build")):
+    print("\n".join(os.path.join(root, name) for name in files if name.endswith(".o")))
+PY
+)
 YAML_HEADERS=.build/checkouts/Yams/Sources/CYaml/include
 swiftc -O -I "$BUILD/Modules" -I "$YAML_HEADERS" benchmarks/data/Sources/main.swift $OBJECTS -o "$WORK/bench-data"
 
