@@ -59,24 +59,22 @@ public struct AnomalyFilter: Sendable {
     /// Classifies one bar and, under `clamp`, repairs it; counts every kind found.
     public mutating func inspect(_ bar: Bar) -> AnomalyVerdict {
         inspected += 1
-        let verdict = switch policy.action {
-        case .flag: flag(bar)
-        case .drop: drop(bar)
-        case .clamp: clamp(bar)
+        // The close's log return, computed once for the spike test and the window.
+        let logReturn = lastClose.map { bar.close > 0 ? log(bar.close / $0) : .nan } ?? .nan
+        let verdict: AnomalyVerdict
+        switch policy.action {
+        case .flag:
+            let kinds = shapeAnomalies(of: bar).union(spikeAnomaly(logReturn))
+            verdict = kinds.isEmpty ? .pass(bar) : .flagged(bar, kinds)
+        case .drop:
+            let kinds = shapeAnomalies(of: bar).union(spikeAnomaly(logReturn))
+            verdict = kinds.isEmpty ? .pass(bar) : .dropped(kinds)
+        case .clamp:
+            verdict = clamp(bar)
         }
         counts.record(verdict.kinds)
-        if let passed = verdict.bar { remember(passed) }
+        if let passed = verdict.bar { remember(passed, logReturn: passed.close == bar.close ? logReturn : nil) }
         return verdict
-    }
-
-    private mutating func flag(_ bar: Bar) -> AnomalyVerdict {
-        let kinds = shapeAnomalies(of: bar).union(spikeAnomaly(of: bar))
-        return kinds.isEmpty ? .pass(bar) : .flagged(bar, kinds)
-    }
-
-    private mutating func drop(_ bar: Bar) -> AnomalyVerdict {
-        let kinds = shapeAnomalies(of: bar).union(spikeAnomaly(of: bar))
-        return kinds.isEmpty ? .pass(bar) : .dropped(kinds)
     }
 
     private mutating func clamp(_ original: Bar) -> AnomalyVerdict {
@@ -100,7 +98,7 @@ public struct AnomalyFilter: Sendable {
             bar.close = min(max(bar.close, bar.low), bar.high)
         }
         if hasMissingVolume(bar) { kinds.insert(.zeroVolume) }
-        if let band = spikeBand(), let lastClose, !band.contains(log(bar.close / lastClose)) {
+        if let lastClose, let band = spikeBand(), !band.contains(log(bar.close / lastClose)) {
             kinds.insert(.spike)
             let lower = lastClose * exp(band.lowerBound), upper = lastClose * exp(band.upperBound)
             bar.open = min(max(bar.open, lower), upper)
@@ -121,10 +119,10 @@ public struct AnomalyFilter: Sendable {
         return kinds
     }
 
-    /// `.spike` when the bar's close return leaves the band, else empty.
-    private func spikeAnomaly(of bar: Bar) -> AnomalyKinds {
-        guard bar.close > 0, let lastClose, let band = spikeBand() else { return [] }
-        return band.contains(log(bar.close / lastClose)) ? [] : .spike
+    /// `.spike` when the log return lies outside `spikeBand`, else empty (also for NaN: no usable close).
+    private func spikeAnomaly(_ logReturn: Double) -> AnomalyKinds {
+        guard !logReturn.isNaN, let band = spikeBand() else { return [] }
+        return band.contains(logReturn) ? [] : .spike
     }
 
     /// The log returns that are not spikes: median ± k robust sigmas of the full window, or nil
@@ -152,11 +150,11 @@ public struct AnomalyFilter: Sendable {
         policy.expectVolume && !(bar.volume > 0)
     }
 
-    /// Feeds a passed-on bar's return into the spike window; bars without a usable close
-    /// leave the window and the last close as they were.
-    private mutating func remember(_ bar: Bar) {
+    /// Feeds a passed-on bar's return into the spike window (`logReturn` when already known);
+    /// bars without a usable close leave the window and the last close as they were.
+    private mutating func remember(_ bar: Bar, logReturn: Double?) {
         guard bar.close > 0, bar.close.isFinite else { return }
-        if let lastClose, policy.spikeSigma > 0 { returns.push(log(bar.close / lastClose)) }
+        if let lastClose, policy.spikeSigma > 0 { returns.push(logReturn ?? log(bar.close / lastClose)) }
         lastClose = bar.close
     }
 }

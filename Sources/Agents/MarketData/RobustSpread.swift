@@ -1,9 +1,8 @@
 /// The median and the robust standard deviation of the last `capacity` values.
 ///
 /// Spike detection asks for both on every bar. Keeping the window sorted makes the median a
-/// lookup, and the median absolute deviation (MAD) a merge of the two sorted halves walking
-/// outward from the median: O(window) per bar with no allocation, where sorting anew would be
-/// O(window log window).
+/// lookup, and the median absolute deviation (MAD) one branch-free pass over half the window:
+/// O(window) per bar with no allocation, where sorting anew would be O(window log window).
 struct RobustSpread: Sendable {
     /// Scale that makes the MAD estimate a normal distribution's standard deviation.
     static let madToSigma = 1.482_602_218_505_602
@@ -25,17 +24,38 @@ struct RobustSpread: Sendable {
 
     var isFull: Bool { sorted.count == capacity }
 
-    /// Adds a value, evicting the oldest once the window is full.
+    /// Adds a value, evicting the oldest once the window is full: one binary search and one
+    /// shift of the sorted window for each of the two.
     mutating func push(_ value: Double) {
         if arrival.count < capacity {
             arrival.append(value)
-        } else {
-            let evicted = arrival[oldest]
-            arrival[oldest] = value
-            oldest = oldest + 1 == capacity ? 0 : oldest + 1
-            sorted.remove(at: insertionIndex(of: evicted))
+            sorted.append(value)
+            sorted.withUnsafeMutableBufferPointer { buffer in
+                var index = buffer.count - 1
+                while index > 0 && buffer[index - 1] > value {
+                    buffer[index] = buffer[index - 1]
+                    index -= 1
+                }
+                buffer[index] = value
+            }
+            return
         }
-        sorted.insert(value, at: insertionIndex(of: value))
+        let evicted = arrival[oldest]
+        arrival[oldest] = value
+        oldest = oldest + 1 == capacity ? 0 : oldest + 1
+        sorted.withUnsafeMutableBufferPointer { buffer in
+            // Move the values between the evicted slot and the new value's place by one, then store it.
+            var index = Self.insertionIndex(of: evicted, in: UnsafeBufferPointer(buffer))
+            while index + 1 < buffer.count && buffer[index + 1] < value {
+                buffer[index] = buffer[index + 1]
+                index += 1
+            }
+            while index > 0 && buffer[index - 1] > value {
+                buffer[index] = buffer[index - 1]
+                index -= 1
+            }
+            buffer[index] = value
+        }
     }
 
     /// The median of the window; call only when it is not empty.
@@ -52,40 +72,54 @@ struct RobustSpread: Sendable {
         if mad > 0 { return Self.madToSigma * mad }
         var sum = 0.0
         for value in sorted { sum += abs(value - center) }
-        return Self.meanDeviationToSigma * sum / Double(sorted.count)
+        return Self.meanDeviationToSigma * (sum / Double(sorted.count))
     }
 
-    /// The median of |value − center| over the window, by merging the deviations of the values
-    /// below `center` (walking down) with those at or above it (walking up).
+    /// The median of |value − center| over the window.
     private func medianAbsoluteDeviation(from center: Double) -> Double {
-        let n = sorted.count
-        var below = insertionIndex(of: center) - 1
-        var above = below + 1
-        // The lower middle rank and, for an even count, the one after it.
-        let lowerRank = (n - 1) / 2, upperRank = n / 2
-        var lowerValue = 0.0
-        for rank in 0...upperRank {
-            let next: Double
-            if below >= 0 && (above >= n || center - sorted[below] <= sorted[above] - center) {
-                next = center - sorted[below]
-                below -= 1
-            } else {
-                next = sorted[above] - center
-                above += 1
-            }
-            if rank == lowerRank { lowerValue = next }
-            if rank == upperRank { return (lowerValue + next) / 2 }
+        sorted.withUnsafeBufferPointer { values in
+            let n = values.count
+            if n % 2 == 1 { return Self.deviation(rank: n / 2, from: center, in: values) }
+            return (Self.deviation(rank: n / 2 - 1, from: center, in: values) + Self.deviation(rank: n / 2, from: center, in: values)) / 2
         }
-        return lowerValue
     }
 
-    /// The first index whose value is not less than `value` (binary search in `sorted`).
-    private func insertionIndex(of value: Double) -> Int {
-        var low = 0, high = sorted.count
-        while low < high {
-            let middle = (low + high) / 2
-            if sorted[middle] < value { low = middle + 1 } else { high = middle }
+    /// The `rank`-th smallest |value − center| (0-based): the least radius around `center` that
+    /// holds rank + 1 of the values. The values nearest to `center` are consecutive in sorted
+    /// order, so this is the least, over every run of rank + 1 consecutive values, of the run's
+    /// farther end from `center`: one pass of min and max with no data-dependent branch. Four
+    /// running minima keep four runs in flight (min is exact, so their order cannot matter).
+    private static func deviation(rank: Int, from center: Double, in values: UnsafeBufferPointer<Double>) -> Double {
+        @inline(__always) func reach(_ start: Int) -> Double {
+            max(abs(center - values[start]), abs(values[start + rank] - center))
         }
-        return low
+        let runs = values.count - rank
+        var least = (Double.infinity, Double.infinity, Double.infinity, Double.infinity)
+        var start = 0
+        while start + 4 <= runs {
+            least.0 = min(least.0, reach(start))
+            least.1 = min(least.1, reach(start + 1))
+            least.2 = min(least.2, reach(start + 2))
+            least.3 = min(least.3, reach(start + 3))
+            start += 4
+        }
+        while start < runs {
+            least.0 = min(least.0, reach(start))
+            start += 1
+        }
+        return min(min(least.0, least.1), min(least.2, least.3))
+    }
+
+    /// The first index whose value is not less than `value` (branch-free binary search).
+    private static func insertionIndex(of value: Double, in values: UnsafeBufferPointer<Double>) -> Int {
+        var remaining = values.count
+        guard remaining > 0 else { return 0 }
+        var base = 0
+        while remaining > 1 {
+            let half = remaining / 2
+            base = values[base + half] < value ? base + half : base
+            remaining -= half
+        }
+        return base + (values[base] < value ? 1 : 0)
     }
 }

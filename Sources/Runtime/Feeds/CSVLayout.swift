@@ -16,6 +16,10 @@ struct CSVLayout: Sendable, Equatable {
 
     var fieldCount: Int { roles.count }
 
+    /// Whether the columns are exactly time, open, high, low, close, volume (both common
+    /// shapes): the reader then parses a row as straight-line code.
+    var isCanonical: Bool { roles == [.timestamp, .open, .high, .low, .close, .volume] }
+
     static let timestampNames: Set<String> = ["timestamp", "date", "datetime", "time"]
     private static let priceNames: [String: Role] = [
         "open": .open, "high": .high, "low": .low, "close": .close, "volume": .volume,

@@ -22,9 +22,11 @@ struct CSVRowParser {
     private var previousLine = 0
     private var blankLine: Int?
     private var dateCache = TimestampParser.DateCache()
+    private let isCanonical: Bool
 
     init(layout: CSVLayout, file: String, clock: ZonedClock) {
         self.layout = layout
+        isCanonical = layout.isCanonical
         self.file = file
         self.clock = clock
     }
@@ -58,33 +60,53 @@ struct CSVRowParser {
     @inline(__always)
     private mutating func parseRow(_ lineStart: UnsafePointer<UInt8>, _ lineEnd: UnsafePointer<UInt8>,
                                    _ roles: UnsafeBufferPointer<CSVLayout.Role>) throws(FeedError) -> Bar {
-        var bar = Bar(timestamp: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)
+        var bar: Bar
         var cursor = lineStart
-        let last = roles.count - 1
-        for column in 0...last {
-            if column > 0 {
-                guard cursor < lineEnd && cursor.pointee == UInt8(ascii: ",") else {
-                    throw FeedError.fieldCount(file: file, line: line, expected: roles.count, found: column)
+        if isCanonical {
+            let timestamp = try self.timestamp(&cursor, lineStart, lineEnd, 0)
+            bar = Bar(timestamp: timestamp,
+                      open: try number(&cursor, lineStart, lineEnd, 1), high: try number(&cursor, lineStart, lineEnd, 2),
+                      low: try number(&cursor, lineStart, lineEnd, 3), close: try number(&cursor, lineStart, lineEnd, 4),
+                      volume: try number(&cursor, lineStart, lineEnd, 5))
+        } else {
+            bar = Bar(timestamp: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)
+            for column in 0..<roles.count {
+                switch roles[column] {
+                case .ignored:
+                    if column > 0 { try expectComma(&cursor, lineEnd, column) }
+                    while cursor < lineEnd && cursor.pointee != UInt8(ascii: ",") { cursor += 1 }
+                case .timestamp:
+                    if column > 0 { try expectComma(&cursor, lineEnd, column) }
+                    bar.timestamp = try timestamp(&cursor, lineStart, lineEnd, column)
+                case .open, .high, .low, .close, .volume:
+                    store(try number(&cursor, lineStart, lineEnd, column), in: &bar, role: roles[column])
                 }
-                cursor += 1
-            }
-            let fieldStart = cursor
-            switch roles[column] {
-            case .ignored:
-                while cursor < lineEnd && cursor.pointee != UInt8(ascii: ",") { cursor += 1 }
-            case .timestamp:
-                bar.timestamp = try timestamp(&cursor, lineStart, lineEnd, column)
-            case .open, .high, .low, .close, .volume:
-                guard let (value, end) = DecimalParser.parse(fieldStart, lineEnd), end == lineEnd || end.pointee == UInt8(ascii: ",") else {
-                    throw badNumber(fieldStart, lineStart, lineEnd, column)
-                }
-                cursor = end
-                store(value, in: &bar, role: roles[column])
             }
         }
         if cursor != lineEnd { throw FeedError.fieldCount(file: file, line: line, expected: roles.count, found: fieldCount(lineStart, lineEnd)) }
         rows += 1
         return bar
+    }
+
+    /// Steps over the comma before a column's field; a missing one means the row is short.
+    @inline(__always)
+    private func expectComma(_ cursor: inout UnsafePointer<UInt8>, _ lineEnd: UnsafePointer<UInt8>, _ column: Int) throws(FeedError) {
+        guard cursor < lineEnd && cursor.pointee == UInt8(ascii: ",") else {
+            throw FeedError.fieldCount(file: file, line: line, expected: layout.fieldCount, found: column)
+        }
+        cursor += 1
+    }
+
+    /// Parses the number field of `column`, from the comma before it (if it is not the first).
+    @inline(__always)
+    private func number(_ cursor: inout UnsafePointer<UInt8>, _ lineStart: UnsafePointer<UInt8>,
+                        _ lineEnd: UnsafePointer<UInt8>, _ column: Int) throws(FeedError) -> Double {
+        if column > 0 { try expectComma(&cursor, lineEnd, column) }
+        guard let (value, end) = DecimalParser.parse(cursor, lineEnd), end == lineEnd || end.pointee == UInt8(ascii: ",") else {
+            throw badNumber(cursor, lineStart, lineEnd, column)
+        }
+        cursor = end
+        return value
     }
 
     @inline(__always)

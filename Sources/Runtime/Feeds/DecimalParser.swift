@@ -6,23 +6,41 @@ import Darwin
 
 /// Reads a decimal number straight from bytes, correctly rounded, without making a String.
 ///
-/// The fast path (Clinger's): a decimal with at most 19 significant digits whose integer
-/// mantissa m is at most 2^53 and whose decimal exponent e lies in -22…22 is m × 10^e or
+/// The fast path (Clinger's): a decimal of at most 19 digits whose integer mantissa m is at most 2^53 and whose decimal exponent e lies in -22…22 is m × 10^e or
 /// m ÷ 10^-e, one IEEE operation on two exactly representable numbers, hence correctly rounded.
 /// Everything else (long mantissas, large exponents) goes to `strtod` on a copy of the bytes,
 /// which is correctly rounded too. Prices and volumes in bar files nearly always take the
 /// fast path.
 enum DecimalParser {
-    /// 10^0 … 10^22, every one exactly representable as a Double.
-    private static let powersOfTen: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
-                                     Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
-                                     Double, Double, Double) =
-        (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-         1e19, 1e20, 1e21, 1e22)
-
+    /// 10^exponent for 0…22, every one exactly representable as a Double. A switch over
+    /// constants compiles to a table load, with no array or global to check on each call.
     @inline(__always)
     private static func powerOfTen(_ exponent: Int) -> Double {
-        withUnsafeBytes(of: powersOfTen) { $0.load(fromByteOffset: exponent &* 8, as: Double.self) }
+        switch exponent {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
     }
 
     /// Parses the number that starts at `start` and ends before `limit` or at the first byte
@@ -36,13 +54,13 @@ enum DecimalParser {
             negative = p.pointee == UInt8(ascii: "-")
             p += 1
         }
+        // At most 19 digits cannot overflow 64 bits; longer numbers take the slow path below.
         var mantissa: UInt64 = 0
-        var significantDigits = 0
         let integerStart = p
         while p < limit {
             let digit = p.pointee &- UInt8(ascii: "0")
             if digit > 9 { break }
-            accumulate(digit, into: &mantissa, significantDigits: &significantDigits)
+            mantissa = mantissa &* 10 &+ UInt64(digit)
             p += 1
         }
         var digitCount = p - integerStart
@@ -53,7 +71,7 @@ enum DecimalParser {
             while p < limit {
                 let digit = p.pointee &- UInt8(ascii: "0")
                 if digit > 9 { break }
-                accumulate(digit, into: &mantissa, significantDigits: &significantDigits)
+                mantissa = mantissa &* 10 &+ UInt64(digit)
                 p += 1
             }
             fractionDigits = p - fractionStart
@@ -67,7 +85,7 @@ enum DecimalParser {
             p = end
         }
         let decimalExponent = exponent - fractionDigits
-        if significantDigits <= 19 && mantissa <= 1 << 53 && decimalExponent >= -22 && decimalExponent <= 22 {
+        if digitCount <= 19 && mantissa <= 1 << 53 && decimalExponent >= -22 && decimalExponent <= 22 {
             var value = Double(mantissa)
             if decimalExponent < 0 {
                 value /= powerOfTen(-decimalExponent)
@@ -77,18 +95,6 @@ enum DecimalParser {
             return (negative ? -value : value, p)
         }
         return (correctlyRounded(start, p), p)
-    }
-
-    /// Appends a digit to the mantissa; leading zeros are not significant, and past 19 digits
-    /// the mantissa is no longer exact (the slow path takes over).
-    @inline(__always)
-    private static func accumulate(_ digit: UInt8, into mantissa: inout UInt64, significantDigits: inout Int) {
-        if significantDigits < 19 {
-            mantissa = mantissa &* 10 &+ UInt64(digit)
-            if mantissa != 0 { significantDigits += 1 }
-        } else {
-            significantDigits += 1
-        }
     }
 
     /// The exponent after `e`: optional sign, then at least one digit (capped to stay finite).

@@ -134,7 +134,7 @@ extension FeedError {
     }
 
     static func unsupportedSource(source: String, kind: String) -> FeedError {
-        FeedError(reason: .unsupportedSource, file: source, message: "a \(kind) source cannot be read by this runner",
-                  fix: "use a csv or synthetic source for backtests")
+        FeedError(reason: .unsupportedSource, file: source, message: "a \(kind) source cannot be read here",
+                  fix: "read sqlite sources through the Storage module's feed; run exchange sources live; or export the bars to CSV")
     }
 }

@@ -15,7 +15,9 @@ public struct MarketDataFeed: Sendable {
     public let timeZone: TimeZone
     let origin: Origin
 
-    /// Opens the source: reads a CSV file's header, or checks a synthetic source's parameters.
+    /// Opens the source: reads a CSV (or replay) file's header, or checks a synthetic source's
+    /// parameters. SQLite tables are read by the Storage module (this module has no database);
+    /// live exchange streams have no history to read.
     ///
     /// - Parameter baseDirectory: the folder relative file paths are resolved against (the
     ///   current directory when nil).
@@ -28,14 +30,13 @@ public struct MarketDataFeed: Sendable {
         }
         timeZone = zone
         switch source.kind {
-        case .csv(let path):
+        case .csv(let path), .replay(let path, _):
+            // A replay's speed paces a live run; read as history, it is its file.
             origin = .csv(try CSVBarReader(path: Self.resolve(path.value, against: baseDirectory), timeZone: zone))
         case .synthetic(let spec):
             origin = .synthetic(try SyntheticBarGenerator(spec, intervalMicroseconds: source.intervalMicroseconds))
         case .sqlite:
             throw FeedError.unsupportedSource(source: source.name.value, kind: "sqlite")
-        case .replay:
-            throw FeedError.unsupportedSource(source: source.name.value, kind: "replay")
         case .exchange:
             throw FeedError.unsupportedSource(source: source.name.value, kind: "exchange")
         }
@@ -51,14 +52,21 @@ public struct MarketDataFeed: Sendable {
             intervalMicroseconds: source.intervalMicroseconds, calendar: source.calendar, timeZone: timeZone)
         var output: [NormalisedBar] = []
         output.reserveCapacity(16)
-        func pass(_ bar: Bar) throws {
-            output.removeAll(keepingCapacity: true)
-            stage.process(bar, into: &output)
-            for normalised in output { try body(normalised) }
-        }
+        // Closure literals, not a local function: their captures are checked for exclusive
+        // access at compile time instead of on every bar.
         switch origin {
-        case .csv(let reader): try reader.forEachBar(pass)
-        case .synthetic(let generator): for bar in generator { try pass(bar) }
+        case .csv(let reader):
+            try reader.forEachBar { bar in
+                output.removeAll(keepingCapacity: true)
+                stage.process(bar, into: &output)
+                for normalised in output { try body(normalised) }
+            }
+        case .synthetic(let generator):
+            for bar in generator {
+                output.removeAll(keepingCapacity: true)
+                stage.process(bar, into: &output)
+                for normalised in output { try body(normalised) }
+            }
         }
         return stage.summary
     }
