@@ -103,7 +103,7 @@ private struct Reader {
             interval: interval,
             intervalMicroseconds: ScalarSyntax.intervalMicroseconds(interval.value) ?? 86_400_000_000,
             timezone: node["timezone"]?.text ?? "UTC",
-            calendar: node["calendar"]?.text.flatMap(DataSourceSpec.Calendar.init(rawValue:)) ?? .weekdays,
+            calendar: node["calendar"]?.text.flatMap(DataSourceSpec.Calendar.init(rawValue:)) ?? .nyse,
             anomalies: AnomalyPolicy(
                 action: anomalies?["action"]?.text.flatMap(AnomalyPolicy.Action.init(rawValue:)) ?? .flag,
                 spikeSigma: anomalies?["spike_sigma"]?.number ?? 10,

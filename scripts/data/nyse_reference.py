@@ -9,7 +9,7 @@ GapDetector test expects no gaps on that file under calendar `nyse`. The script 
 error if that is not so.
 
 Usage: python3 scripts/data/nyse_reference.py   (from the repository root; needs
-`pip install -r scripts/data/requirements.txt`)
+`pip install -r scripts/requirements.txt`)
 """
 
 import csv
