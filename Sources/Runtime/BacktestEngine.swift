@@ -24,6 +24,8 @@ public struct BacktestEngine {
         public var timestamps: [Int64]
         public var closes: [Double]
         public var bars: Int
+        /// Per source: rows read, anomalies flagged, gaps found (docs/data.md).
+        public var feeds: [FeedSummary]
     }
 
     /// - Parameters:
@@ -56,7 +58,7 @@ public struct BacktestEngine {
             for (bar, instrument) in all { push(bar, instrument) }
         }
         runner.finish(into: &sink)
-        return Result(sink: sink, timestamps: timestamps, closes: closes, bars: count)
+        return Result(sink: sink, timestamps: timestamps, closes: closes, bars: count, feeds: runner.marketData.summaries)
     }
 }
 

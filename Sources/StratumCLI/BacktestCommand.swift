@@ -56,6 +56,7 @@ struct BacktestCommand: ParsableCommand {
                 CommandOutput.line(outcome.json())
             } else {
                 CommandOutput.line(StatisticsTable.render(outcome.statistics))
+                for feed in outcome.feeds { CommandOutput.line(feed.description) }
                 CommandOutput.line("trades.csv, equity.csv, report.html in \(outcome.folder.path)")
             }
         }
@@ -69,6 +70,7 @@ struct BacktestRun {
     var statistics: BacktestStatistics
     var trades: Int
     var finalEquity: Double
+    var feeds: [FeedSummary]
 
     static func execute(path: String, registry: URL, runsDirectory: URL, pinned: [String: String] = [:],
                         clock: PhaseClock = PhaseClock(enabled: false)) throws -> BacktestRun {
@@ -106,11 +108,13 @@ struct BacktestRun {
         }
         clock.lap("run folder")
         return BacktestRun(runID: published.runID, folder: published.directory, statistics: statistics,
-                           trades: statistics.tradeCount, finalEquity: equity.last?.equity ?? prepared.plan.spec.portfolio.cash)
+                           trades: statistics.tradeCount, finalEquity: equity.last?.equity ?? prepared.plan.spec.portfolio.cash,
+                           feeds: result.feeds)
     }
 
     func json() -> String {
-        let header = "{\"run_id\":\"\(runID)\",\"run_dir\":\(Self.quoted(folder.path)),\"trades\":\(trades),\"final_equity\":\(finalEquity),\"statistics\":"
+        let feedsJSON = String(decoding: (try? JSONEncoder.stable.encode(feeds)) ?? Data("[]".utf8), as: UTF8.self)
+        let header = "{\"run_id\":\"\(runID)\",\"run_dir\":\(Self.quoted(folder.path)),\"trades\":\(trades),\"final_equity\":\(finalEquity),\"feeds\":\(feedsJSON),\"statistics\":"
         return header + StatisticsJSON.encode(statistics) + "}"
     }
 

@@ -49,6 +49,10 @@ struct RunWriter {
             try store.appendAudit(result.sink.audit.map { record in
                 AuditEvent(kind: record.kind, canonicalJSON: record.payload.canonicalJSON, at: record.timestamp)
             })
+            // What the feeds looked like (anomalies, gaps) goes on the record too.
+            try store.appendAudit(result.feeds.map { feed in
+                try AuditEvent(kind: "feed.summary", payload: feed, at: feed.lastTimestamp ?? created)
+            })
             clock.lap("  audit chain")
             try store.markCompleted(at: created)
             try store.close()
