@@ -106,7 +106,7 @@ struct BacktestCommandTests {
         let result = fixture.backtest(try fixture.shippedStrategy(), ["--json"])
         #expect(result.code == 0, "\(result.err)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["run_id", "run_dir", "trades", "final_equity", "statistics"])
+        #expect(Set(object.keys) == ["run_id", "run_dir", "trades", "final_equity", "feeds", "statistics"])
         let run = try fixture.onlyRun()
         #expect(object["run_dir"] as? String == run.path)
         #expect(object["run_id"] as? String == run.lastPathComponent)
