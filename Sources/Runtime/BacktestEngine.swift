@@ -37,7 +37,7 @@ public struct BacktestEngine {
         var timestamps: [Int64] = []
         var closes: [Double] = []
         var count = 0
-        func push(_ bar: Bar, _ instrument: Int) {
+        func push(_ bar: Bar, _ instrument: Int) throws {
             runner.push(bar, instrument: instrument, into: &sink)
             if instrument == 0 {
                 timestamps.append(bar.timestamp)
@@ -46,19 +46,26 @@ public struct BacktestEngine {
             count += 1
             if let progress, count % progressEvery == 0 { progress(count) }
         }
-        if feeds.count == 1 {
-            try feeds[0].forEachBar { push($0, 0) }
-        } else {
-            // Several instruments: merge by time; equal times go in the strategy's source order.
-            var all: [(Bar, Int)] = []
-            for (instrument, feed) in feeds.enumerated() {
-                try feed.forEachBar { all.append(($0, instrument)) }
-            }
-            all.sort { ($0.0.timestamp, $0.1) < ($1.0.timestamp, $1.1) }
-            for (bar, instrument) in all { push(bar, instrument) }
-        }
+        try Self.forEachBar(in: feeds, push)
         runner.finish(into: &sink)
         return Result(sink: sink, timestamps: timestamps, closes: closes, bars: count, feeds: runner.marketData.summaries)
+    }
+}
+
+extension BacktestEngine {
+    /// Every bar of every feed in time order: one feed streams; several are merged by time,
+    /// equal times in the strategy's source order.
+    static func forEachBar(in feeds: [any BarFeed], _ body: (Bar, Int) throws -> Void) throws {
+        if feeds.count == 1 {
+            try feeds[0].forEachBar { try body($0, 0) }
+            return
+        }
+        var all: [(Bar, Int)] = []
+        for (instrument, feed) in feeds.enumerated() {
+            try feed.forEachBar { all.append(($0, instrument)) }
+        }
+        all.sort { ($0.0.timestamp, $0.1) < ($1.0.timestamp, $1.1) }
+        for (bar, instrument) in all { try body(bar, instrument) }
     }
 }
 

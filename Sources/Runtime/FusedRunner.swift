@@ -28,7 +28,7 @@ public struct FusedRunner {
 
     public init(plan: Plan, evaluators: [String: any ModelEvaluator]) {
         marketData = MarketDataAgent(plan: plan)
-        feature = FeatureAgent(program: plan.program)
+        feature = FeatureAgent(program: plan.program, instruments: plan.spec.dataSources.count)
         signal = SignalAgent(plan: plan, evaluators: evaluators)
         portfolio = PortfolioRiskAgent(config: PortfolioConfig(plan: plan))
         execution = ExecutionAgent(config: ExecutionConfig(plan: plan))
