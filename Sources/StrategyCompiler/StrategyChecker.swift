@@ -25,7 +25,7 @@ public struct StrategyChecker: Sendable {
         let resolvedModels = checkModels(spec, features: features, into: &diagnostics)
         var signals: [CheckedSignal] = []
         for signal in spec.signals {
-            signals.append(checkSignal(signal, spec: spec, scope: scope, checker: &expressions, into: &diagnostics))
+            signals.append(checkSignal(signal, spec: spec, scope: scope, models: resolvedModels, checker: &expressions, into: &diagnostics))
         }
         diagnostics += expressions.diagnostics
         checkEnsembles(spec, signals: signals, into: &diagnostics)
@@ -184,6 +184,7 @@ public struct StrategyChecker: Sendable {
     // MARK: Signals
 
     private func checkSignal(_ signal: SignalSpec, spec: StrategySpec, scope: [String: ExpressionChecker.Symbol],
+                             models resolved: [String: ResolvedModelInfo],
                              checker: inout ExpressionChecker, into diagnostics: inout [Diagnostic]) -> CheckedSignal {
         var lookback = 0
         var features = Set<String>()
@@ -212,6 +213,10 @@ public struct StrategyChecker: Sendable {
         case .model(let alias, _, _, _):
             requireModel(alias)
             models.append(alias.value)
+            // The model scores only once every input feature has its first value.
+            for input in resolved[alias.value]?.features ?? [] {
+                if case .feature(let feature)? = scope[String(input.split(separator: ".")[0])] { lookback = max(lookback, feature.lookback) }
+            }
         case .ensemble(let list, _, _, _, _):
             members = list.map(\.value)
         }
@@ -458,9 +463,9 @@ public struct StrategyChecker: Sendable {
             }
         }
         // Transitive closure: a feature read only by an unused feature is unused too, but saying so once is enough.
-        for feature in spec.features where !used.contains(feature.name.value) && feature.expression != nil {
-            diagnostics.append(Diagnostic(.unusedFeature, "feature '\(feature.name.value)' is never used by a signal, another feature or a model",
-                                          at: feature.name.range, notes: [.init("it still costs time every bar; remove it or use it")]))
+        for feature in features where !used.contains(feature.name) {
+            diagnostics.append(Diagnostic(.unusedFeature, "feature '\(feature.name)' is never used by a signal, another feature or a model",
+                                          at: feature.range, notes: [.init("it still costs time every bar; remove it or use it")]))
         }
         let usedModels = Set(signals.flatMap(\.models)).union(spec.regimes.compactMap { regime in
             if case .model(let alias) = regime.kind { return alias.value }
