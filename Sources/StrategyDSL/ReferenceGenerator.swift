@@ -15,7 +15,7 @@ public struct ReferenceGenerator: Sendable {
         collect(StrategySchema.root, path: "", into: &sections)
         var out = ""
         for (path, schema) in sections {
-            out += "### \(path.isEmpty ? "Top level" : "`\(path)`")\n\n"
+            out += "### \(path.isEmpty ? "Top-level fields" : "`\(path)` fields")\n\n"
             out += "\(schema.summary).\n\n"
             if !schema.exactlyOneOf.isEmpty {
                 out += "Exactly one of \(schema.exactlyOneOf.map { "`\($0)`" }.joined(separator: ", ")).\n\n"
@@ -52,7 +52,7 @@ public struct ReferenceGenerator: Sendable {
 
     func typeText(_ type: SchemaType, path: String) -> String {
         switch type {
-        case .object: return "object, see [`\(path)`](#\(anchor(path)))"
+        case .object: return "object, see [`\(path)`](#\(anchor(path + " fields")))"
         case .dictionary(let value, let keyKind):
             return "mapping: \(keyKind) name → \(typeText(value, path: "\(path).<\(placeholder(keyKind))>"))"
         case .string(let kind): return stringText(kind)
