@@ -421,7 +421,10 @@ public struct StrategyChecker: Sendable {
         let at = spec.execution.algorithmRange ?? spec.name.range
         switch spec.execution.algorithm {
         case .twap(let horizon, let slices), .vwap(let horizon, let slices, _, _):
-            if horizon < interval {
+            // A zero horizon is a missing or invalid one, already reported where it is written.
+            if horizon == 0 {
+                break
+            } else if horizon < interval {
                 diagnostics.append(Diagnostic(.executionInconsistent,
                                               "the algorithm's horizon (\(Self.duration(horizon))) is shorter than one bar (\(Self.duration(interval))); it would send everything at once",
                                               at: at))
