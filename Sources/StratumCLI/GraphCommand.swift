@@ -34,6 +34,13 @@ struct GraphCommand: ParsableCommand {
     var format: Format = .dot
 
     func run() throws {
+        FileHandle.standardOutput.write(Data(try output().utf8))
+    }
+
+    /// The graph in the chosen format.
+    ///
+    /// - Throws: `ExitCode` 1 when the file has errors (printed to standard error first), 2 when it cannot be read.
+    func output() throws -> String {
         let result = Linter(models: RegistryModelResolver(root: registryOptions.registryURL)).lint(path: file)
         guard !result.hasErrors, let checked = result.checked else {
             let renderer = DiagnosticRenderer(colour: Console.stderrIsTerminal)
@@ -43,11 +50,10 @@ struct GraphCommand: ParsableCommand {
             throw result.diagnostics.contains { $0.code == .fileUnreadable } ? ExitStatus.usageOrIO : ExitStatus.failure
         }
         let graph = FeatureGraphExport(checked)
-        let text = switch format {
+        return switch format {
         case .dot: graph.dot()
         case .mermaid: graph.mermaid()
         case .json: graph.json().rendered()
         }
-        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

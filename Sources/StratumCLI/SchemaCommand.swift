@@ -27,10 +27,14 @@ struct SchemaCommand: ParsableCommand {
     var format: Format = .json
 
     func run() throws {
-        let text = switch format {
+        FileHandle.standardOutput.write(Data(output().utf8))
+    }
+
+    /// What the command prints, in the chosen format.
+    func output() -> String {
+        switch format {
         case .json: JSONSchemaGenerator().schema().rendered()
         case .markdown: ReferenceGenerator().markdown()
         }
-        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }
