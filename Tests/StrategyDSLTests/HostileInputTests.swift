@@ -97,6 +97,23 @@ struct HostileInputTests {
         #expect((5...12).contains(line), "reported at one of the alias levels, found line \(line)")
     }
 
+    /// Without any alias, a list longer than the node budget is refused at its key too.
+    @Test func aHugePlainListIsRefusedAtItsKey() {
+        let text = "strategy:\n  name: wide\nx: [" + Array(repeating: "1", count: 100_001).joined(separator: ",") + "]\n"
+        let result = load(text)
+        #expect(codes(result) == ["E006"])
+        #expect(result.diagnostics.first?.range.start == SourceLocation(line: 3, column: 1))
+    }
+
+    /// Ten levels of two (2,047 nodes) fit the budget: aliases as such are not refused.
+    @Test func aDeepButSmallAliasTreeIsAccepted() {
+        var lines = ["strategy:", "  name: small", "tree:", "  l0: &l0 [x, x]"]
+        for level in 1..<10 { lines.append("  l\(level): &l\(level) [*l\(level - 1), *l\(level - 1)]") }
+        let result = load(lines.joined(separator: "\n") + "\n")
+        #expect(!codes(result).contains("E006"))
+        #expect(codes(result).contains("E101"))   // `tree` is not a key of the language, and that is all
+    }
+
     @Test func aFewAliasesAreFine() {
         let text = Self.valid + "features:\n  x: &x close\n"
         #expect(!codes(load(text)).contains("E006"))
