@@ -199,19 +199,18 @@ private struct Builder {
 
     private mutating func addRegime(_ regime: RegimeSpec) {
         let id = "regime:\(regime.name.value)"
+        let warmup = RegimeWarmup.bars(regime, models: checked.models, features: checked.features)
         switch regime.kind {
         case .volatility(let window, let lookback, let quantiles):
             let cuts = quantiles.map { ExpressionChecker.format($0 * 100) + "%" }.joined(separator: ", ")
-            add(id, .regime, "\(regime.name.value): volatility \(window) bars, cuts \(cuts) of \(lookback)", warmup: window + lookback)
+            add(id, .regime, "\(regime.name.value): volatility \(window) bars, cuts \(cuts) of \(lookback)", warmup: warmup)
             connect(column("close"), id)
         case .trend(let method, let period, let threshold):
-            let adx = method == "adx"
-            let lookback = adx ? IndicatorCatalog.spec(named: "adx")?.lookback([Double(period)]) ?? period : period
-            add(id, .regime, "\(regime.name.value): \(method)(\(period)) > \(ExpressionChecker.format(threshold))", warmup: lookback)
-            for name in adx ? ["high", "low", "close"] : ["close"] { connect(column(name), id) }
+            add(id, .regime, "\(regime.name.value): \(method)(\(period)) > \(ExpressionChecker.format(threshold))", warmup: warmup)
+            for name in method == "adx" ? ["high", "low", "close"] : ["close"] { connect(column(name), id) }
         case .model(let alias):
             let model = "model:\(alias.value)"
-            add(id, .regime, "\(regime.name.value): model \(alias.value)", warmup: warmup(of: model))
+            add(id, .regime, "\(regime.name.value): model \(alias.value)", warmup: warmup)
             if index[model] != nil { connect(model, id, .model) }
         }
     }

@@ -28,6 +28,11 @@ public struct StrategyChecker: Sendable {
             signals.append(checkSignal(signal, spec: spec, scope: scope, models: resolvedModels, checker: &expressions, into: &diagnostics))
         }
         diagnostics += expressions.diagnostics
+        // A gated signal waits for its regime's first label as well as for its own inputs.
+        for index in signals.indices {
+            guard let gate = signals[index].spec.gate, let regime = spec.regimes.first(where: { $0.name.value == gate.regime.value }) else { continue }
+            signals[index].lookback = max(signals[index].lookback, RegimeWarmup.bars(regime, models: resolvedModels, features: features))
+        }
         checkEnsembles(spec, signals: signals, into: &diagnostics)
         checkRegimes(spec, into: &diagnostics)
         checkTrading(spec, into: &diagnostics)

@@ -71,7 +71,7 @@ struct FeatureGraphExportTests {
     }
 
     /// TA-Lib lookbacks: sma(n) n - 1, atr(n) n, crossover one more than its inputs; a volatility
-    /// regime needs its window and its quantile lookback (defaults 20 and 252).
+    /// regime's first realised volatility (window 20) comes at bar 20, and 252 of them end at bar 271.
     @Test func nodesCarryTheirWarmUp() throws {
         let graph = try Self.graph()
         let expected: [String: (FeatureGraphExport.Kind, Int)] = [
@@ -79,9 +79,9 @@ struct FeatureGraphExportTests {
             "feature:fast": (.feature, 9), "feature:slow": (.feature, 29), "feature:spread": (.feature, 29),
             "computation:atr(14)": (.computation, 14), "computation:sma(close,20)": (.computation, 19),
             "computation:stddev(close,20)": (.computation, 19), "feature:z": (.feature, 19), "feature:z2": (.feature, 19),
-            "model:tm": (.model, 29), "regime:vol": (.regime, 272),
+            "model:tm": (.model, 29), "regime:vol": (.regime, 271),
             "computation:crossover(fast,slow)": (.computation, 30), "signal:a": (.signal, 30),
-            "signal:m": (.signal, 29), "signal:vote": (.ensemble, 272),
+            "signal:m": (.signal, 29), "signal:vote": (.ensemble, 271),
         ]
         #expect(Set(graph.nodes.map(\.id)) == Set(expected.keys))
         for node in graph.nodes {
@@ -89,6 +89,7 @@ struct FeatureGraphExportTests {
             #expect(node.warmup == expected[node.id]?.1, "\(node.id): \(node.warmup)")
         }
         #expect(graph.node("model:tm")?.label == "tm = trend@v261124")
+        #expect(graph.warmup == 271, "lint's warm-up includes the gate's regime")
     }
 
     @Test func multiOutputReadsNameTheOutput() throws {
@@ -116,7 +117,7 @@ struct FeatureGraphExportTests {
         let mermaid = graph.mermaid()
         #expect(mermaid.hasPrefix("flowchart LR\n"))
         #expect(mermaid.components(separatedBy: "-->").count - 1 + mermaid.components(separatedBy: "-.->").count - 1 == graph.edges.count)
-        #expect(mermaid.contains("[[\"vote<br/>warm-up 272\"]]"))
+        #expect(mermaid.contains("[[\"vote<br/>warm-up 271\"]]"))
         let json = graph.json()
         #expect(json["strategy"] == .string("graph"))
         if case .array(let nodes)? = json["nodes"] { #expect(nodes.count == graph.nodes.count) } else { Issue.record("no nodes") }
