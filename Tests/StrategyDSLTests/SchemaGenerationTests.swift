@@ -110,7 +110,7 @@ struct SchemaGenerationTests {
     }
 
     static func results() throws -> ValidationResults {
-        let data = try #require(FileManager.default.contents(atPath: repositoryRoot.appendingPathComponent("Tests/StrategyDSLTests/SchemaValidation/results.json").path))
+        let data = try #require(FileManager.default.contents(atPath: repositoryRoot.appendingPathComponent("Tests/StrategyCompilerTests/Fixtures/schema-validation/results.json").path))
         return try JSONDecoder().decode(ValidationResults.self, from: data)
     }
 
@@ -128,7 +128,7 @@ struct SchemaGenerationTests {
     @Test func validationResultsAreForTheCommittedSchema() throws {
         let schema = try #require(FileManager.default.contents(atPath: repositoryRoot.appendingPathComponent("docs/strategy.schema.json").path))
         #expect(try Self.results().schema_crc32 == Self.crc32([UInt8](schema)),
-                "rerun python3 Tests/StrategyDSLTests/SchemaValidation/validate.py")
+                "rerun python3 Tests/StrategyCompilerTests/Fixtures/schema-validation/validate.py")
     }
 
     @Test func shippedStrategiesAreValidForJSONSchema() throws {

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Validates strategy files against docs/strategy.schema.json with the `jsonschema` package
 (an implementation independent of Stratum), and writes what it found to results.json beside
-this script. StrategyDSLTests reads that file: the shipped strategies must be valid, and the
-invalid fixtures whose errors are structural must be refused by the schema too.
+this script, in a fixture folder that SwiftPM leaves alone. StrategyDSLTests reads that file:
+the shipped strategies must be valid, and the invalid fixtures whose errors are structural
+must be refused by the schema too.
 
 YAML is read the way Stratum reads it, as YAML 1.2 with the JSON schema's scalars: only
 true/false are booleans, only decimal numbers are numbers, so `NO`, `yes`, `1.10`-as-version
 and `.inf` stay strings (JSON has no infinity), and timestamps stay strings.
 
-Run from the repository root: python3 Tests/StrategyDSLTests/SchemaValidation/validate.py
+Run from the repository root: python3 Tests/StrategyCompilerTests/Fixtures/schema-validation/validate.py
 """
 import json
 import re
@@ -19,7 +20,7 @@ import jsonschema
 import yaml
 import zlib
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 SCHEMA = ROOT / "docs" / "strategy.schema.json"
 FIXTURES = ROOT / "Tests" / "StrategyCompilerTests" / "Fixtures" / "invalid"
 # Codes of structural problems: shape, types, ranges, spellings. The rest (references, the
