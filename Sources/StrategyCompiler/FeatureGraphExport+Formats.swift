@@ -4,7 +4,7 @@ import StrategyDSL
 extension FeatureGraphExport {
     /// Graphviz, left to right; shapes tell the kinds apart, dashed edges are shadows and gates.
     public func dot() -> String {
-        var out = "digraph \(Self.dotQuote(strategy)) {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n"
+        var out = "digraph \(Self.dotQuote(strategy)) {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n"
         out += "  label=\(Self.dotQuote("\(strategy): warm-up \(warmup) bar\(warmup == 1 ? "" : "s")"));\n"
         for node in nodes {
             let label = node.kind == .column ? node.label : "\(node.label)\\nwarm-up \(node.warmup)"
@@ -12,9 +12,9 @@ extension FeatureGraphExport {
         }
         for edge in edges {
             var attributes: [String] = []
-            if let output = edge.output { attributes.append("label=\(Self.dotQuote(output))") }
+            let text = [edge.role == .input ? nil : edge.role.rawValue, edge.output].compactMap { $0 }.joined(separator: " ")
+            if !text.isEmpty { attributes.append("label=\(Self.dotQuote(text))") }
             if edge.role == .shadow || edge.role == .gate { attributes.append("style=dashed") }
-            if edge.role != .input { attributes.append("xlabel=\(Self.dotQuote(edge.role.rawValue))") }
             let suffix = attributes.isEmpty ? "" : " [\(attributes.joined(separator: ", "))]"
             out += "  \(Self.dotQuote(edge.from)) -> \(Self.dotQuote(edge.to))\(suffix);\n"
         }

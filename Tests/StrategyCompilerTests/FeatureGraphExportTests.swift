@@ -113,7 +113,7 @@ struct FeatureGraphExportTests {
         let dot = graph.dot()
         #expect(dot.hasPrefix("digraph \"graph\" {"))
         #expect(dot.components(separatedBy: " -> ").count - 1 == graph.edges.count)
-        #expect(dot.contains("\"regime:vol\" -> \"signal:vote\" [style=dashed, xlabel=\"gate\"];"))
+        #expect(dot.contains("\"regime:vol\" -> \"signal:vote\" [label=\"gate\", style=dashed];"))
         let mermaid = graph.mermaid()
         #expect(mermaid.hasPrefix("flowchart LR\n"))
         #expect(mermaid.components(separatedBy: "-->").count - 1 + mermaid.components(separatedBy: "-.->").count - 1 == graph.edges.count)
