@@ -5,13 +5,15 @@ this script, in a fixture folder that SwiftPM leaves alone. StrategyDSLTests rea
 the shipped strategies must be valid, and the invalid fixtures whose errors are structural
 must be refused by the schema too.
 
-YAML is read the way Stratum reads it, as YAML 1.2 with the JSON schema's scalars: only
-true/false are booleans, only decimal numbers are numbers, so `NO`, `yes`, `1.10`-as-version
-and `.inf` stay strings (JSON has no infinity), and timestamps stay strings.
+YAML is read as YAML 1.2 with the JSON schema's scalars, close to how Stratum reads it: only
+true/false are booleans and only decimal numbers are numbers, so `NO`, `yes`, timestamps and
+`.inf` (JSON has no infinity) stay strings. A version written `1.10` becomes the number 1.1
+here, which the schema accepts as Stratum accepts the text.
 
 Run from the repository root: python3 Tests/StrategyCompilerTests/Fixtures/schema-validation/validate.py
 """
 import json
+from importlib.metadata import version
 import re
 import sys
 from pathlib import Path
@@ -64,7 +66,7 @@ def main() -> int:
         p for p in FIXTURES.glob("*.yaml") if p.name.startswith(STRUCTURAL)
     )
     results = {
-        "validator": f"jsonschema {__import__('importlib.metadata').metadata.version('jsonschema')} Draft202012Validator",
+        "validator": f"jsonschema {version('jsonschema')} Draft202012Validator",
         "schema_crc32": zlib.crc32(schema_bytes),
         "files": {str(p.relative_to(ROOT)): validate(validator, p) for p in files},
     }
