@@ -166,15 +166,14 @@ struct ExpressionChecker {
         return nil
     }
 
-    /// A constant argument: a number literal, or a composite parameter inside a composite.
+    /// A constant argument: arithmetic over number literals and, inside a composite, its parameters
+    /// (`floor(sqrt(period))`); see `ConstantFolding`.
     private mutating func constant(_ node: ExpressionNode, scope: [String: Symbol]) -> Double? {
-        switch node.kind {
-        case .number(let value): return value
-        case .reference(let name, nil):
-            if case .parameter(let value)? = scope[name] { return value }
-        default: break
+        let parameters = scope.compactMapValues { symbol -> Double? in
+            if case .parameter(let value) = symbol { return value }
+            return nil
         }
-        return nil
+        return try? ConstantFolding.evaluate(node, scope: parameters).get()
     }
 
     private func signature(_ spec: IndicatorSpec) -> String {
@@ -218,7 +217,7 @@ struct ExpressionChecker {
         for (parameter, argument) in zip(spec.parameters, arguments.dropFirst(seriesCount)) {
             guard let value = constant(argument, scope: scope) else {
                 diagnostics.append(Diagnostic(.invalidParameter,
-                                              "parameter '\(parameter.name)' of \(spec.name) must be a number written in place",
+                                              "parameter '\(parameter.name)' of \(spec.name) must be a constant (numbers, parameters, + - * /, floor, round, sqrt)",
                                               at: argument.range, notes: [.init("signature: \(signature(spec))")]))
                 failed = true
                 continue
@@ -265,7 +264,7 @@ struct ExpressionChecker {
         for (index, parameter) in composite.parameters.enumerated() {
             if index < arguments.count {
                 guard let value = constant(arguments[index], scope: scope) else {
-                    diagnostics.append(Diagnostic(.invalidParameter, "parameter '\(parameter.name)' of \(name) must be a number written in place",
+                    diagnostics.append(Diagnostic(.invalidParameter, "parameter '\(parameter.name)' of \(name) must be a constant (numbers, parameters, + - * /, floor, round, sqrt)",
                                                   at: arguments[index].range))
                     failed = true
                     continue

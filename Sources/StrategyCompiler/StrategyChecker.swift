@@ -25,9 +25,14 @@ public struct StrategyChecker: Sendable {
         let resolvedModels = checkModels(spec, features: features, into: &diagnostics)
         var signals: [CheckedSignal] = []
         for signal in spec.signals {
-            signals.append(checkSignal(signal, spec: spec, scope: scope, checker: &expressions, into: &diagnostics))
+            signals.append(checkSignal(signal, spec: spec, scope: scope, models: resolvedModels, checker: &expressions, into: &diagnostics))
         }
         diagnostics += expressions.diagnostics
+        // A gated signal waits for its regime's first label as well as for its own inputs.
+        for index in signals.indices {
+            guard let gate = signals[index].spec.gate, let regime = spec.regimes.first(where: { $0.name.value == gate.regime.value }) else { continue }
+            signals[index].lookback = max(signals[index].lookback, RegimeWarmup.bars(regime, models: resolvedModels, features: features))
+        }
         checkEnsembles(spec, signals: signals, into: &diagnostics)
         checkRegimes(spec, into: &diagnostics)
         checkTrading(spec, into: &diagnostics)
@@ -189,6 +194,7 @@ public struct StrategyChecker: Sendable {
     // MARK: Signals
 
     private func checkSignal(_ signal: SignalSpec, spec: StrategySpec, scope: [String: ExpressionChecker.Symbol],
+                             models resolved: [String: ResolvedModelInfo],
                              checker: inout ExpressionChecker, into diagnostics: inout [Diagnostic]) -> CheckedSignal {
         var lookback = 0
         var features = Set<String>()
@@ -217,6 +223,10 @@ public struct StrategyChecker: Sendable {
         case .model(let alias, _, _, _):
             requireModel(alias)
             models.append(alias.value)
+            // The model scores only once every input feature has its first value.
+            for input in resolved[alias.value]?.features ?? [] {
+                if case .feature(let feature)? = scope[String(input.split(separator: ".")[0])] { lookback = max(lookback, feature.lookback) }
+            }
         case .ensemble(let list, _, _, _, _):
             members = list.map(\.value)
         }
@@ -421,7 +431,10 @@ public struct StrategyChecker: Sendable {
         let at = spec.execution.algorithmRange ?? spec.name.range
         switch spec.execution.algorithm {
         case .twap(let horizon, let slices), .vwap(let horizon, let slices, _, _):
-            if horizon < interval {
+            // A zero horizon is a missing or invalid one, already reported where it is written.
+            if horizon == 0 {
+                break
+            } else if horizon < interval {
                 diagnostics.append(Diagnostic(.executionInconsistent,
                                               "the algorithm's horizon (\(Self.duration(horizon))) is shorter than one bar (\(Self.duration(interval))); it would send everything at once",
                                               at: at))
@@ -463,9 +476,9 @@ public struct StrategyChecker: Sendable {
             }
         }
         // Transitive closure: a feature read only by an unused feature is unused too, but saying so once is enough.
-        for feature in spec.features where !used.contains(feature.name.value) && feature.expression != nil {
-            diagnostics.append(Diagnostic(.unusedFeature, "feature '\(feature.name.value)' is never used by a signal, another feature or a model",
-                                          at: feature.name.range, notes: [.init("it still costs time every bar; remove it or use it")]))
+        for feature in features where !used.contains(feature.name) {
+            diagnostics.append(Diagnostic(.unusedFeature, "feature '\(feature.name)' is never used by a signal, another feature or a model",
+                                          at: feature.range, notes: [.init("it still costs time every bar; remove it or use it")]))
         }
         let usedModels = Set(signals.flatMap(\.models)).union(spec.regimes.compactMap { regime in
             if case .model(let alias) = regime.kind { return alias.value }

@@ -52,7 +52,10 @@ public enum ScalarSyntax {
             // "ms" ends in "s" too: only accept when what is left is a plain number.
             guard isDecimal(numberText), !numberText.hasPrefix("-"), !numberText.hasPrefix("+"),
                   let value = Double(numberText), value.isFinite else { continue }
-            return Int64((value * scale).rounded())
+            // Past Int64 (about 292,000 years) is no duration; converting it would trap.
+            let microseconds = (value * scale).rounded()
+            guard microseconds < 9.2e18 else { return nil }
+            return Int64(microseconds)
         }
         return nil
     }

@@ -255,6 +255,12 @@ private struct Reader {
                         orderRate: orderRate, valueAtRisk: valueAtRisk, maxDrawdown: drawdown)
     }
 
+    /// A count in 1...limit; anything else the validator has reported, and the default stands in,
+    /// so later checks never divide by zero or pile a second error on the first.
+    func count(_ node: YAMLNode?, upTo limit: Int) -> Int? {
+        node?.integer.flatMap { (1...limit).contains($0) ? $0 : nil }
+    }
+
     mutating func readExecution(_ node: YAMLNode?) -> ExecutionSpec {
         let algoName = node?["algo"]?.text ?? "market"
         let algorithm: ExecutionSpec.Algorithm
@@ -268,14 +274,14 @@ private struct Reader {
                 diagnostics.append(Diagnostic(.missingKey, "`algo: twap` needs a `twap:` section with `horizon:` and `slices:`", at: range))
             }
             algorithm = .twap(horizonMicroseconds: twap?["horizon"]?.text.flatMap(ScalarSyntax.durationMicroseconds) ?? 0,
-                              slices: twap?["slices"]?.integer ?? 1)
+                              slices: count(twap?["slices"], upTo: 10_000) ?? 1)
         case "vwap":
             let vwap = settings("vwap")
             if vwap == nil, let range = node?["algo"]?.range {
                 diagnostics.append(Diagnostic(.missingKey, "`algo: vwap` needs a `vwap:` section with `horizon:`", at: range))
             }
             algorithm = .vwap(horizonMicroseconds: vwap?["horizon"]?.text.flatMap(ScalarSyntax.durationMicroseconds) ?? 0,
-                              slices: vwap?["slices"]?.integer ?? 10, profile: vwap?["profile"]?.text ?? "data",
+                              slices: count(vwap?["slices"], upTo: 10_000) ?? 10, profile: vwap?["profile"]?.text ?? "data",
                               lookback: vwap?["lookback"]?.integer ?? 20)
         default:
             algorithm = .market

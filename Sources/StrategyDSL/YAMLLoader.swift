@@ -67,6 +67,9 @@ public struct YAMLLoader: Sendable {
                 at: fileStart)])
         }
         var walker = NodeWalker(source: source, limits: limits)
+        if let overflow = AliasBudget.firstOverflow(in: composed, limit: limits.maxNodes) {
+            return Output(source: source, root: nil, diagnostics: [walker.aliasExpansion(at: overflow)])
+        }
         let root = walker.convert(composed, depth: 0)
         return Output(source: source, root: walker.aborted ? nil : root, diagnostics: walker.diagnostics)
     }
@@ -170,6 +173,17 @@ struct NodeWalker {
         "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
     ]
 
+    /// The node budget is spent; reported at the key whose value spends it (see `AliasBudget`).
+    func aliasExpansion(at range: SourceRange) -> Diagnostic {
+        Diagnostic(.aliasExpansion, "this value expands to more than \(limits.maxNodes) nodes (aliases included)", at: range,
+                   notes: [.init("a strategy is small: remove the aliases that repeat large structures")])
+    }
+
+    func aliasExpansion(at node: Node) -> Diagnostic {
+        let length = node.scalar.map { $0.string.unicodeScalars.count } ?? 1
+        return aliasExpansion(at: range(of: node.mark, length: length))
+    }
+
     func range(of mark: Mark?, length: Int) -> SourceRange {
         let start = source.clamp(SourceLocation(line: mark?.line ?? 1, column: mark?.column ?? 1))
         return SourceRange(file: source.path, start: start, length: length)
@@ -180,11 +194,7 @@ struct NodeWalker {
         visited += 1
         if visited > limits.maxNodes {
             aborted = true
-            diagnostics.append(Diagnostic(
-                .aliasExpansion,
-                "this value expands to more than \(limits.maxNodes) nodes (aliases included)",
-                at: keys.last ?? range(of: node.mark, length: 1),
-                notes: [.init("a strategy is small: remove the aliases that repeat large structures")]))
+            diagnostics.append(aliasExpansion(at: keys.last ?? range(of: node.mark, length: 1)))
             return nil
         }
         if depth > limits.maxDepth {

@@ -7,7 +7,8 @@ public struct Stratum: AsyncParsableCommand {
         commandName: "stratum",
         abstract: "A declarative strategy runtime: lint, compile and run trading strategies written in YAML.",
         version: StratumVersion.current,
-        subcommands: [LintCommand.self, FeaturesCommand.self, BacktestCommand.self, AuditCommand.self, RegistryCommand.self, ModelCommand.self]
+        subcommands: [LintCommand.self, SchemaCommand.self, GraphCommand.self, FeaturesCommand.self, BacktestCommand.self,
+                      AuditCommand.self, RegistryCommand.self, ModelCommand.self]
     )
 
     public init() {}

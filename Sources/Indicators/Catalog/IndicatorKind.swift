@@ -7,7 +7,7 @@ enum IndicatorKind: Sendable {
 
     /// TA-Lib's lookback for resolved parameters (unstable periods at TA-Lib's default of 0).
     func lookback(_ p: [Double]) -> Int {
-        let i = p.map { Int($0) }
+        let i = p.map { Int(Swift.min(Swift.max($0, -1e15), 1e15)) }   // real parameters (nbdev up to 3e37) never set a lookback; do not trap on them
         switch self {
         case .sma, .ema, .wma, .bbands, .cci, .min, .max, .stddev, .variance, .zscore: return i[0] - 1
         case .dema: return 2 * (i[0] - 1)
