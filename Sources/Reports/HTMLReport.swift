@@ -40,7 +40,7 @@ public enum HTMLReport {
         html += "<h2>Statistics</h2>\n" + statisticsTable(statistics) + "\n"
         html += "<h2>Equity</h2>\n" + equityChart(times: times, equity: equity.map(\.equity)) + "\n"
         html += "<h2>Drawdown [%]</h2>\n" + drawdownChart(times: times, equity: equity) + "\n"
-        html += "<h2>Price and trades</h2>\n" + legend + "\n"
+        html += "<h2>Price and trades</h2>\n" + legend(for: trades) + "\n"
         html += priceChart(times: times, closes: closes, trades: trades) + "\n"
         html += "</body>\n</html>\n"
         return html
@@ -88,10 +88,20 @@ public enum HTMLReport {
         let frame = frame(times: times, height: 360, low: prices.min() ?? 0, high: prices.max() ?? 1)
         var svg = svg(frame, label: "Close price with trade entries and exits")
             + "<path class=\"price\" d=\"\(frame.linePath(times: times, values: closes))\"/>"
-        for trade in trades {
+        for trade in markedTrades(trades) {
             svg += marker(frame, trade: trade, entry: true) + marker(frame, trade: trade, entry: false)
         }
         return svg + "</svg>"
+    }
+
+    /// At most this many trades get markers: beyond it they overlap on a 1280-pixel chart anyway,
+    /// and a long intraday run would otherwise make a report of tens of megabytes.
+    static let markerLimit = 1_000
+
+    /// Every trade, or an evenly spaced `markerLimit` of them (the first and the last included).
+    static func markedTrades(_ trades: [TradeRecord]) -> [TradeRecord] {
+        guard trades.count > markerLimit else { return trades }
+        return (0..<markerLimit).map { trades[$0 * (trades.count - 1) / (markerLimit - 1)] }
     }
 
     /// An entry triangle pointing the trade's way, or an exit circle, with a tooltip.
@@ -116,6 +126,12 @@ public enum HTMLReport {
         <p class="legend"><span class="long">▲ long entry</span> <span class="short">▼ short entry</span> \
         <span class="long">○ long exit</span> <span class="short">○ short exit</span></p>
         """
+
+    /// The legend, saying so when only some trades are marked.
+    static func legend(for trades: [TradeRecord]) -> String {
+        guard trades.count > markerLimit else { return legend }
+        return legend + "<p class=\"legend\">Markers show \(markerLimit) of \(trades.count) trades, evenly spaced; trades.csv lists all.</p>"
+    }
 
     private static func frame(times: [Int64], height: Double, low: Double, high: Double) -> ChartFrame {
         ChartFrame(width: chartWidth, height: height, start: times.first ?? 0, end: times.last ?? 1, low: low, high: high)
