@@ -129,6 +129,7 @@ public struct SignalAgent: Agent {
             guard !value.isNaN else { return nil }
             modelInputs.append(value)
         }
+        prepareOutputs(for: evaluator)
         evaluator.predict(modelInputs, into: &modelOutputs)
         guard output < modelOutputs.count else { return nil }
         let prediction = modelOutputs[output]
@@ -189,6 +190,7 @@ public struct SignalAgent: Agent {
                 guard let evaluator = evaluators[input.alias] else { regimeLabels[index] = -1; continue }
                 let inputs = input.registers.map { values[$0] }
                 guard !inputs.contains(where: \.isNaN) else { regimeLabels[index] = -1; continue }
+                prepareOutputs(for: evaluator)
                 evaluator.predict(inputs, into: &modelOutputs)
                 regimeLabels[index] = modelOutputs.indices.max { modelOutputs[$0] < modelOutputs[$1] } ?? -1
             }
@@ -197,6 +199,12 @@ public struct SignalAgent: Agent {
 
     @inline(__always)
     private func truth(_ value: Double) -> Bool { value != 0 && !value.isNaN }
+
+    /// Evaluators write one value per output into a buffer of exactly that size.
+    private mutating func prepareOutputs(for evaluator: any ModelEvaluator) {
+        let count = evaluator.outputNames.count
+        if modelOutputs.count != count { modelOutputs = Array(repeating: 0, count: count) }
+    }
 }
 
 /// The last `capacity` values of a series, for ranking the current one among them.

@@ -20,8 +20,7 @@ public struct BacktestEngine {
 
     public struct Result {
         public var sink: CollectingSink
-        /// One per bar pushed: the bar's time and the traded instrument's close.
-        public var timestamps: [Int64]
+        /// The first instrument's close on each of its bars (Buy & Hold, the price chart).
         public var closes: [Double]
         public var bars: Int
         /// Per source: rows read, anomalies flagged, gaps found (docs/data.md).
@@ -34,21 +33,41 @@ public struct BacktestEngine {
     public func run(feeds: [any BarFeed], progressEvery: Int = 65_536, progress: ((Int) -> Void)? = nil) throws -> Result {
         var runner = FusedRunner(plan: plan, evaluators: evaluators)
         var sink = CollectingSink()
-        var timestamps: [Int64] = []
         var closes: [Double] = []
         var count = 0
-        func push(_ bar: Bar, _ instrument: Int) throws {
-            runner.push(bar, instrument: instrument, into: &sink)
-            if instrument == 0 {
-                timestamps.append(bar.timestamp)
+        if feeds.count == 1 {
+            try feeds[0].forEachBar { bar in
+                runner.push(bar, instrument: 0, into: &sink)
                 closes.append(bar.close)
+                count += 1
+                if let progress, count % progressEvery == 0 { progress(count) }
             }
-            count += 1
-            if let progress, count % progressEvery == 0 { progress(count) }
+        } else {
+            // One equity point per timestamp: all bars of a moment first, then the close.
+            var open: Int64?
+            var lastClose = Double.nan
+            try Self.forEachBar(in: feeds) { bar, instrument in
+                if let current = open, bar.timestamp != current {
+                    runner.close(into: &sink)
+                    closes.append(lastClose)
+                }
+                open = bar.timestamp
+                runner.open(bar, instrument: instrument, into: &sink)
+                if instrument == 0 { lastClose = bar.close }
+                count += 1
+                if let progress, count % progressEvery == 0 { progress(count) }
+            }
+            if open != nil {
+                runner.close(into: &sink)
+                closes.append(lastClose)
+            }
+            // Moments before the first instrument's first bar take its first close (Buy & Hold starts there).
+            if let first = closes.firstIndex(where: { !$0.isNaN }) {
+                for index in 0..<first { closes[index] = closes[first] }
+            }
         }
-        try Self.forEachBar(in: feeds, push)
         runner.finish(into: &sink)
-        return Result(sink: sink, timestamps: timestamps, closes: closes, bars: count, feeds: runner.marketData.summaries)
+        return Result(sink: sink, closes: closes, bars: count, feeds: runner.marketData.summaries)
     }
 }
 

@@ -39,14 +39,25 @@ public struct FusedRunner {
 
     /// Runs one bar of one instrument through every agent.
     public mutating func push<Sink: RunSink>(_ bar: Bar, instrument: Int = 0, into sink: inout Sink) {
+        open(bar, instrument: instrument, into: &sink)
+        close(into: &sink)
+    }
+
+    /// Runs one bar through every agent without closing the moment: with several instruments,
+    /// every bar of one timestamp is opened, then `close` marks equity once.
+    public mutating func open<Sink: RunSink>(_ bar: Bar, instrument: Int, into sink: inout Sink) {
         lastTimestamp = bar.timestamp
         enqueue(Envelope(timestamp: bar.timestamp, source: .runner, traceId: sequence, topic: .marketRaw,
                          payload: .bar(MarketBar(instrument: instrument, bar: bar))))
         drain(into: &sink)
-        enqueue(Envelope(timestamp: bar.timestamp, source: .runner, traceId: sequence, topic: .clock,
-                         payload: .barClosed(instrument: instrument)))
-        drain(into: &sink)
         sequence += 1
+    }
+
+    /// Ends the current timestamp: PortfolioRisk marks equity (one equity point per timestamp).
+    public mutating func close<Sink: RunSink>(into sink: inout Sink) {
+        enqueue(Envelope(timestamp: lastTimestamp, source: .runner, traceId: sequence &- 1, topic: .clock,
+                         payload: .barClosed(instrument: 0)))
+        drain(into: &sink)
     }
 
     /// Closes what is still open at the last close (recorded as closed at the end).

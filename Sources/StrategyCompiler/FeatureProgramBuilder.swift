@@ -71,12 +71,9 @@ public struct FeatureProgramBuilder {
         return register
     }
 
+    /// A constant argument (literal, composite parameter, or arithmetic over them), as the checker folded it.
     private func fold(_ node: ExpressionNode, parameters: [String: Double]) -> Double? {
-        switch node.kind {
-        case .number(let value): return value
-        case .reference(let name, nil): return parameters[name]
-        default: return nil
-        }
+        try? ConstantFolding.evaluate(node, scope: parameters).get()
     }
 
     private func key(_ node: ExpressionNode, parameters: [String: Double]) -> String {
