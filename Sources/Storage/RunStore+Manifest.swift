@@ -57,7 +57,7 @@ extension RunStore {
     /// Marks the run failed with a reason, as ``markCompleted(at:)`` does for success.
     ///
     /// - Parameters:
-    ///   - reason: One sentence for the person who reads `stratum runs`.
+    ///   - reason: One sentence for the person who reads the run later.
     ///   - timestampMicros: When the run stopped, from the caller's clock.
     public func markFailed(reason: String, at timestampMicros: Int64) throws {
         try finish(status: .failed, reason: reason, at: timestampMicros)

@@ -71,7 +71,7 @@ struct PreparedStrategy {
                 feeds.append(SQLiteBarFeed(url: url, table: table, whereClause: whereClause, timeZone: timeZone))
                 dataFiles.append((written.value, url))
             case .exchange(let venue, let symbol, _, _, _):
-                throw CommandError("\(path):\(source.name.range.start): data source '\(source.name.value)' is a live \(venue) stream (\(symbol)); a backtest needs a file, a table or a synthetic source — run it with `stratum run` instead")
+                throw CommandError("\(path):\(source.name.range.start): data source '\(source.name.value)' is a live \(venue) stream (\(symbol)); a backtest needs a historical source (csv, sqlite, synthetic or replay)")
             }
         }
         return PreparedStrategy(path: path, plan: plan, evaluators: evaluators, feeds: feeds, dataFiles: dataFiles, lint: result)

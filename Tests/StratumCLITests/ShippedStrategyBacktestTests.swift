@@ -3,8 +3,7 @@ import Testing
 @testable import StratumCLI
 
 /// Every shipped strategy with a historical source backtests to completion on its shipped data
-/// and writes a run folder; the live one (an exchange stream) is refused with a pointer to
-/// `stratum run`. What each must produce is checked elsewhere; here: nothing in strategies/ is broken.
+/// and writes a run folder; the live one (an exchange stream) is refused, saying what a backtest needs. What each must produce is checked elsewhere; here: nothing in strategies/ is broken.
 struct ShippedStrategyBacktestTests {
     static let strategies: [String] = {
         let folder = BacktestFixture.packageRoot.appendingPathComponent("strategies")
@@ -20,7 +19,7 @@ struct ShippedStrategyBacktestTests {
         let result = fixture.backtest(path)
         if text.contains("exchange:") {
             #expect(result.code == 1)
-            #expect(result.err.contains("stratum run"))
+            #expect(result.err.contains("a backtest needs a historical source"))
         } else {
             #expect(result.code == 0, "\(name): \(result.err)")
             let folder = try fixture.onlyRun()
