@@ -6,12 +6,13 @@ import Foundation
 /// One row per trade in the order given, times in ISO-8601 UTC, prices and money in
 /// shortest round-trip form, so the file is exact, diffable and byte-identical between
 /// identical runs. Columns:
-/// `entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar`
-/// where `side` is `long` or `short`, `size` is the unsigned quantity and `return` is a
-/// fraction of the entry value after fees (0.05 = 5 %).
+/// `entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar,closed_at_end`
+/// where `side` is `long` or `short`, `size` is the unsigned quantity, `return` is a
+/// fraction of the entry value after fees (0.05 = 5 %), and `closed_at_end` is `true` for a
+/// position the run closed at the last bar's close because it was still open.
 public enum BlotterWriter {
     public static let header =
-        "entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar"
+        "entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar,closed_at_end"
 
     /// The CSV text, header included, each line ending in a newline.
     public static func csv(_ trades: [TradeRecord]) -> String {
@@ -22,7 +23,7 @@ public enum BlotterWriter {
                 trade.isLong ? "long" : "short", ValueText.exact(abs(trade.size)),
                 ValueText.exact(trade.entryPrice), ValueText.exact(trade.exitPrice),
                 ValueText.exact(trade.pnl), ValueText.exact(trade.returnFraction), ValueText.exact(trade.fees),
-                String(trade.entryBar), String(trade.exitBar),
+                String(trade.entryBar), String(trade.exitBar), trade.closedAtEnd ? "true" : "false",
             ]
             text += fields.joined(separator: ",") + "\n"
         }

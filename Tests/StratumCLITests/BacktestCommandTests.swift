@@ -34,13 +34,15 @@ struct BacktestCommandTests {
             .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.count == reference.count + 1)
         for (row, trade) in zip(rows, reference) {
-            // entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar
+            // entry_time,exit_time,side,size,entry_price,exit_price,pnl,return,fees,entry_bar,exit_bar,closed_at_end
             #expect(row[2] == (trade.size > 0 ? "long" : "short") && Double(row[3]) == abs(trade.size))
             #expect(Double(row[4]) == trade.entry && Double(row[5]) == trade.exit)
             #expect(Int(row[9]) == trade.entryBar && Int(row[10]) == trade.exitBar)
             #expect(closeEnough(Double(row[6])!, trade.pnl))
+            #expect(row[11] == "false")
         }
         #expect(rows.last?[10] == String(bars - 1), "the open position is closed at the last bar")
+        #expect(rows.last?[11] == "true")
 
         let report = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("Sharpe Ratio"))
