@@ -32,7 +32,8 @@ struct Replay {
         let pinned = Dictionary(manifest.models.map { ($0.name, $0.version) }, uniquingKeysWith: { a, _ in a })
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-replay-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let again = try BacktestRun.execute(path: manifest.strategy.path, registry: registry, runsDirectory: scratch, pinned: pinned)
+        let again = try BacktestRun.execute(path: manifest.strategy.path, registry: registry, runsDirectory: scratch, pinned: pinned,
+                                         recordShadows: false)
         let store = try RunStore.openReadOnly(at: again.folder.appendingPathComponent(RunStore.fileName))
         let rerun = try store.manifest()
         try store.close()

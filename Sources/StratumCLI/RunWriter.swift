@@ -16,8 +16,33 @@ struct RunWriter {
     let parametersJSON: String
     var clock = PhaseClock(enabled: false)
 
+    /// The curve statistics, equity.csv and the report read: one point per bar of the first
+    /// instrument, aligned with `result.closes`.
+    ///
+    /// With several sources PortfolioRisk marks equity at every instrument's bar close; the
+    /// point kept for a bar of the first instrument is the last mark taken at that time.
     static func equityPoints(_ result: BacktestEngine.Result) -> [Reports.EquityPoint] {
-        result.sink.equity.map { Reports.EquityPoint(timestamp: $0.timestamp, equity: $0.equity) }
+        var snapshots = equitySnapshots(result)
+        if result.feeds.count > 1 {
+            let times = Set(result.timestamps)
+            snapshots = snapshots.filter { times.contains($0.timestamp) }
+        }
+        return snapshots.map { Reports.EquityPoint(timestamp: $0.timestamp, equity: $0.equity) }
+    }
+
+    /// Equity marks with one per time: with several sources, bars of different instruments at
+    /// the same time leave one mark each, and the last (after all of them) stands for that time.
+    static func equitySnapshots(_ result: BacktestEngine.Result) -> [EquitySnapshot] {
+        guard result.feeds.count > 1 else { return result.sink.equity }
+        var kept: [EquitySnapshot] = []
+        for snapshot in result.sink.equity {
+            if let last = kept.last, last.timestamp == snapshot.timestamp {
+                kept[kept.count - 1] = snapshot
+            } else {
+                kept.append(snapshot)
+            }
+        }
+        return kept
     }
 
     /// The manifest: what the run read, hashed, so `--replay` can prove it reads the same again.
@@ -35,7 +60,7 @@ struct RunWriter {
         let manifest = try Self.manifest(for: prepared, runID: runID, created: created, parametersJSON: parametersJSON)
         let store = try RunStore.create(at: folder.appendingPathComponent(RunStore.fileName), manifest: manifest)
         do {
-            try store.append(equity: result.sink.equity.map {
+            try store.append(equity: Self.equitySnapshots(result).map {
                 Storage.EquityPoint(timestampMicros: $0.timestamp, cash: $0.cash, equity: $0.equity, drawdown: $0.drawdown)
             })
             clock.lap("  equity rows")
@@ -54,6 +79,7 @@ struct RunWriter {
                 try AuditEvent(kind: "feed.summary", payload: feed, at: feed.lastTimestamp ?? created)
             })
             clock.lap("  audit chain")
+            try store.record(shadowEvaluations: Self.shadowRecords(result.shadows, runID: runID))
             try store.markCompleted(at: created)
             try store.close()
         } catch {
@@ -90,6 +116,30 @@ struct RunWriter {
                        timestampMicros: entry.timestamp, quantity: abs(entry.fill.quantity),
                        price: entry.fill.price, fee: entry.fill.fee, liquidity: .taker)
         })
+    }
+
+    /// The run's model scores as `shadow_evaluations` rows.
+    static func shadowRecords(_ evaluations: [ShadowEvaluator.Evaluation], runID: RunID) -> [ShadowEvaluationRecord] {
+        evaluations.map { evaluation in
+            ShadowEvaluationRecord(runID: runID.description, signal: evaluation.subject.signalName, model: evaluation.subject.model,
+                                   version: evaluation.subject.version, role: evaluation.subject.role == .live ? .live : .shadow,
+                                   signals: evaluation.signals, hits: evaluation.hits, hitRate: evaluation.hitRate, pnl: evaluation.pnl,
+                                   sharpe: evaluation.sharpe, benchmarkReturn: evaluation.benchmarkReturn,
+                                   benchmarkSharpe: evaluation.benchmarkSharpe)
+        }
+    }
+
+    /// The run's model scores as registry records, for `shadow-report` and gated promotion.
+    static func registryRecords(_ evaluations: [ShadowEvaluator.Evaluation], runID: RunID, instruments: [String],
+                                time: Date) -> [ShadowEvaluation] {
+        evaluations.map { evaluation in
+            let instrument = instruments.indices.contains(evaluation.subject.instrument) ? instruments[evaluation.subject.instrument] : "?"
+            return ShadowEvaluation(model: evaluation.subject.model, version: evaluation.subject.version, runId: runID.description,
+                                    time: time, signals: evaluation.signals, hitRate: evaluation.hitRate, pnl: evaluation.pnl,
+                                    sharpe: evaluation.sharpe,
+                                    benchmark: .init(name: "buy-and-hold \(instrument)", pnl: evaluation.benchmarkPnL,
+                                                     sharpe: evaluation.benchmarkSharpe))
+        }
     }
 
     static func clientID(_ id: UInt64) -> String { "o\(id)" }
