@@ -76,7 +76,7 @@ struct BacktestRun {
 
     /// - Parameter recordShadows: whether to add the run's model scores to the registry's
     ///   shadow records (`--replay` does not: it proves a run, it does not add evidence).
-    static func execute(path: String, registry: URL, runsDirectory: URL, pinned: [String: String] = [:],
+    static func execute(path: String, registry: URL, runsDirectory: URL, pinned: [String: [String]] = [:],
                         recordShadows: Bool = true, clock: PhaseClock = PhaseClock(enabled: false)) throws -> BacktestRun {
         let prepared = try PreparedStrategy.load(path: path, registry: registry, pinned: pinned)
         clock.lap("load and check")
