@@ -221,7 +221,12 @@ public struct SignalAgent: Agent {
                 guard !inputs.contains(where: \.isNaN) else { regimeLabels[index] = -1; continue }
                 Self.size(&modelOutputs, for: evaluator)
                 evaluator.predict(inputs, into: &modelOutputs)
-                regimeLabels[index] = modelOutputs.indices.max { modelOutputs[$0] < modelOutputs[$1] } ?? -1
+                if modelOutputs.count == 1 {
+                    // One output is the probability of the second class (a binary classifier).
+                    regimeLabels[index] = modelOutputs[0].isNaN ? -1 : (modelOutputs[0] > 0.5 ? 1 : 0)
+                } else {
+                    regimeLabels[index] = modelOutputs.indices.max { modelOutputs[$0] < modelOutputs[$1] } ?? -1
+                }
             }
         }
     }

@@ -49,7 +49,8 @@ struct RunWriter {
     static func manifest(for prepared: PreparedStrategy, runID: RunID, created: Int64, parametersJSON: String) throws -> RunManifest {
         let strategy = try FileDigest(contentsOf: URL(fileURLWithPath: prepared.path), recordedAs: prepared.path)
         let data = try prepared.dataFiles.map { try FileDigest(contentsOf: $0.url, recordedAs: $0.written) }
-        let models = prepared.plan.strategy.models.values.sorted { $0.name < $1.name }.map {
+        // By name, then version: one model may be read at two versions (a live model and its shadow).
+        let models = prepared.plan.strategy.models.values.sorted { ($0.name, $0.version) < ($1.name, $1.version) }.map {
             ModelDigest(name: $0.name, version: $0.version, sha256: $0.manifestHash)
         }
         return RunManifest(runID: runID, createdMicros: created, mode: .backtest, strategy: strategy, dataFiles: data,

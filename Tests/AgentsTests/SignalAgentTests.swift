@@ -365,6 +365,33 @@ import Testing
     }
 }
 
+@Suite struct SignalModelRegimeTests {
+    @Test func aBinaryModelGivesTheSecondLabelAboveOneHalf() throws {
+        var bench = try SignalBench(models: "  m: alpha@v1\n", regimes: """
+              mood:
+                model: { model: m }
+                labels: [risk_off, risk_on]
+            """, signals: """
+              go:
+                long: b > 1
+                flat: c > 1
+                when: { regime: mood, in: [risk_on] }
+            """)
+        try bench.set("go", long: true)
+        let a = try bench.register("a")
+        var labels: [Int] = []
+        var emitted: [Direction] = []
+        // P(risk_on) 0.7 → risk_on, long; 0.3 → risk_off, gated flat; exactly 0.5 is not above.
+        for probability in [0.7, 0.3, 0.5, 0.9] {
+            bench.values[a] = probability
+            emitted += bench.step().map(\.direction)
+            labels.append(bench.agent.regimeLabels[0])
+        }
+        #expect(labels == [1, 0, 0, 1])
+        #expect(emitted == [.long, .flat, .long])
+    }
+}
+
 @Suite struct SignalShadowTests {
     static let models = "  m: alpha@v1\n  n: beta@v1\n"
 
