@@ -4,6 +4,10 @@ import StrategyDSL
 
 /// Turns feature frames into long/short/flat decisions: rules, model thresholds, ensembles,
 /// regime gates and shadow models. Emits a signal when a traded signal's direction changes.
+///
+/// Decisions that are scored but never traded go out with `shadow: true`: each shadow model's
+/// (`members` = its 1-based position in the signal's `shadow:` list) and the live model's of a
+/// model signal that does not trade (`members` = 0). PortfolioRisk ignores them.
 public struct SignalAgent: Agent {
     public let id = AgentID.signal
     let signals: [SignalPlan]
@@ -72,29 +76,47 @@ public struct SignalAgent: Agent {
             guard singleInstrument || instrumentOfSignal[index] == frame.instrument else { continue }
             var (direction, confidence, votes) = decide(index, values: frame.values)
             var regime = -1
+            var gatedOff = false
             if let gate = signal.gate {
                 regime = regimeLabels[gate.regime]
-                if direction != nil, !gate.labels.contains(regime) { direction = .flat }
+                gatedOff = !gate.labels.contains(regime)
+                // Outside its regimes a signal votes flat, even on a bar where no rule fires; one
+                // that has never decided (still warming up) stays undecided.
+                if gatedOff, direction != nil || directions[index] != nil { direction = .flat }
             }
             let previous = directions[index]
             if let direction {
                 directions[index] = direction
                 confidences[index] = confidence
             }
-            if traded.contains(index), let direction, direction != previous {
-                let event = SignalEvent(signal: index, instrument: frame.instrument, direction: direction, confidence: confidence,
-                                        regime: regime, members: votes)
-                outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
-                                     topic: direction.topic, payload: .signal(event)))
+            if let direction, direction != previous {
+                if traded.contains(index) {
+                    let event = SignalEvent(signal: index, instrument: frame.instrument, direction: direction, confidence: confidence,
+                                            regime: regime, members: votes)
+                    outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
+                                         topic: direction.topic, payload: .signal(event)))
+                } else if case .model = signal.kind {
+                    // A model signal that does not trade is still scored beside its shadows.
+                    let event = SignalEvent(signal: index, instrument: frame.instrument, direction: direction, confidence: confidence,
+                                            regime: regime, members: 0, shadow: true)
+                    outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
+                                         topic: direction.topic, payload: .signal(event)))
+                }
             }
             for (shadowIndex, shadow) in signal.shadows.enumerated() {
                 guard case .model(_, let output, let longAbove, let shortBelow) = signal.kind,
-                      let (shadowDirection, shadowConfidence) = modelDecision(shadow, output: output, longAbove: longAbove,
-                                                                               shortBelow: shortBelow, values: frame.values),
-                      shadowDirection != shadowDirections[index][shadowIndex] else { continue }
+                      var (shadowDirection, shadowConfidence) = modelDecision(shadow, output: output, longAbove: longAbove,
+                                                                               shortBelow: shortBelow, values: frame.values)
+                else { continue }
+                // A shadow stands in the live model's place, so the signal's regime gate applies to it too.
+                if gatedOff {
+                    shadowDirection = .flat
+                    shadowConfidence = 1
+                }
+                guard shadowDirection != shadowDirections[index][shadowIndex] else { continue }
                 shadowDirections[index][shadowIndex] = shadowDirection
                 let event = SignalEvent(signal: index, instrument: frame.instrument, direction: shadowDirection,
-                                        confidence: shadowConfidence, regime: regime, members: UInt64(shadowIndex), shadow: true)
+                                        confidence: shadowConfidence, regime: regime, members: UInt64(shadowIndex + 1), shadow: true)
                 outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
                                      topic: shadowDirection.topic, payload: .signal(event)))
             }
@@ -105,9 +127,13 @@ public struct SignalAgent: Agent {
     private mutating func decide(_ index: Int, values: [Double]) -> (Direction?, Double, UInt64) {
         switch signals[index].kind {
         case .rule(let long, let short, let flat):
-            if let long, truth(values[long]) { return (.long, 1, 0) }
-            if let short, truth(values[short]) { return (.short, 1, 0) }
+            // `flat` wins over `long` and `short`, and `long` with `short` on the same bar is flat.
+            let wantsLong = long.map { truth(values[$0]) } ?? false
+            let wantsShort = short.map { truth(values[$0]) } ?? false
             if let flat, truth(values[flat]) { return (.flat, 1, 0) }
+            if wantsLong && wantsShort { return (.flat, 1, 0) }
+            if wantsLong { return (.long, 1, 0) }
+            if wantsShort { return (.short, 1, 0) }
             return (nil, 0, 0)
         case .model(let input, let output, let longAbove, let shortBelow):
             guard let (direction, confidence) = modelDecision(input, output: output, longAbove: longAbove, shortBelow: shortBelow, values: values) else {
@@ -129,7 +155,7 @@ public struct SignalAgent: Agent {
             guard !value.isNaN else { return nil }
             modelInputs.append(value)
         }
-        prepareOutputs(for: evaluator)
+        Self.size(&modelOutputs, for: evaluator)
         evaluator.predict(modelInputs, into: &modelOutputs)
         guard output < modelOutputs.count else { return nil }
         let prediction = modelOutputs[output]
@@ -162,7 +188,8 @@ public struct SignalAgent: Agent {
         let longShare = long / total, shortShare = short / total
         if longShare > shortShare, longShare >= threshold { return (.long, longShare, longVotes) }
         if shortShare > longShare, shortShare >= threshold { return (.short, shortShare, shortVotes) }
-        if longShare == shortShare, longShare > 0 {
+        // A tie is both sides reaching the threshold with equal shares; below it the ensemble is flat.
+        if longShare == shortShare, longShare > 0, longShare >= threshold {
             switch tie {
             case .flat: return (.flat, longShare, 0)
             case .long: return (.long, longShare, longVotes)
@@ -182,7 +209,9 @@ public struct SignalAgent: Agent {
                 volatilityHistory[index].append(value)
                 // The label is how many quantile cuts the current volatility's rank is at or above.
                 let rank = volatilityHistory[index].fractionBelow(value)
-                regimeLabels[index] = volatilityHistory[index].count < 2 ? -1 : quantiles.filter { rank >= $0 }.count
+                // Ranked only once `lookback` values exist, as the documented warm-up says.
+                let history = volatilityHistory[index]
+                regimeLabels[index] = history.count < history.capacity ? -1 : quantiles.filter { rank >= $0 }.count
             case .trend(let register, let threshold):
                 let value = values[register]
                 regimeLabels[index] = value.isNaN ? -1 : (value >= threshold ? 1 : 0)
@@ -190,21 +219,27 @@ public struct SignalAgent: Agent {
                 guard let evaluator = evaluators[input.alias] else { regimeLabels[index] = -1; continue }
                 let inputs = input.registers.map { values[$0] }
                 guard !inputs.contains(where: \.isNaN) else { regimeLabels[index] = -1; continue }
-                prepareOutputs(for: evaluator)
+                Self.size(&modelOutputs, for: evaluator)
                 evaluator.predict(inputs, into: &modelOutputs)
-                regimeLabels[index] = modelOutputs.indices.max { modelOutputs[$0] < modelOutputs[$1] } ?? -1
+                if modelOutputs.count == 1 {
+                    // One output is the probability of the second class (a binary classifier).
+                    regimeLabels[index] = modelOutputs[0].isNaN ? -1 : (modelOutputs[0] > 0.5 ? 1 : 0)
+                } else {
+                    regimeLabels[index] = modelOutputs.indices.max { modelOutputs[$0] < modelOutputs[$1] } ?? -1
+                }
             }
         }
     }
 
+    /// Evaluators write exactly one value per output name; models of a strategy may differ in count.
+    @inline(__always)
+    private static func size(_ outputs: inout [Double], for evaluator: any ModelEvaluator) {
+        let count = evaluator.outputNames.count
+        if outputs.count != count { outputs = Array(repeating: 0, count: count) }
+    }
+
     @inline(__always)
     private func truth(_ value: Double) -> Bool { value != 0 && !value.isNaN }
-
-    /// Evaluators write one value per output into a buffer of exactly that size.
-    private mutating func prepareOutputs(for evaluator: any ModelEvaluator) {
-        let count = evaluator.outputNames.count
-        if modelOutputs.count != count { modelOutputs = Array(repeating: 0, count: count) }
-    }
 }
 
 /// The last `capacity` values of a series, for ranking the current one among them.
@@ -212,6 +247,8 @@ struct RingHistory: Sendable {
     private var values: [Double]
     private var next = 0
     private(set) var count = 0
+
+    var capacity: Int { values.count }
 
     init(capacity: Int) {
         values = Array(repeating: 0, count: max(capacity, 1))

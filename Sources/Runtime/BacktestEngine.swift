@@ -25,14 +25,32 @@ public struct BacktestEngine {
         public var bars: Int
         /// Per source: rows read, anomalies flagged, gaps found (docs/data.md).
         public var feeds: [FeedSummary]
+        /// Each model signal's live model and shadows, scored in shadow books (``ShadowEvaluator``).
+        public var shadows: [ShadowEvaluator.Evaluation] = []
     }
 
     /// - Parameters:
     ///   - feeds: one per data source, in the strategy's order (instrument index = position).
     ///   - progress: called every `progressEvery` bars with the count so far.
     public func run(feeds: [any BarFeed], progressEvery: Int = 65_536, progress: ((Int) -> Void)? = nil) throws -> Result {
+        let evaluator = ShadowEvaluator(plan: plan)
+        // Strategies without model signals keep the plain sink: nothing to score.
+        if evaluator.isEmpty {
+            return try run(feeds: feeds, sink: CollectingSink(), progressEvery: progressEvery, progress: progress) { sink in
+                Result(sink: sink, closes: [], bars: 0, feeds: [])
+            }
+        }
+        return try run(feeds: feeds, sink: ShadowSink(base: CollectingSink(), evaluator: evaluator),
+                       progressEvery: progressEvery, progress: progress) { sink in
+            Result(sink: sink.base, closes: [], bars: 0, feeds: [], shadows: sink.evaluator.evaluations())
+        }
+    }
+
+    /// - Parameter collect: the result's sink part (and shadow evaluations) from the finished sink.
+    private func run<Sink: RunSink>(feeds: [any BarFeed], sink initial: Sink, progressEvery: Int, progress: ((Int) -> Void)?,
+                                    collect: (Sink) -> Result) throws -> Result {
         var runner = FusedRunner(plan: plan, evaluators: evaluators)
-        var sink = CollectingSink()
+        var sink = initial
         var closes: [Double] = []
         var count = 0
         if feeds.count == 1 {
@@ -67,7 +85,11 @@ public struct BacktestEngine {
             }
         }
         runner.finish(into: &sink)
-        return Result(sink: sink, closes: closes, bars: count, feeds: runner.marketData.summaries)
+        var result = collect(sink)
+        result.closes = closes
+        result.bars = count
+        result.feeds = runner.marketData.summaries
+        return result
     }
 }
 

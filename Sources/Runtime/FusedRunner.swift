@@ -93,6 +93,7 @@ public struct FusedRunner {
             if message.source == .runner {
                 marketData.handle(message, into: &queue)
             } else {
+                sink.receive(message)
                 execution.handle(message, into: &queue)
                 portfolio.handle(message, into: &queue)
                 feature.handle(message, into: &queue)
@@ -126,6 +127,7 @@ public struct FusedRunner {
         case .portfolioEquity, .complianceAudit:
             sink.receive(message)
         case .clock:
+            sink.receive(message)
             portfolio.handle(message, into: &queue)
         case .heartbeat:
             break

@@ -1,7 +1,8 @@
 import Agents
 
 /// Where a runner sends what a run produces (equity, trades, orders, fills, alerts, audit
-/// records). The runner does no I/O itself: a sink may collect in memory or write to a store.
+/// records), and the normalised bars and bar closes that a shadow book replays. The runner
+/// does no I/O itself: a sink may collect in memory or write to a store.
 public protocol RunSink {
     mutating func receive(_ envelope: Envelope)
 }

@@ -12,6 +12,7 @@ enum RunSchema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-core") { db in try db.execute(sql: coreSQL) }
         migrator.registerMigration("v1-audit") { db in try db.execute(sql: auditSQL) }
+        migrator.registerMigration("v2-shadow") { db in try db.execute(sql: shadowSQL) }
         return migrator
     }()
 
@@ -224,5 +225,33 @@ enum RunSchema {
         BEGIN SELECT RAISE(ABORT, 'audit is append-only: rows cannot be updated'); END;
         CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'audit is append-only: rows cannot be deleted'); END;
+        """
+
+    /// Model scores from shadow books: one row per model of a model signal (its live model and
+    /// each shadow), written once when a run finishes. docs/backtesting.md defines the measures.
+    static let shadowSQL = """
+        CREATE TABLE shadow_evaluations (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL CHECK (run_id GLOB \(runIDPattern)),
+            signal TEXT NOT NULL CHECK (length(signal) > 0),
+            model TEXT NOT NULL CHECK (length(model) > 0),
+            version TEXT NOT NULL CHECK (length(version) > 0),
+            role TEXT NOT NULL CHECK (role IN ('live', 'shadow')),
+            signals INTEGER NOT NULL CHECK (signals >= 0),
+            hits INTEGER NOT NULL CHECK (hits >= 0 AND hits <= signals),
+            hit_rate REAL NOT NULL CHECK (hit_rate >= 0 AND hit_rate <= 1),
+            pnl REAL NOT NULL,
+            sharpe REAL NOT NULL,
+            benchmark_return REAL NOT NULL,
+            benchmark_sharpe REAL NOT NULL,
+            UNIQUE (signal, model, version, role)
+        ) STRICT;
+        CREATE TRIGGER shadow_evaluations_are_fixed BEFORE UPDATE ON shadow_evaluations
+        BEGIN SELECT RAISE(ABORT, 'shadow_evaluations: a recorded evaluation cannot change'); END;
+        CREATE TRIGGER shadow_evaluations_are_kept BEFORE DELETE ON shadow_evaluations
+        BEGIN SELECT RAISE(ABORT, 'shadow_evaluations: recorded evaluations are never deleted'); END;
+        CREATE TRIGGER shadow_evaluations_of_this_run BEFORE INSERT ON shadow_evaluations
+        WHEN NEW.run_id IS NOT (SELECT run_id FROM run)
+        BEGIN SELECT RAISE(ABORT, 'shadow_evaluations: run_id must be this database''s run'); END;
         """
 }

@@ -57,6 +57,7 @@ struct BacktestCommand: ParsableCommand {
             } else {
                 CommandOutput.line(StatisticsTable.render(outcome.statistics))
                 for feed in outcome.feeds { CommandOutput.line(feed.description) }
+                for shadow in outcome.shadows { CommandOutput.line(BacktestRun.describe(shadow)) }
                 CommandOutput.line("trades.csv, equity.csv, report.html in \(outcome.folder.path)")
             }
         }
@@ -71,9 +72,12 @@ struct BacktestRun {
     var trades: Int
     var finalEquity: Double
     var feeds: [FeedSummary]
+    var shadows: [ShadowEvaluator.Evaluation] = []
 
-    static func execute(path: String, registry: URL, runsDirectory: URL, pinned: [String: String] = [:],
-                        clock: PhaseClock = PhaseClock(enabled: false)) throws -> BacktestRun {
+    /// - Parameter recordShadows: whether to add the run's model scores to the registry's
+    ///   shadow records (`--replay` does not: it proves a run, it does not add evidence).
+    static func execute(path: String, registry: URL, runsDirectory: URL, pinned: [String: [String]] = [:],
+                        recordShadows: Bool = true, clock: PhaseClock = PhaseClock(enabled: false)) throws -> BacktestRun {
         let prepared = try PreparedStrategy.load(path: path, registry: registry, pinned: pinned)
         clock.lap("load and check")
         let progress = ProgressBar(label: "backtest", total: nil)
@@ -107,9 +111,31 @@ struct BacktestRun {
             try writer.write(into: folder, runID: runID, created: Int64(now.timeIntervalSince1970 * 1_000_000))
         }
         clock.lap("run folder")
+        if recordShadows, !result.shadows.isEmpty {
+            // The run is published whatever happens here: a registry that cannot take the records
+            // leaves the version without evidence, which the promotion gate then reports.
+            let store = ModelRegistry(root: registry)
+            let instruments = prepared.plan.spec.dataSources.map(\.instrument)
+            for record in RunWriter.registryRecords(result.shadows, runID: published.runID, instruments: instruments, time: now) {
+                do {
+                    try store.recordShadowEvaluation(record)
+                } catch {
+                    CommandOutput.current.error("warning: \(record.model)@\(record.version): shadow evaluation not recorded in \(registry.path): \(error)\n")
+                }
+            }
+        }
         return BacktestRun(runID: published.runID, folder: published.directory, statistics: statistics,
                            trades: statistics.tradeCount, finalEquity: equity.last?.equity ?? prepared.plan.spec.portfolio.cash,
-                           feeds: result.feeds)
+                           feeds: result.feeds, shadows: result.shadows)
+    }
+
+    /// One model's scores, as the text output lists them.
+    static func describe(_ evaluation: ShadowEvaluator.Evaluation) -> String {
+        let subject = evaluation.subject
+        func fixed(_ value: Double, _ digits: Int) -> String { value.formatted(.number.precision(.fractionLength(digits)).grouping(.never)) }
+        return "\(subject.role.rawValue) \(subject.model)@\(subject.version) (signal \(subject.signalName)): \(evaluation.signals) signals, "
+            + "hit rate \(fixed(evaluation.hitRate, 4)), P&L \(fixed(evaluation.pnl, 2)), Sharpe \(fixed(evaluation.sharpe, 3)); "
+            + "buy and hold \(fixed(evaluation.benchmarkReturn * 100, 2))%"
     }
 
     func json() -> String {

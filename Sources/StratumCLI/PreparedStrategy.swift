@@ -16,8 +16,8 @@ struct PreparedStrategy {
     var dataFiles: [(written: String, url: URL)]
     var lint: Linter.Result
 
-    /// - Parameter pinned: model alias → version, to re-run exactly what a manifest recorded.
-    static func load(path: String, registry: URL, pinned: [String: String] = [:]) throws -> PreparedStrategy {
+    /// - Parameter pinned: model name → the versions a manifest recorded, to re-run exactly that.
+    static func load(path: String, registry: URL, pinned: [String: [String]] = [:]) throws -> PreparedStrategy {
         let resolver = PinnedModels(base: RegistryModelResolver(root: registry), pinned: pinned)
         let linter = Linter(models: resolver)
         let result = linter.lint(path: path)
@@ -78,15 +78,21 @@ struct PreparedStrategy {
     }
 }
 
-/// Resolves model references as the registry does, except that pinned aliases use a recorded version.
+/// Resolves model references as the registry does, except that tags resolve to a version the
+/// run recorded.
+///
+/// A strategy may read several versions of one model (a live model and its shadow), so a name
+/// maps to every version recorded. A reference to a version is exact already; a tag keeps what
+/// it points to now when the run read that version, and otherwise takes the first recorded one.
 struct PinnedModels: ModelResolving {
     let base: RegistryModelResolver
-    /// Model name → version.
-    let pinned: [String: String]
+    /// Model name → the versions the run recorded.
+    let pinned: [String: [String]]
 
     func resolve(_ reference: String) -> ModelResolution {
-        let name = String(reference.split(separator: "@").first ?? "")
-        if let version = pinned[name] { return base.resolve("\(name)@\(version)") }
-        return base.resolve(reference)
+        guard let parsed = try? ModelReference(parsing: reference), let recorded = pinned[parsed.name], let first = recorded.first,
+              case .tag = parsed.selector else { return base.resolve(reference) }
+        if case .resolved(let now) = base.resolve(reference), recorded.contains(now.version) { return .resolved(now) }
+        return base.resolve("\(parsed.name)@\(first)")
     }
 }

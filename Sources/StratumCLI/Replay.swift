@@ -29,10 +29,11 @@ struct Replay {
         guard strategy.sha256 == manifest.strategy.sha256 else {
             throw CommandError("\(manifest.strategy.path) changed since run \(manifest.runID) (sha256 \(strategy.sha256.prefix(12)) now, \(manifest.strategy.sha256.prefix(12)) then); a replay needs the same file")
         }
-        let pinned = Dictionary(manifest.models.map { ($0.name, $0.version) }, uniquingKeysWith: { a, _ in a })
+        let pinned = Dictionary(grouping: manifest.models, by: \.name).mapValues { $0.map(\.version) }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-replay-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let again = try BacktestRun.execute(path: manifest.strategy.path, registry: registry, runsDirectory: scratch, pinned: pinned)
+        let again = try BacktestRun.execute(path: manifest.strategy.path, registry: registry, runsDirectory: scratch, pinned: pinned,
+                                         recordShadows: false)
         let store = try RunStore.openReadOnly(at: again.folder.appendingPathComponent(RunStore.fileName))
         let rerun = try store.manifest()
         try store.close()

@@ -16,6 +16,8 @@ struct RunWriter {
     let parametersJSON: String
     var clock = PhaseClock(enabled: false)
 
+    /// The curve statistics, equity.csv and the report read: one point per moment (with several
+    /// sources, the engine marks equity once all bars of a timestamp are in), aligned with `result.closes`.
     static func equityPoints(_ result: BacktestEngine.Result) -> [Reports.EquityPoint] {
         result.sink.equity.map { Reports.EquityPoint(timestamp: $0.timestamp, equity: $0.equity) }
     }
@@ -24,7 +26,8 @@ struct RunWriter {
     static func manifest(for prepared: PreparedStrategy, runID: RunID, created: Int64, parametersJSON: String) throws -> RunManifest {
         let strategy = try FileDigest(contentsOf: URL(fileURLWithPath: prepared.path), recordedAs: prepared.path)
         let data = try prepared.dataFiles.map { try FileDigest(contentsOf: $0.url, recordedAs: $0.written) }
-        let models = prepared.plan.strategy.models.values.sorted { $0.name < $1.name }.map {
+        // By name, then version: one model may be read at two versions (a live model and its shadow).
+        let models = prepared.plan.strategy.models.values.sorted { ($0.name, $0.version) < ($1.name, $1.version) }.map {
             ModelDigest(name: $0.name, version: $0.version, sha256: $0.manifestHash)
         }
         return RunManifest(runID: runID, createdMicros: created, mode: .backtest, strategy: strategy, dataFiles: data,
@@ -54,6 +57,7 @@ struct RunWriter {
                 try AuditEvent(kind: "feed.summary", payload: feed, at: feed.lastTimestamp ?? created)
             })
             clock.lap("  audit chain")
+            try store.record(shadowEvaluations: Self.shadowRecords(result.shadows, runID: runID))
             try store.markCompleted(at: created)
             try store.close()
         } catch {
@@ -90,6 +94,30 @@ struct RunWriter {
                        timestampMicros: entry.timestamp, quantity: abs(entry.fill.quantity),
                        price: entry.fill.price, fee: entry.fill.fee, liquidity: .taker)
         })
+    }
+
+    /// The run's model scores as `shadow_evaluations` rows.
+    static func shadowRecords(_ evaluations: [ShadowEvaluator.Evaluation], runID: RunID) -> [ShadowEvaluationRecord] {
+        evaluations.map { evaluation in
+            ShadowEvaluationRecord(runID: runID.description, signal: evaluation.subject.signalName, model: evaluation.subject.model,
+                                   version: evaluation.subject.version, role: evaluation.subject.role == .live ? .live : .shadow,
+                                   signals: evaluation.signals, hits: evaluation.hits, hitRate: evaluation.hitRate, pnl: evaluation.pnl,
+                                   sharpe: evaluation.sharpe, benchmarkReturn: evaluation.benchmarkReturn,
+                                   benchmarkSharpe: evaluation.benchmarkSharpe)
+        }
+    }
+
+    /// The run's model scores as registry records, for `shadow-report` and gated promotion.
+    static func registryRecords(_ evaluations: [ShadowEvaluator.Evaluation], runID: RunID, instruments: [String],
+                                time: Date) -> [ShadowEvaluation] {
+        evaluations.map { evaluation in
+            let instrument = instruments.indices.contains(evaluation.subject.instrument) ? instruments[evaluation.subject.instrument] : "?"
+            return ShadowEvaluation(model: evaluation.subject.model, version: evaluation.subject.version, runId: runID.description,
+                                    time: time, signals: evaluation.signals, hitRate: evaluation.hitRate, pnl: evaluation.pnl,
+                                    sharpe: evaluation.sharpe,
+                                    benchmark: .init(name: "buy-and-hold \(instrument)", pnl: evaluation.benchmarkPnL,
+                                                     sharpe: evaluation.benchmarkSharpe))
+        }
     }
 
     static func clientID(_ id: UInt64) -> String { "o\(id)" }

@@ -58,8 +58,16 @@ final class BacktestFixture: @unchecked Sendable {
         return (code, captured.standard, captured.error)
     }
 
+    /// A copy of the shipped registry for this fixture: backtests of model strategies record
+    /// shadow evaluations in the registry they read, and the shipped one must stay as committed.
+    lazy var registry: String = {
+        let copy = folder.appendingPathComponent("registry")
+        try? FileManager.default.copyItem(at: Self.packageRoot.appendingPathComponent("registry"), to: copy)
+        return copy.path
+    }()
+
     func backtest(_ strategy: String, _ extra: [String] = []) -> (code: Int32, out: String, err: String) {
-        run(["backtest", strategy, "--out", runs.path, "--registry", Self.registry] + extra)
+        run(["backtest", strategy, "--out", runs.path, "--registry", registry] + extra)
     }
 
     /// Published run folders (hidden temporary folders are listed by `entries`).

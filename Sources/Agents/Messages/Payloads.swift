@@ -52,7 +52,8 @@ public struct SignalEvent: Sendable, Equatable, Codable {
     public var confidence: Double
     /// The regime label index in force, when the signal is gated (-1: none).
     public var regime: Int
-    /// Bit set of the ensemble members that voted for `direction` (bit i = signal i).
+    /// Bit set of the ensemble members that voted for `direction` (bit i = signal i). On a
+    /// shadow event, which model decided: 0 the signal's own model, n its n-th shadow.
     public var members: UInt64
     /// True for shadow evaluations: recorded, never traded.
     public var shadow: Bool
