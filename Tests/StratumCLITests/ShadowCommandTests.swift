@@ -35,7 +35,7 @@ import Testing
         // One row per model of a model signal: momentum_model's live model and shadow,
         // ensemble_regime's trend member; two_assets reads its model only as a regime.
         let expected: [String: [String]] = [
-            "ensemble_regime": ["live trend@v261124"],
+            "ensemble_regime": ["live momentum@v261124", "shadow momentum@v261125"],
             "momentum_model": ["live momentum@v261124", "shadow momentum@v261125"],
             "two_assets_model_regime": [],
         ]
