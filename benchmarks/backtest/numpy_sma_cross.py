@@ -20,7 +20,8 @@ loop over trades (one iteration per fill, not per bar), because the size of each
 on the equity the previous one left.
 
 Usage: python3 benchmarks/backtest/numpy_sma_cross.py BARS.csv [--repeats 5]
-Prints one JSON line: bars, best seconds, bars/s, trades, final equity.
+Prints one JSON line: bars, best seconds, bars/s, trades, final equity; --fills FILE writes the
+bar index of every fill, one a line, for the trade check.
 """
 
 import argparse
@@ -45,7 +46,7 @@ def window_sums(ticks, period):
 
 
 def backtest(open_, close, fast=10, slow=30, cash=10_000.0):
-    """Returns (closed trades, final equity, equity curve)."""
+    """Returns (closed trades, final equity, equity curve, bar index of every fill)."""
     n = len(close)
     # Prices have 4 decimals: as integer ticks the window sums are exact, and so is the
     # comparison fast < slow, i.e. sum_fast / fast < sum_slow / slow, done as
@@ -87,7 +88,7 @@ def backtest(open_, close, fast=10, slow=30, cash=10_000.0):
     cash_curve = np.where(segment >= 0, cash_after[segment] if len(sizes) else cash, cash)
     curve = cash_curve + position * close
     closed = max(len(price) - 1, 0)
-    return closed, float(curve[-1]), curve
+    return closed, float(curve[-1]), curve, fill_bar
 
 
 def load(path):
@@ -100,13 +101,16 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("bars", help="bar file (timestamp,open,high,low,close,volume)")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--fills", help="write the bar index of every fill, one a line")
     args = parser.parse_args(argv)
     open_, close = load(args.bars)
     best = math.inf
     for _ in range(max(1, args.repeats)):
         start = time.perf_counter()
-        trades, final_equity, _ = backtest(open_, close)
+        trades, final_equity, _, fills = backtest(open_, close)
         best = min(best, time.perf_counter() - start)
+    if args.fills:
+        np.savetxt(args.fills, fills, fmt="%d")
     print(json.dumps({"engine": "numpy", "version": np.__version__, "bars": len(close), "repeats": args.repeats,
                       "best_seconds": best, "bars_per_second": round(len(close) / best),
                       "trades": trades, "final_equity": final_equity}))

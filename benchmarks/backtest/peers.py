@@ -14,6 +14,7 @@ were added). Best of --repeats runs.
 Usage: python3 benchmarks/backtest/peers.py ENGINE BARS.csv [--repeats N]
        ENGINE: backtesting | backtrader | nautilus
 Prints one JSON line: engine, version, bars, best seconds, bars/s, trades, final equity.
+--fills FILE (backtesting only) writes the bar index of every fill, for the trade check.
 """
 
 import argparse
@@ -76,8 +77,11 @@ def run_backtesting(path, repeats):
             warnings.simplefilter("ignore")
             stats = bt.run()
         best = min(best, time.perf_counter() - start)
+    trades = stats["_trades"]
+    fills = sorted(set(trades["EntryBar"].tolist()) | set(trades["ExitBar"].tolist())
+                   | {trade.entry_bar for trade in stats["_strategy"].trades})
     return dict(engine="backtesting.py", version=backtesting.__version__, bars=len(data), best_seconds=best,
-                trades=int(stats["# Trades"]), final_equity=float(stats["Equity Final [$]"]))
+                trades=int(stats["# Trades"]), final_equity=float(stats["Equity Final [$]"]), fill_bars=fills)
 
 
 # backtrader -------------------------------------------------------------------------------
@@ -245,10 +249,15 @@ def main(argv):
     parser.add_argument("engine", choices=sorted(ENGINES))
     parser.add_argument("bars", help="bar file (timestamp,open,high,low,close,volume)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--fills", help="write the bar index of every fill, one a line (backtesting only)")
     args = parser.parse_args(argv)
     result = ENGINES[args.engine](args.bars, max(1, args.repeats))
     result["repeats"] = args.repeats
     result["bars_per_second"] = round(result["bars"] / result["best_seconds"])
+    fills = result.pop("fill_bars", None)
+    if args.fills and fills is not None:
+        with open(args.fills, "w") as out:
+            out.write("".join(f"{bar}\n" for bar in fills))
     print(json.dumps(result))
 
 
