@@ -213,9 +213,9 @@ def render(args, facts, versions, results, check_lines, big, command, started, e
         "",
         f"Machine: {facts['nproc']} cores ({facts['cpu']}), {facts['memory_mb']:,} MB RAM, Linux {facts['kernel']}; "
         f"{facts['swift']}; Python {facts['python']}. Load average when the run started: "
-        f"{', '.join(f'{x:.1f}' for x in facts['load'])} (the machine is shared, so every figure is the best of "
-        f"several runs: Stratum and numpy {args.repeats}, backtesting.py {args.peer_repeats}, backtrader and "
-        f"NautilusTrader {args.slow_repeats}).",
+        f"{', '.join(f'{x:.1f}' for x in facts['load'])}. The machine is shared, so each figure is the best of "
+        f"its runs: Stratum and numpy {args.repeats}, backtesting.py {args.peer_repeats}, backtrader and "
+        f"NautilusTrader {args.slow_repeats} each (they take minutes per run).",
         "",
         "Versions: " + ", ".join(f"{name} {version}" for name, version in versions.items()) + ".",
         "",
@@ -293,13 +293,17 @@ def main(argv):
         # Stratum, the whole command.
         log(f"stratum backtest ×{args.repeats}")
         best = None
+        shutil.rmtree(runs_dir, ignore_errors=True)
         for _ in range(args.repeats):
-            shutil.rmtree(runs_dir, ignore_errors=True)
             out, wall, rss = timed([stratum, "backtest", STRATEGY, "--json", "--out", runs_dir], cwd=small)
             report = json.loads(out)
             if best is None or wall < best["wall"]:
+                if best is not None:
+                    shutil.rmtree(best["run_dir"], ignore_errors=True)
                 best = dict(wall=wall, rss=rss, trades=report["trades"], final_equity=report["final_equity"],
                             run_dir=report["run_dir"])
+            else:
+                shutil.rmtree(report["run_dir"], ignore_errors=True)
         run_dir = best["run_dir"]
         results["Stratum: stratum backtest"] = dict(
             what="whole command: lint, CSV read, engine, statistics, run folder (process wall time)",
@@ -346,9 +350,12 @@ def main(argv):
                     "backtrader": "Cerebro.run, DataFrame loaded",
                     "nautilus": "BacktestEngine.run, bars added"}[peer]
             results[report["engine"]] = dict(what=what, rss=rss, **report)
+            log(f"{report['engine']}: {json.dumps(results[report['engine']])}")
         for module in ("pandas",):
             versions[module] = run([sys.executable, "-c", f"import {module}; print({module}.__version__)"]).strip()
 
+        for name, r in results.items():
+            log(f"{name}: {json.dumps({k: v for k, v in r.items() if k != 'what'})}")
         verdict, check_lines = trade_check(results, data, fill_files, run_dir, args.bars)
         final = {name: r["final_equity"] for name, r in results.items() if "final_equity" in r}
         check_lines.append("  final equity: " + ", ".join(f"{name} {value:.4f}" for name, value in final.items()))
@@ -379,7 +386,17 @@ def main(argv):
         if not args.data_dir:
             shutil.rmtree(scratch, ignore_errors=True)
 
-    command = "benchmarks/backtest/run.sh " + " ".join(argv)
+    # --data-dir only keeps the generated files between runs (they are the same for the same
+    # --bars and seed), and --no-build only skips an up-to-date build: neither changes a figure.
+    shown, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--data-dir":
+            skip = True
+        elif not arg.startswith("--data-dir=") and arg != "--no-build":
+            shown.append(arg)
+    command = "benchmarks/backtest/run.sh " + " ".join(shown)
     section = render(args, facts, versions, results, check_lines, big, command.strip(), started,
                      time.monotonic() - clock)
     print(section)
