@@ -1,0 +1,165 @@
+import Agents
+import Foundation
+import Indicators
+import Runtime
+import StrategyCompiler
+
+/// Backtest engine throughput with the data already in memory.
+///
+/// Usage: bench-backtest STRATEGY.yaml BARS.csv [REPEATS] [--stream | --stream-runner]
+///
+/// Lints and plans the strategy (its data section is ignored: the bars come from BARS.csv).
+///
+/// - Default: parses BARS.csv once with `CSVBarReader.readAll`, then runs the bars through
+///   `BacktestEngine` REPEATS times (default 5) from an in-memory feed and keeps the best time.
+///   A second measurement pushes the same bars through `FusedRunner` alone into a sink that
+///   only counts, which leaves out what `BacktestEngine` keeps per bar (the equity curve,
+///   timestamps and closes).
+/// - `--stream`: `BacktestEngine` reading BARS.csv as it goes, as `stratum backtest` does, but
+///   without statistics, report and run folder.
+/// - `--stream-runner`: BARS.csv streamed through `FusedRunner` into the counting sink: what
+///   a run costs when nothing is kept per bar (the memory floor).
+///
+/// Prints one JSON line.
+
+/// Bars already parsed, handed out in order.
+struct MemoryFeed: BarFeed {
+    let series: BarSeries
+
+    func forEachBar(_ body: (Bar) throws -> Void) throws {
+        let count = series.close.count
+        try series.timestamps.withUnsafeBufferPointer { t in
+            try series.open.withUnsafeBufferPointer { o in
+                try series.high.withUnsafeBufferPointer { h in
+                    try series.low.withUnsafeBufferPointer { l in
+                        try series.close.withUnsafeBufferPointer { c in
+                            try series.volume.withUnsafeBufferPointer { v in
+                                for i in 0..<count {
+                                    try body(Bar(timestamp: t[i], open: o[i], high: h[i], low: l[i], close: c[i], volume: v[i]))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Counts what the runner emits and keeps the trades; stores nothing per bar.
+struct CountingSink: RunSink {
+    var messages = 0
+    var closedTrades = 0
+
+    mutating func receive(_ envelope: Envelope) {
+        messages += 1
+        if case .trade(let trade) = envelope.payload, !trade.closedAtEnd { closedTrades += 1 }
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("bench-backtest: \(message)\n".utf8))
+    exit(1)
+}
+
+let arguments = CommandLine.arguments.filter { !$0.hasPrefix("--") }
+let flags = Set(CommandLine.arguments.filter { $0.hasPrefix("--") })
+guard arguments.count >= 3, flags.isSubset(of: ["--stream", "--stream-runner"]) else {
+    FileHandle.standardError.write(Data("usage: bench-backtest STRATEGY.yaml BARS.csv [REPEATS] [--stream | --stream-runner]\n".utf8))
+    exit(2)
+}
+let strategyPath = arguments[1]
+let csvPath = arguments[2]
+let repeats = max(1, arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5)
+
+let lint = Linter(models: nil).lint(path: strategyPath)
+guard !lint.hasErrors, let checked = lint.checked else {
+    fail("\(strategyPath) does not pass lint: \(lint.diagnostics.map(\.message).joined(separator: "; "))")
+}
+let plan: Plan
+do {
+    plan = try Planner.plan(checked)
+} catch {
+    fail("\(strategyPath): \(error)")
+}
+let engine = BacktestEngine(plan: plan, evaluators: [:])
+
+func rate(_ bars: Int, _ seconds: Double) -> Double { (Double(bars) / seconds).rounded() }
+
+/// Best time of `repeats` runs of `body`, which returns what it measured.
+func best<T>(_ body: () throws -> T) -> (seconds: Double, last: T) {
+    var fastest = Double.infinity
+    var last: T?
+    for _ in 0..<repeats {
+        let start = ContinuousClock.now
+        do {
+            last = try body()
+        } catch {
+            fail("\(error)")
+        }
+        fastest = min(fastest, seconds(ContinuousClock.now - start))
+    }
+    return (fastest, last!)
+}
+
+/// Runs `feed` through the runner into the counting sink.
+func runnerOnly(_ feed: some BarFeed) throws -> (bars: Int, sink: CountingSink) {
+    var runner = FusedRunner(plan: plan, evaluators: [:])
+    var sink = CountingSink()
+    var bars = 0
+    try feed.forEachBar {
+        runner.push($0, instrument: 0, into: &sink)
+        bars += 1
+    }
+    runner.finish(into: &sink)
+    return (bars, sink)
+}
+
+/// The closed trades, the trades closed at the end and the last equity mark of a run.
+func summary(_ result: BacktestEngine.Result) -> String {
+    let closed = result.sink.trades.filter { !$0.closedAtEnd }.count
+    return "\"trades\": \(closed), \"trades_closed_at_end\": \(result.sink.trades.count - closed), "
+        + "\"final_equity\": \(result.sink.equity.last?.equity ?? .nan)"
+}
+
+let reader: CSVBarReader
+do {
+    reader = try CSVBarReader(path: csvPath)
+} catch {
+    fail("\(error)")
+}
+
+if flags.contains("--stream") {
+    let (time, result) = best { try engine.run(feeds: [reader]) }
+    print("{\"mode\": \"stream\", \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
+        + "\"bars_per_second\": \(rate(result.bars, time)), \(summary(result))}")
+} else if flags.contains("--stream-runner") {
+    let (time, result) = best { try runnerOnly(reader) }
+    print("{\"mode\": \"stream-runner\", \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
+        + "\"bars_per_second\": \(rate(result.bars, time)), \"trades\": \(result.sink.closedTrades), \"messages\": \(result.sink.messages)}")
+} else {
+    let parseStart = ContinuousClock.now
+    let series: BarSeries
+    do {
+        series = try reader.readAll()
+    } catch {
+        fail("\(error)")
+    }
+    let parseSeconds = seconds(ContinuousClock.now - parseStart)
+    let feed = MemoryFeed(series: series)
+    let bars = series.close.count
+    // BacktestEngine: what `stratum backtest` runs, minus reading the file.
+    let (engineTime, result) = best { try engine.run(feeds: [feed]) }
+    precondition(result.bars == bars, "the engine saw \(result.bars) bars of \(bars)")
+    // FusedRunner alone, into a counting sink.
+    let (runnerTime, runner) = best { try runnerOnly(feed) }
+    print("{\"mode\": \"memory\", \"bars\": \(bars), \"repeats\": \(repeats), \"parse_seconds\": \(parseSeconds), "
+        + "\"parse_bars_per_second\": \(rate(bars, parseSeconds)), "
+        + "\"best_seconds\": \(engineTime), \"bars_per_second\": \(rate(bars, engineTime)), \(summary(result)), "
+        + "\"runner_best_seconds\": \(runnerTime), \"runner_bars_per_second\": \(rate(bars, runnerTime)), "
+        + "\"runner_trades\": \(runner.sink.closedTrades), \"runner_messages\": \(runner.sink.messages)}")
+}
