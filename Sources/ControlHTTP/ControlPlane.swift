@@ -1,0 +1,2 @@
+/// The control plane's namespace; see README.md beside this file.
+public enum ControlPlane {}

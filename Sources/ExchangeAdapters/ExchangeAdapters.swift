@@ -1,0 +1,2 @@
+/// The exchange adapters' namespace; see README.md beside this file.
+public enum ExchangeAdapters {}
