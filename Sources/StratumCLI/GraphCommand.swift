@@ -16,8 +16,12 @@ struct GraphCommand: ParsableCommand {
         The file is checked first; if it has errors they are printed as `stratum lint` prints \
         them and the exit status is 1. Exit status 2: the file cannot be read.
 
+        --agents draws the compiled plan instead: the seven agents (one node per data source, \
+        feature and signal) and the topics between them.
+
         Examples:
           stratum graph strategies/sma_cross.yaml | dot -Tsvg > sma_cross.svg
+          stratum graph --agents strategies/sma_cross.yaml --format mermaid
           stratum graph --format mermaid strategies/ensemble_regime.yaml
         """)
 
@@ -32,6 +36,9 @@ struct GraphCommand: ParsableCommand {
 
     @Option(help: "Output format: dot (Graphviz), mermaid (Markdown diagrams) or json.")
     var format: Format = .dot
+
+    @Flag(help: "Draw the plan's agents and their topics instead of the feature graph.")
+    var agents = false
 
     func run() throws {
         FileHandle.standardOutput.write(Data(try output().utf8))
@@ -48,6 +55,20 @@ struct GraphCommand: ParsableCommand {
             out += renderer.summary(result.diagnostics, files: 1)
             Console.error(out)
             throw result.diagnostics.contains { $0.code == .fileUnreadable } ? ExitStatus.usageOrIO : ExitStatus.failure
+        }
+        if agents {
+            let graph: AgentGraph
+            do {
+                graph = AgentGraph(try Planner.plan(checked))
+            } catch {
+                Console.error("error: \(file): \(error)")
+                throw ExitStatus.failure
+            }
+            return switch format {
+            case .dot: graph.dot()
+            case .mermaid: graph.mermaid()
+            case .json: graph.json()
+            }
         }
         let graph = FeatureGraphExport(checked)
         return switch format {
