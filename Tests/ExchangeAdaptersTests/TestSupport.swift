@@ -60,9 +60,10 @@ let epoch2024: Int64 = 1_704_067_200_000_000
 
 /// A local Binance stand-in on 127.0.0.1 with a free port: REST routes and a WebSocket route on
 /// one router. Runs `body` with the port, then shuts the server down.
+@discardableResult
 func withBinanceServer<T: Sendable>(
     _ configure: (Router<BasicWebSocketRequestContext>) -> Void,
-    _ body: @Sendable (Int) async throws -> T
+    _ body: @escaping @Sendable (Int) async throws -> T
 ) async throws -> T {
     let router = Router(context: BasicWebSocketRequestContext.self)
     configure(router)
