@@ -39,7 +39,7 @@ let package = Package(
         ]),
         // Exchange adapters: live streams and REST backfill in a real exchange's message format.
         .target(name: "ExchangeAdapters", dependencies: [
-            "Runtime",
+            "Runtime", "Indicators", "StrategyDSL",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -67,7 +67,7 @@ let package = Package(
             "ControlHTTP", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "ExchangeAdaptersTests", dependencies: [
-            "ExchangeAdapters", .product(name: "Hummingbird", package: "hummingbird"),
+            "ExchangeAdapters", "Runtime", "Indicators", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         ]),
     ]

@@ -1,6 +1,6 @@
 import Foundation
 import HummingbirdWSClient
-public import Indicators
+import Indicators
 public import Logging
 
 /// A Binance kline stream (`<symbol>@kline_<interval>`) as closed bars, each once and in order,
