@@ -20,7 +20,7 @@ public protocol ControlTarget: Sendable {
 }
 
 /// Paper trades on the simulated venue; live trades on a real one.
-public enum RunMode: String, Sendable, Codable, CaseIterable {
+public enum TradingMode: String, Sendable, Codable, CaseIterable {
     case paper, live
 }
 
@@ -29,21 +29,21 @@ public struct StatusSnapshot: Sendable, Equatable, Codable {
     public var strategy: String
     /// The hash of the running plan: it changes exactly when an applied reload changed a node.
     public var planHash: String
-    public var mode: RunMode
+    public var mode: TradingMode
     public var state: RiskState
     public var agents: [AgentHealth]
     public var positions: [PositionSnapshot]
     public var pnl: ProfitAndLoss
     /// Cash plus the marked value of every position, in the account currency.
     public var equity: Double
-    /// Nil until the first reload since the process started.
+    /// Nil (and absent from the JSON) until the first reload since the process started.
     public var lastReload: ReloadOutcome?
     /// Microseconds since the Unix epoch, UTC, like every timestamp in a message envelope.
     public var startedAt: Int64
     public var barsProcessed: UInt64
 
     public init(
-        strategy: String, planHash: String, mode: RunMode, state: RiskState, agents: [AgentHealth],
+        strategy: String, planHash: String, mode: TradingMode, state: RiskState, agents: [AgentHealth],
         positions: [PositionSnapshot], pnl: ProfitAndLoss, equity: Double, lastReload: ReloadOutcome?,
         startedAt: Int64, barsProcessed: UInt64
     ) {

@@ -34,7 +34,7 @@ actor StubTarget: ControlTarget {
     func kill(reason: String) -> CommandOutcome {
         killReasons.append(reason)
         snapshot.state = .halted
-        return CommandOutcome(accepted: true, state: .halted, message: "halted; open orders cancelled")
+        return CommandOutcome(accepted: true, state: .halted, message: "halted: \(reason)")
     }
 
     /// Refuses to resume a strategy that is not halted, as the runtime does.
