@@ -1,2 +1,0 @@
-/// The control plane's namespace; see README.md beside this file.
-public enum ControlPlane {}
