@@ -17,6 +17,8 @@ public struct CollectingSink: RunSink {
     public var commands: [SupervisorCommand] = []
     public var audit: [AuditRecord] = []
     public var signals: [(timestamp: Int64, event: SignalEvent)] = []
+    /// The bars the strategy ran on, as MarketData passed them on (run.sqlite's `bars`).
+    public var bars: [MarketBar] = []
     /// Whether to keep audit records (the store wants them; a benchmark may not).
     public var keepAudit: Bool
 
@@ -33,6 +35,7 @@ public struct CollectingSink: RunSink {
         case .alert(let alert): alerts.append((envelope.timestamp, alert))
         case .command(let command): commands.append(command)
         case .audit(let record) where keepAudit: audit.append(record)
+        case .bar(let bar): bars.append(bar)
         case .signal(let event): signals.append((envelope.timestamp, event))
         default: break
         }

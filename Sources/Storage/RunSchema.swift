@@ -90,8 +90,8 @@ enum RunSchema {
             high REAL NOT NULL,
             low REAL NOT NULL,
             close REAL NOT NULL,
-            volume REAL NOT NULL CHECK (volume >= 0),
-            CHECK (low <= min(open, close) AND high >= max(open, close)),
+            -- No OHLC consistency check: these are the bars a run used, anomalies it flagged included.
+            volume REAL NOT NULL,
             PRIMARY KEY (instrument, ts_us)
         ) STRICT, WITHOUT ROWID;
 

@@ -42,6 +42,11 @@ struct RunWriter {
                 Storage.EquityPoint(timestampMicros: $0.timestamp, cash: $0.cash, equity: $0.equity, drawdown: $0.drawdown)
             })
             clock.lap("  equity rows")
+            try store.append(bars: result.sink.bars.map { market in
+                BarRecord(instrument: instruments[market.instrument], timestampMicros: market.bar.timestamp, open: market.bar.open,
+                          high: market.bar.high, low: market.bar.low, close: market.bar.close, volume: market.bar.volume)
+            })
+            try store.append(positions: positions())
             try recordOrders(in: store)
             clock.lap("  orders and fills")
             try store.record(riskEvents: result.sink.alerts.map { timestamp, alert in
@@ -71,6 +76,43 @@ struct RunWriter {
         try HTMLReport.write(title: prepared.plan.spec.name.value, statistics: statistics, equity: equity,
                              closes: result.closes, trades: result.sink.trades, to: folder.appendingPathComponent("report.html"))
         clock.lap("  report")
+    }
+
+    private var instruments: [String] { prepared.plan.spec.dataSources.map(\.instrument) }
+
+    /// The position after each moment with fills: signed quantity and average entry price, the
+    /// last fill of a moment standing for it (a reversal closes and reopens at one time).
+    private func positions() -> [PositionRecord] {
+        var quantity: [Int: Double] = [:]
+        var average: [Int: Double] = [:]
+        var records: [PositionRecord] = []
+        var index: [String: Int] = [:]
+        for (timestamp, fill) in result.sink.fills {
+            let held = quantity[fill.instrument, default: 0]
+            let next = held + fill.quantity
+            let price: Double
+            if next == 0 {
+                price = 0
+            } else if held == 0 || (held > 0) == (fill.quantity > 0) {
+                // Opening or adding: volume-weighted entry price.
+                price = (average[fill.instrument, default: 0] * abs(held) + fill.price * abs(fill.quantity)) / abs(next)
+            } else if (held > 0) == (next > 0) {
+                price = average[fill.instrument, default: 0]  // reducing keeps the entry price
+            } else {
+                price = fill.price  // reversed: the new side starts at this fill
+            }
+            quantity[fill.instrument] = next
+            average[fill.instrument] = price
+            let record = PositionRecord(instrument: instruments[fill.instrument], timestampMicros: timestamp, quantity: next, averagePrice: price)
+            let key = "\(fill.instrument)@\(timestamp)"
+            if let existing = index[key] {
+                records[existing] = record
+            } else {
+                index[key] = records.count
+                records.append(record)
+            }
+        }
+        return records
     }
 
     /// Orders in their final state, parents before children (ids grow in creation order), then fills.

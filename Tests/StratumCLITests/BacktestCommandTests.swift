@@ -63,6 +63,14 @@ struct BacktestCommandTests {
             #expect(run["status"] as String == "completed")
             #expect(run["strategy_path"] as String == strategy)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM equity") == 2_148)
+            // The bars the run used: every bar of GOOG.csv.
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM bars WHERE instrument = 'GOOG'") == 2_148)
+            // Positions after each moment with fills: the first entry, then 65 reversals (each exit
+            // opens the next trade at the same open) = 66; the first is backtesting.py's first trade,
+            // short 55 at 180.36 (References/sma_cross/trades.csv, row 1).
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM positions") == 66)
+            let first = try #require(try Row.fetchOne(db, sql: "SELECT quantity, average_price FROM positions ORDER BY ts_us LIMIT 1"))
+            #expect(first["quantity"] as Double == -55 && first["average_price"] as Double == 180.36)
             // 65 closed trades plus the open one: 66 entries and 65 exits, one market order each
             // (a reversal is two orders: the close, then the new position).
             let orders = try #require(try Int.fetchOne(db, sql: "SELECT count(*) FROM orders"))
