@@ -1,3 +1,4 @@
+public import ServiceLifecycle
 import Hummingbird
 public import Logging
 public import Runtime
@@ -90,3 +91,7 @@ public struct ControlServer: Sendable {
         return octets[0] == "127"
     }
 }
+
+/// A service in the runtime's ServiceGroup: `run()` already ends on cancellation and on graceful
+/// shutdown, so the server stops in order with the rest of the strategy on SIGTERM/SIGINT.
+extension ControlServer: Service {}
