@@ -7,7 +7,7 @@ import StrategyDSL
 struct GraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
-        abstract: "Print a strategy's checked feature and signal graph (dot, mermaid or json).",
+        abstract: "Print a strategy's feature and signal graph, or its agents and topics (dot, mermaid or json).",
         discussion: """
         Bar columns feed indicator computations and features, which feed models, regimes and \
         signals, which feed ensembles. A computation written in several places is drawn once. \
