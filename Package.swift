@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
     ],
     targets: [
         // Bottom layer: no database, no server, no network.
@@ -26,7 +27,7 @@ let package = Package(
         .target(name: "ModelRegistry"),
         .target(name: "StrategyCompiler", dependencies: ["StrategyDSL", "ModelRegistry", "Indicators"]),
         .target(name: "Agents", dependencies: ["StrategyCompiler"]),
-        .target(name: "Runtime", dependencies: ["Agents"]),
+        .target(name: "Runtime", dependencies: ["Agents", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
         // Adapters: the only modules that may import GRDB (and later hiredis, Hummingbird).
         .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["Runtime"]),
