@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The time an adapter reads and waits on: wall time for rate limits, bans and connection
 /// state, and a sleep for backoff.
