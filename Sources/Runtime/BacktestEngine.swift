@@ -51,38 +51,29 @@ public struct BacktestEngine {
                                     collect: (Sink) -> Result) throws -> Result {
         var runner = FusedRunner(plan: plan, evaluators: evaluators)
         var sink = initial
-        var closes: [Double] = []
         var count = 0
         if feeds.count == 1 {
             try feeds[0].forEachBar { bar in
                 runner.push(bar, instrument: 0, into: &sink)
-                closes.append(bar.close)
                 count += 1
                 if let progress, count % progressEvery == 0 { progress(count) }
             }
         } else {
             // One equity point per timestamp: all bars of a moment first, then the close.
             var open: Int64?
-            var lastClose = Double.nan
             try Self.forEachBar(in: feeds) { bar, instrument in
-                if let current = open, bar.timestamp != current {
-                    runner.close(into: &sink)
-                    closes.append(lastClose)
-                }
+                if let current = open, bar.timestamp != current { runner.close(into: &sink) }
                 open = bar.timestamp
                 runner.open(bar, instrument: instrument, into: &sink)
-                if instrument == 0 { lastClose = bar.close }
                 count += 1
                 if let progress, count % progressEvery == 0 { progress(count) }
             }
-            if open != nil {
-                runner.close(into: &sink)
-                closes.append(lastClose)
-            }
-            // Moments before the first instrument's first bar take its first close (Buy & Hold starts there).
-            if let first = closes.firstIndex(where: { !$0.isNaN }) {
-                for index in 0..<first { closes[index] = closes[first] }
-            }
+            if open != nil { runner.close(into: &sink) }
+        }
+        var closes = runner.momentCloses
+        // Moments before the first instrument's first bar take its first close (Buy & Hold starts there).
+        if let first = closes.firstIndex(where: { !$0.isNaN }) {
+            for index in 0..<first { closes[index] = closes[first] }
         }
         runner.finish(into: &sink)
         var result = collect(sink)

@@ -20,6 +20,12 @@ public struct FusedRunner {
     public private(set) var compliance: ComplianceAgent
     public private(set) var supervisor: SupervisorAgent
 
+    /// What MarketData passed on for the bar being pushed.
+    private var normalised = Outbox()
+    /// The first instrument's latest close at each closed moment: what Buy & Hold and the price
+    /// chart read, aligned with the equity points.
+    public private(set) var momentCloses: [Double] = []
+    private var lastClose = Double.nan
     /// The queue is an outbox: agents append to it directly, the runner reads it from `head`.
     private var queue = Outbox()
     private var head = 0
@@ -37,27 +43,47 @@ public struct FusedRunner {
         supervisor = SupervisorAgent(maxRejects: killSwitch.maxRejects, onDrawdown: killSwitch.onDrawdown, action: killSwitch.action)
     }
 
-    /// Runs one bar of one instrument through every agent.
+    /// Runs one bar of one instrument through every agent, closing the moment after each bar
+    /// MarketData passes on (none for a dropped bar, several when a gap is forward-filled).
     public mutating func push<Sink: RunSink>(_ bar: Bar, instrument: Int = 0, into sink: inout Sink) {
-        open(bar, instrument: instrument, into: &sink)
-        close(into: &sink)
+        normalise(bar, instrument: instrument)
+        for message in normalised.messages {
+            enqueue(message)
+            drain(into: &sink)
+            closeMoment(traceId: sequence, into: &sink)
+        }
+        normalised.removeAll()
+        sequence += 1
     }
 
     /// Runs one bar through every agent without closing the moment: with several instruments,
     /// every bar of one timestamp is opened, then `close` marks equity once.
     public mutating func open<Sink: RunSink>(_ bar: Bar, instrument: Int, into sink: inout Sink) {
-        lastTimestamp = bar.timestamp
-        enqueue(Envelope(timestamp: bar.timestamp, source: .runner, traceId: sequence, topic: .marketRaw,
-                         payload: .bar(MarketBar(instrument: instrument, bar: bar))))
-        drain(into: &sink)
+        normalise(bar, instrument: instrument)
+        for message in normalised.messages {
+            enqueue(message)
+            drain(into: &sink)
+        }
+        normalised.removeAll()
         sequence += 1
     }
 
     /// Ends the current timestamp: PortfolioRisk marks equity (one equity point per timestamp).
     public mutating func close<Sink: RunSink>(into sink: inout Sink) {
-        enqueue(Envelope(timestamp: lastTimestamp, source: .runner, traceId: sequence &- 1, topic: .clock,
+        closeMoment(traceId: sequence &- 1, into: &sink)
+    }
+
+    /// The MarketData stage: anomaly filter and gap policy decide which bars go on.
+    private mutating func normalise(_ bar: Bar, instrument: Int) {
+        marketData.handle(Envelope(timestamp: bar.timestamp, source: .runner, traceId: sequence, topic: .marketRaw,
+                                   payload: .bar(MarketBar(instrument: instrument, bar: bar))), into: &normalised)
+    }
+
+    private mutating func closeMoment<Sink: RunSink>(traceId: UInt64, into sink: inout Sink) {
+        enqueue(Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
                          payload: .barClosed(instrument: 0)))
         drain(into: &sink)
+        momentCloses.append(lastClose)
     }
 
     /// Closes what is still open at the last close (recorded as closed at the end).
@@ -90,14 +116,14 @@ public struct FusedRunner {
     private mutating func route<Sink: RunSink>(_ message: Envelope, into sink: inout Sink) {
         switch message.topic {
         case .marketRaw:
-            if message.source == .runner {
-                marketData.handle(message, into: &queue)
-            } else {
-                sink.receive(message)
-                execution.handle(message, into: &queue)
-                portfolio.handle(message, into: &queue)
-                feature.handle(message, into: &queue)
+            if case .bar(let market) = message.payload {
+                lastTimestamp = market.bar.timestamp
+                if market.instrument == 0 { lastClose = market.bar.close }
             }
+            sink.receive(message)
+            execution.handle(message, into: &queue)
+            portfolio.handle(message, into: &queue)
+            feature.handle(message, into: &queue)
         case .featuresCandles, .featuresMicro:
             signal.handle(message, into: &queue)
         case .signalLong, .signalShort, .signalFlat:
