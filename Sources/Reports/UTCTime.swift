@@ -1,3 +1,4 @@
+import Agents
 /// Calendar arithmetic on microsecond UTC timestamps, without Foundation's date formatters.
 ///
 /// Reports must be byte-identical across runs and machines, and the statistics bucket bars
@@ -41,13 +42,10 @@ enum UTCTime {
             microsecond: timeOfDay % microsPerSecond)
     }
 
-    /// ISO-8601 in UTC: `2004-08-19T00:00:00Z`, with `.ffffff` only when microseconds are set.
+    /// ISO-8601 in UTC: `2004-08-19T00:00:00Z`, with `.ffffff` only when microseconds are set;
+    /// the same spelling the feed summaries use, so every file a run writes agrees.
     static func iso8601(_ micros: Int64) -> String {
-        let c = civil(micros)
-        var text = "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))"
-            + "T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))"
-        if c.microsecond != 0 { text += ".\(pad(c.microsecond, 6))" }
-        return text + "Z"
+        UTCTimestamp.iso8601(micros)
     }
 
     /// `2004-08-19 00:00:00`, the way backtesting.py prints a timestamp.
