@@ -33,14 +33,24 @@ public struct FusedRunner {
     private var lastTimestamp: Int64 = 0
 
     public init(plan: Plan, evaluators: [String: any ModelEvaluator]) {
-        marketData = MarketDataAgent(plan: plan)
-        feature = FeatureAgent(program: plan.program, instruments: plan.spec.dataSources.count)
-        signal = SignalAgent(plan: plan, evaluators: evaluators)
-        portfolio = PortfolioRiskAgent(config: PortfolioConfig(plan: plan))
-        execution = ExecutionAgent(config: ExecutionConfig(plan: plan))
-        compliance = ComplianceAgent(enabled: plan.spec.compliance.audit)
-        let killSwitch = plan.spec.execution.killSwitch
-        supervisor = SupervisorAgent(maxRejects: killSwitch.maxRejects, onDrawdown: killSwitch.onDrawdown, action: killSwitch.action)
+        self.init(agents: AgentSet(plan: plan, evaluators: evaluators))
+    }
+
+    /// Runs on from agents that already hold state: restored after a restart, or mapped by a reload.
+    public init(agents: AgentSet) {
+        marketData = agents.marketData
+        feature = agents.feature
+        signal = agents.signal
+        portfolio = agents.portfolio
+        execution = agents.execution
+        compliance = agents.compliance
+        supervisor = agents.supervisor
+    }
+
+    /// The agents' state between two bars.
+    public var agents: AgentSet {
+        AgentSet(marketData: marketData, feature: feature, signal: signal, portfolio: portfolio,
+                 execution: execution, compliance: compliance, supervisor: supervisor)
     }
 
     /// Runs one bar of one instrument through every agent, closing the moment after each bar
