@@ -1,4 +1,4 @@
-import Agents
+@testable import Agents
 import StrategyDSL
 import Testing
 

@@ -39,6 +39,13 @@ public struct CircuitBreaker: Sendable, Equatable {
         public var from: State
         public var to: State
         public var atMicros: Int64
+
+        public init(name: String, from: State, to: State, atMicros: Int64) {
+            self.name = name
+            self.from = from
+            self.to = to
+            self.atMicros = atMicros
+        }
     }
 
     public let name: String

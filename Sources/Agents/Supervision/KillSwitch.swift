@@ -116,10 +116,14 @@ public enum KillSwitchTrigger: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `10s`, `10.5s`, `0.25s`: milliseconds at most, without trailing zeros.
     static func seconds(_ micros: Int64) -> String {
         let whole = micros / 1_000_000
-        let fraction = (micros % 1_000_000) / 1_000
-        return fraction == 0 ? "\(whole)s" : "\(whole).\(String(fraction + 1_000).dropFirst())s"
+        let milliseconds = (micros % 1_000_000) / 1_000
+        guard milliseconds != 0 else { return "\(whole)s" }
+        var digits = String(String(milliseconds + 1_000).dropFirst())
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return "\(whole).\(digits)s"
     }
 }
 

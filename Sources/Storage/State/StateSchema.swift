@@ -129,7 +129,7 @@ enum StateSchema {
             id INTEGER PRIMARY KEY,
             ts_us INTEGER NOT NULL,
             result TEXT NOT NULL CHECK (result IN ('applied', 'refused')),
-            diff_json TEXT CHECK (json_valid(diff_json)),
+            diff_json TEXT CHECK (diff_json IS NULL OR json_valid(diff_json)),
             diagnostics TEXT,
             CHECK ((result = 'applied') = (diff_json IS NOT NULL)),
             CHECK ((result = 'refused') = (diagnostics IS NOT NULL))
