@@ -27,6 +27,8 @@ struct StateWriterCommand: ParsableCommand {
     func run() throws {
         let store = try StateStore.open(directory: URL(fileURLWithPath: state), redacting: { $0 })
         defer { try? store.close() }
+        // Tells the test the process is up, so its kill lands in the restart and the writing.
+        FileHandle.standardOutput.write(Data("ready\n".utf8))
         try store.bind(strategyID: Self.strategyID, at: 0)
         var venue = try FileVenue(path: venueLog)
         // A restart first settles the orders whose send was never confirmed.

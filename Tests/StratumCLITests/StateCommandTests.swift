@@ -24,10 +24,15 @@ struct StateCommandTests {
     @Test func resumeNeedsAReasonAndAHaltedStrategy() throws {
         let fixture = try BacktestFixture()
         let state = try Self.haltedState(fixture)
-        let missing = fixture.run(["resume", "--state", state])
-        #expect(missing.code == 64 || missing.code == 2, "usage error: \(missing.code)")
-        #expect(missing.err.contains("a resume needs --reason"), "\(missing.err)")
-        #expect(fixture.run(["resume", "--state", state, "--reason", "  "]).err.contains("a resume needs --reason"))
+        for arguments in [["resume", "--state", state], ["resume", "--state", state, "--reason", "  "]] {
+            #expect(fixture.run(arguments).code == 64, "a usage error: \(arguments)")
+            do {
+                _ = try Stratum.parseAsRoot(arguments)
+                Issue.record("parsed without a reason: \(arguments)")
+            } catch {
+                #expect(Stratum.message(for: error).contains("a resume needs --reason"), "\(Stratum.message(for: error))")
+            }
+        }
 
         let resumed = fixture.run(["resume", "--state", state, "--reason", "venue back", "--by", "bob"])
         #expect(resumed.code == 0, "\(resumed.err)")

@@ -34,12 +34,16 @@ struct StateCrashSafetyTests {
             process.executableURL = binary
             process.arguments = ["state-writer", "--state", state.path, "--venue-log", venueLog.path,
                                  "--bars", "1000000", "--orders-per-bar", "\(Self.ordersPerBar)"]
+            let output = Pipe()
             let errors = Pipe()
-            process.standardOutput = FileHandle.nullDevice
+            process.standardOutput = output
             process.standardError = errors
             try process.run()
-            // Between 10 and 150 ms: from before the database opens to deep into writing.
-            usleep(UInt32(10_000 + random.next() % 140_000))
+            // The writer says `ready` once its store is open; from then on, 0 to 250 ms covers the
+            // restart (reconciliation, journal replay) and the writing of new bars (every commit
+            // waits for fsync, some milliseconds each).
+            _ = output.fileHandleForReading.availableData
+            usleep(UInt32(random.next() % 250_000))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
@@ -53,7 +57,7 @@ struct StateCrashSafetyTests {
             try Self.check(state: state, venueLog: venueLog, seen: &seen, run: runs)
         }
         #expect(kills >= 50)
-        #expect(seen.count > Self.ordersPerBar * 10, "the writer made progress across restarts: \(seen.count) orders")
+        #expect(seen.count >= Self.ordersPerBar * 5, "the writer made progress across restarts: \(seen.count) orders")
     }
 
     /// The invariants after one kill.
