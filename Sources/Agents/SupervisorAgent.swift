@@ -1,3 +1,4 @@
+import StrategyCompiler
 import StrategyDSL
 
 /// Watches the strategy and turns trouble into commands.
@@ -35,6 +36,26 @@ public struct SupervisorAgent: Agent {
         self.maxRejects = maxRejects
         self.onDrawdown = onDrawdown
         supervision = Supervision(policy: policy, seed: seed, killSwitch: killSwitch)
+    }
+
+    /// The Supervisor of a paper or live run of `plan`: its `supervisor:` and `kill_switch:`
+    /// settings, jitter seeded from the strategy's name, and the kill switch as persisted.
+    public init(plan: Plan, killSwitch: KillSwitch) {
+        let spec = plan.spec
+        self.init(maxRejects: spec.execution.killSwitch.maxRejects, onDrawdown: spec.execution.killSwitch.onDrawdown,
+                  policy: SupervisionPolicy(supervisor: spec.supervisor, killSwitch: spec.execution.killSwitch),
+                  seed: Self.seed(strategy: spec.name.value), killSwitch: killSwitch)
+    }
+
+    /// A restart-jitter seed from a strategy name (64-bit FNV-1a): stable across runs and
+    /// machines, different between strategies, so strategies that fail together restart apart.
+    public static func seed(strategy name: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
     }
 
     /// True once the kill switch has left ACTIVE.

@@ -208,3 +208,11 @@ struct SupervisorAgentSupervisionTests {
         #expect(!agent.tripped)
     }
 }
+
+/// FNV-1a 64 of "a" is 0xAF63DC4C8601EC8C (the published test vector, Fowler/Noll/Vo).
+struct SupervisorSeedTests {
+    @Test func seedIsFNV1aOfTheStrategyName() {
+        #expect(SupervisorAgent.seed(strategy: "") == 0xCBF2_9CE4_8422_2325)
+        #expect(SupervisorAgent.seed(strategy: "a") == 0xAF63_DC4C_8601_EC8C)
+    }
+}

@@ -48,6 +48,21 @@ struct StateCommandTests {
         #expect(try store.auditEntries().last?.payload.contains(#""actor":"bob""#) == true)
     }
 
+    /// The executable maps ArgumentParser's usage status to 2, as docs/cli.md says.
+    @Test func theExecutableRefusesAResumeWithoutAReasonWithStatus2() throws {
+        let process = Process()
+        process.executableURL = try StateCrashSafetyTests.stratumBinary()
+        process.arguments = ["resume", "--state", "/nonexistent"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(text.contains("a resume needs --reason"), "\(text)")
+    }
+
     @Test func resumeOfAFolderWithoutStateIsAUsageError() throws {
         let fixture = try BacktestFixture()
         let result = fixture.run(["resume", "--state", fixture.folder.appendingPathComponent("nowhere").path, "--reason", "x"])
