@@ -82,7 +82,7 @@ struct FileVenue {
     private var received: Set<String>
 
     init(path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         received = Set(text.split(separator: "\n").map(String.init))
         guard let handle = FileHandle(forWritingAtPath: path) else {
