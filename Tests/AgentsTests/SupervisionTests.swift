@@ -126,6 +126,9 @@ struct SupervisionTests {
         #expect(supervision.handle(.kill(reason: "  ", actor: "ops", at: 21 * second)) == [.refused("a kill needs a reason; say why trading must stop")])
         #expect(supervision.handle(.kill(reason: "venue outage", actor: "ops", at: 21 * second)).count == 2)
         #expect(supervision.killSwitch.state == .halted)
+        #expect(supervision.handle(.kill(reason: "again", actor: "ops", at: 21 * second)) == [
+            .refused("the kill switch is already HALTED; its orders were cancelled when it tripped"),
+        ])
         #expect(supervision.trip(.drawdown(measured: 0.2, limit: 0.1), at: 22 * second).isEmpty)
         #expect(supervision.handle(.resume(reason: "", actor: "ops", at: 23 * second)) == [.refused(KillSwitchRefusal.blankReason.description)])
         #expect(supervision.handle(.resume(reason: " feed back ", actor: "ops", at: 24 * second)) == [

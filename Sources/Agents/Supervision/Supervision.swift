@@ -153,6 +153,7 @@ public struct Supervision: Sendable {
                 break
             }
             trip(to: .halted, .command(reason: trimmed), actor: actor, at: at, &actions)
+            if actions.isEmpty { actions.append(.refused("the kill switch is already HALTED; its orders were cancelled when it tripped")) }
         case .resume(let reason, let actor, let at):
             switch killSwitch.resume(reason: reason, actor: actor, at: at) {
             case .success(let transition): actions.append(.killSwitch(transition))

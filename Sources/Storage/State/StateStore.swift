@@ -12,7 +12,14 @@ import GRDB
 /// has reached the disk when the call returns, so a `kill -9` (or a power cut) at any moment
 /// loses nothing that was reported written, and leaves nothing half-written.
 ///
-/// Calls are serialized by GRDB; one store may be shared between tasks.
+/// A runner uses it in this order: ``open(directory:redacting:)`` and ``bind(strategyID:at:)``,
+/// ``load()`` (kill switch, journal to replay, orders to reconcile), then per bar
+/// ``recordBar(_:)`` before the agents handle it, ``admit(_:)`` before sending each order and
+/// ``markSent(_:at:)`` once the venue has it, ``recordFill(_:)`` as fills arrive, and
+/// ``recordKillSwitch(_:)`` / ``recordIncident(_:)`` for the Supervisor's actions.
+///
+/// Calls are serialized by GRDB; one store may be shared between tasks, and `stratum resume`
+/// or `stratum handoff` may open the same file from another process while a runner writes.
 public final class StateStore: Sendable {
     /// The database's file name inside the state folder.
     public static let fileName = "state.sqlite"
