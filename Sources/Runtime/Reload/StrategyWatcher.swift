@@ -87,7 +87,7 @@ public final class StrategyWatcher: @unchecked Sendable {
 
     /// Follows these models' tags from now on (after a reload changed what the plan reads).
     public func watchModels(_ models: [String]) {
-        queue.async { self.replaceModelWatches(models) }
+        queue.sync { self.replaceModelWatches(models) }
     }
 
     /// Stops watching and ends `requests` (also when the consumer stops iterating them).
