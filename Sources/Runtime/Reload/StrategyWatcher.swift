@@ -28,7 +28,7 @@ public final class StrategyWatcher: @unchecked Sendable {
     private let queue = DispatchQueue(label: "stratum.reload.watcher")
     private let descriptor: Int32
     private var readSource: (any DispatchSourceRead)?
-    private var signalSource: (any DispatchSourceSignal)?
+    private var hangup: UUID?
     private var strategyWatch: Int32 = -1
     /// Watch descriptor → model name.
     private var modelWatches: [Int32: String] = [:]
@@ -43,7 +43,7 @@ public final class StrategyWatcher: @unchecked Sendable {
     ///   - registry: the registry folder; nil when the strategy reads no models.
     ///   - models: model names whose `tags.json` to follow (`ReloadCoordinator.models(of:)`).
     ///   - debounce: quiet time after the last event before a request goes out.
-    ///   - sighup: also emit a request on SIGHUP (the process then no longer dies of it).
+    ///   - sighup: also emit a request on SIGHUP (from then on the process no longer dies of it).
     /// - Throws: `WatchError` when the folder cannot be watched.
     public init(strategy: String, registry: URL? = nil, models: [String] = [], debounce: Duration = .milliseconds(25),
                 sighup: Bool = false) throws(WatchError) {
@@ -68,11 +68,10 @@ public final class StrategyWatcher: @unchecked Sendable {
         source.setCancelHandler { close(watched) }
         readSource = source
         if sighup {
-            signal(SIGHUP, SIG_IGN)
-            let signals = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-            signals.setEventHandler { [weak self] in self?.note(.signal) }
-            signalSource = signals
-            signals.resume()
+            hangup = HangupSignal.shared.subscribe { [weak self] in
+                guard let self else { return }
+                self.queue.async { self.note(.signal) }
+            }
         }
         queue.sync { self.replaceModelWatches(models) }
         source.resume()
@@ -81,7 +80,7 @@ public final class StrategyWatcher: @unchecked Sendable {
 
     deinit {
         readSource?.cancel()
-        signalSource?.cancel()
+        if let hangup { HangupSignal.shared.unsubscribe(hangup) }
         continuation.finish()
     }
 
@@ -97,7 +96,7 @@ public final class StrategyWatcher: @unchecked Sendable {
             self.stopped = true
             self.flush?.cancel()
             self.readSource?.cancel()
-            self.signalSource?.cancel()
+            if let hangup = self.hangup { HangupSignal.shared.unsubscribe(hangup) }
             self.continuation.finish()
         }
     }
@@ -125,7 +124,7 @@ public final class StrategyWatcher: @unchecked Sendable {
             let header = MemoryLayout<inotify_event>.size
             while offset + header <= count {
                 let (watch, length) = buffer.withUnsafeBytes { raw in
-                    (raw.load(fromByteOffset: offset, as: Int32.self), Int(raw.load(fromByteOffset: offset + 12, as: UInt32.self)))
+                    (raw.loadUnaligned(fromByteOffset: offset, as: Int32.self), Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)))
                 }
                 let nameBytes = buffer[(offset + header)..<min(offset + header + length, count)].prefix { $0 != 0 }
                 let file = String(decoding: nameBytes, as: UTF8.self)
