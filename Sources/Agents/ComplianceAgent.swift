@@ -2,7 +2,7 @@
 /// appends them to the hash-chained audit log. Keeps the counts a daily report needs.
 public struct ComplianceAgent: Agent {
     public let id = AgentID.compliance
-    public private(set) var counts: [Topic: Int] = [:]
+    public internal(set) var counts: [Topic: Int] = [:]
     let audited: Set<Topic>
 
     /// - Parameter enabled: `compliance.audit` in the strategy; counts are kept either way.

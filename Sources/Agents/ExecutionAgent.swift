@@ -27,7 +27,7 @@ public struct ExecutionAgent: Agent {
         var remaining: Double { quantity - filled }
     }
 
-    public private(set) var positions: [Double]
+    public internal(set) var positions: [Double]
     var bars: [Bar?]
     var working: [WorkingOrder] = []
     /// TWAP/VWAP parents still open: their children's fills add up here, so the parent's own
@@ -39,7 +39,7 @@ public struct ExecutionAgent: Agent {
     /// it only when the next bar arrives, since a bar's volume is not known at its open.
     var profiles: [VolumeProfile]
     var pendingVolume: [(timestamp: Int64, volume: Double)?]
-    public private(set) var halted = false
+    public internal(set) var halted = false
 
     public init(config: ExecutionConfig) {
         self.config = config

@@ -23,3 +23,36 @@ public struct FeatureAgent: Agent {
                              topic: .featuresCandles, payload: .features(frame)))
     }
 }
+
+// MARK: Reload
+
+extension FeatureAgent {
+    /// This agent moved onto a new feature program between two bars.
+    ///
+    /// Per instrument, every indicator and lag buffer the new program shares with the running one
+    /// (same computation over the same inputs, see `FeatureProgram.StateMapping`) keeps its state;
+    /// the others start from a fresh program that has been run over `recentBars` of that
+    /// instrument, oldest first, so they hold exactly what a fresh run over those bars would.
+    /// Bar counts carry on: the new program continues the same bar sequence.
+    ///
+    /// - Parameters:
+    ///   - program: the new plan's compiled program, as the planner built it (nothing seen yet).
+    ///   - recentBars: per instrument, the bars this agent saw last, oldest first; at least the
+    ///     new program's warm-up for the rebuilt features to be valid at once.
+    /// - Returns: the agent and, per instrument, which slots were carried.
+    public func reloaded(with program: FeatureProgram, recentBars: [[Bar]]) -> (agent: FeatureAgent, mappings: [FeatureProgram.StateMapping]) {
+        var agent = self
+        var mappings: [FeatureProgram.StateMapping] = []
+        for instrument in programs.indices {
+            let old = programs[instrument]
+            let mapping = program.stateMapping(from: old)
+            var warmed = program
+            if !mapping.carriesEverything, instrument < recentBars.count {
+                for bar in recentBars[instrument] { warmed.evaluate(bar) }
+            }
+            agent.programs[instrument] = warmed.carryingState(from: old, mapping: mapping)
+            mappings.append(mapping)
+        }
+        return (agent, mappings)
+    }
+}

@@ -26,10 +26,10 @@ public struct PortfolioRiskAgent: Agent {
         case opening
     }
 
-    public private(set) var cash: Double
-    public private(set) var state: RiskState = .active
-    public private(set) var peakEquity: Double
-    public private(set) var equity: Double
+    public internal(set) var cash: Double
+    public internal(set) var state: RiskState = .active
+    public internal(set) var peakEquity: Double
+    public internal(set) var equity: Double
     var lots: [[Lot]]
     var bars: [Bar?]
     var phase: [Phase]

@@ -22,11 +22,11 @@ public struct SignalAgent: Agent {
     let instrumentOfSignal: [Int]
     let singleInstrument: Bool
 
-    public private(set) var directions: [Direction?]
-    public private(set) var confidences: [Double]
+    public internal(set) var directions: [Direction?]
+    public internal(set) var confidences: [Double]
     public private(set) var regimeLabels: [Int]
-    private var shadowDirections: [[Direction?]]
-    private var volatilityHistory: [RingHistory]
+    var shadowDirections: [[Direction?]]
+    var volatilityHistory: [RingHistory]
     private var modelInputs: [Double] = []
     private var modelOutputs: [Double] = []
 

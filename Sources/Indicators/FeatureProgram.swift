@@ -144,3 +144,86 @@ extension Bar {
         }
     }
 }
+
+// MARK: Carrying state across a reload
+
+extension FeatureProgram {
+    /// Which stateful slots of a new program take their state from an old one.
+    ///
+    /// A slot is an indicator or a lag buffer. Two slots match when they compute the same thing
+    /// from the same bars: the same indicator with the same parameters (or the same lag depth)
+    /// over inputs that are themselves computed the same way, down to bar columns and constants.
+    /// That is finer than comparing plan nodes: a feature that changed can still share an
+    /// unchanged `sma(close, 20)` with its neighbours, and that kernel keeps its window.
+    public struct StateMapping: Sendable, Equatable {
+        /// For each indicator of the new program, the old program's indicator it continues, or nil (rebuilt).
+        public var indicators: [Int?]
+        /// For each lag buffer of the new program, the old program's buffer it continues, or nil (rebuilt).
+        public var lags: [Int?]
+
+        public init(indicators: [Int?], lags: [Int?]) {
+            self.indicators = indicators
+            self.lags = lags
+        }
+
+        public var carriedIndicators: Int { indicators.count(where: { $0 != nil }) }
+        public var rebuiltIndicators: Int { indicators.count(where: { $0 == nil }) }
+        public var rebuiltLags: Int { lags.count(where: { $0 == nil }) }
+        /// True when every slot of the new program keeps state: nothing needs warming up.
+        public var carriesEverything: Bool { !indicators.contains(nil) && !lags.contains(nil) }
+    }
+
+    /// A structural key for every register, indicator and lag buffer: what it computes, spelt
+    /// from bar columns and constants up, independent of register and slot numbers.
+    public var stateKeys: (registers: [String], indicators: [String], lags: [String]) {
+        var keys = registers.map { "#\($0.bitPattern)" }
+        var indicatorKeys = Array(repeating: "", count: indicators.count)
+        var lagKeys = Array(repeating: "", count: lags.count)
+        for instruction in instructions {
+            switch instruction {
+            case .column(let field, let into):
+                keys[into] = field.rawValue
+            case .indicator(let index, let a, let b, let into):
+                let indicator = indicators[index]
+                let arguments = [a, b].filter { $0 >= 0 }.map { keys[$0] } + indicator.parameters.map { "#\($0.bitPattern)" }
+                let key = "\(indicator.spec.name)(\(arguments.joined(separator: ",")))"
+                indicatorKeys[index] = key
+                for output in 0..<indicator.outputCount { keys[into + output] = "\(key).\(output)" }
+            case .unary(let operation, let operand, let into):
+                keys[into] = "\(operation)(\(keys[operand]))"
+            case .binary(let operation, let lhs, let rhs, let into):
+                keys[into] = "\(operation)(\(keys[lhs]),\(keys[rhs]))"
+            case .lag(let buffer, let source, let into):
+                let key = "\(keys[source])[\(lags[buffer].values.count - 1)]"
+                lagKeys[buffer] = key
+                keys[into] = key
+            case .copy(let source, let into):
+                keys[into] = keys[source]
+            }
+        }
+        return (keys, indicatorKeys, lagKeys)
+    }
+
+    /// Matches this (new) program's stateful slots with `old`'s by their structural keys.
+    public func stateMapping(from old: FeatureProgram) -> StateMapping {
+        let before = old.stateKeys, after = stateKeys
+        let oldIndicators = Dictionary(before.indicators.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let oldLags = Dictionary(before.lags.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return StateMapping(indicators: after.indicators.map { oldIndicators[$0] }, lags: after.lags.map { oldLags[$0] })
+    }
+
+    /// This program with the mapped slots' state taken from `old`; unmapped slots keep the state
+    /// they have here (fresh, or warmed up by replaying recent bars before the call).
+    ///
+    /// Registers are not carried: the next `evaluate` writes every register an instruction writes.
+    public func carryingState(from old: FeatureProgram, mapping: StateMapping) -> FeatureProgram {
+        var program = self
+        for (index, source) in mapping.indicators.enumerated() {
+            if let source { program.indicators[index] = old.indicators[source] }
+        }
+        for (index, source) in mapping.lags.enumerated() {
+            if let source { program.lags[index] = old.lags[source] }
+        }
+        return program
+    }
+}

@@ -20,28 +20,20 @@ struct PreparedStrategy {
     static func load(path: String, registry: URL, pinned: [String: [String]] = [:]) throws -> PreparedStrategy {
         let resolver = PinnedModels(base: RegistryModelResolver(root: registry), pinned: pinned)
         let linter = Linter(models: resolver)
-        let result = linter.lint(path: path)
-        guard !result.hasErrors, let checked = result.checked else {
-            let renderer = DiagnosticRenderer(colour: Console.stderrIsTerminal)
-            let text = result.diagnostics.filter { $0.severity == .error }.map { renderer.text($0, source: result.source) }.joined(separator: "\n")
-            throw CommandError("\(path) does not pass lint; nothing was run\n\n\(text)")
-        }
-        let plan: Plan
+        let compiled: CompiledStrategy
         do {
-            plan = try Planner.plan(checked)
+            compiled = try CompiledStrategy.compile(path: path, linter: linter, registry: registry)
         } catch {
-            throw CommandError("\(path): \(error)")
-        }
-        var evaluators: [String: any ModelEvaluator] = [:]
-        let registryStore = ModelRegistry(root: registry)
-        for (alias, info) in checked.models {
-            do {
-                let reference = try ModelReference(name: info.name, selector: .version(info.version))
-                evaluators[alias] = try registryStore.resolve(reference).loadEvaluator()
-            } catch {
-                throw CommandError("model '\(alias)' (\(info.name)@\(info.version)) cannot be loaded: \(error)")
+            switch error {
+            case .lint:
+                throw CommandError("\(path) does not pass lint; nothing was run\n\n\(error.text(colour: Console.stderrIsTerminal))")
+            case .planning(let message):
+                throw CommandError("\(path): \(message)")
+            case .model:
+                throw CommandError(error.text())
             }
         }
+        let (plan, evaluators, checked) = (compiled.plan, compiled.evaluators, compiled.plan.strategy)
         let bases = linter.baseDirectories(for: path)
         var feeds: [any BarFeed] = []
         var dataFiles: [(String, URL)] = []
@@ -74,7 +66,7 @@ struct PreparedStrategy {
                 throw CommandError("\(path):\(source.name.range.start): data source '\(source.name.value)' is a live \(venue) stream (\(symbol)); a backtest needs a historical source (csv, sqlite, synthetic or replay)")
             }
         }
-        return PreparedStrategy(path: path, plan: plan, evaluators: evaluators, feeds: feeds, dataFiles: dataFiles, lint: result)
+        return PreparedStrategy(path: path, plan: plan, evaluators: evaluators, feeds: feeds, dataFiles: dataFiles, lint: compiled.lint)
     }
 }
 
