@@ -26,9 +26,11 @@ public struct FusedRunner {
     /// chart read, aligned with the equity points.
     public private(set) var momentCloses: [Double] = []
     private var lastClose = Double.nan
-    /// The queue is an outbox: agents append to it directly, the runner reads it from `head`.
-    private var queue = Outbox()
-    private var head = 0
+    /// First in, first out is delivery by generations: every message of one generation is
+    /// routed, in order, before any message it caused. The runner reads the current generation
+    /// in place and the agents append the next one, so no envelope is copied to be delivered.
+    private var current = Outbox()
+    private var next = Outbox()
     public private(set) var sequence: UInt64 = 0
     private var lastTimestamp: Int64 = 0
 
@@ -57,12 +59,17 @@ public struct FusedRunner {
     /// MarketData passes on (none for a dropped bar, several when a gap is forward-filled).
     public mutating func push<Sink: RunSink>(_ bar: Bar, instrument: Int = 0, into sink: inout Sink) {
         normalise(bar, instrument: instrument)
-        for message in normalised.messages {
-            enqueue(message)
-            drain(into: &sink)
-            closeMoment(traceId: sequence, into: &sink)
+        var passed = Outbox(capacity: 0)
+        swap(&passed, &normalised)
+        passed.messages.withUnsafeBufferPointer { messages in
+            for index in messages.indices {
+                route(messages[index], into: &sink)
+                drain(into: &sink)
+                closeMoment(traceId: sequence, into: &sink)
+            }
         }
-        normalised.removeAll()
+        passed.removeAll()
+        swap(&passed, &normalised)
         sequence += 1
     }
 
@@ -70,11 +77,16 @@ public struct FusedRunner {
     /// every bar of one timestamp is opened, then `close` marks equity once.
     public mutating func open<Sink: RunSink>(_ bar: Bar, instrument: Int, into sink: inout Sink) {
         normalise(bar, instrument: instrument)
-        for message in normalised.messages {
-            enqueue(message)
-            drain(into: &sink)
+        var passed = Outbox(capacity: 0)
+        swap(&passed, &normalised)
+        passed.messages.withUnsafeBufferPointer { messages in
+            for index in messages.indices {
+                route(messages[index], into: &sink)
+                drain(into: &sink)
+            }
         }
-        normalised.removeAll()
+        passed.removeAll()
+        swap(&passed, &normalised)
         sequence += 1
     }
 
@@ -90,8 +102,8 @@ public struct FusedRunner {
     }
 
     private mutating func closeMoment<Sink: RunSink>(traceId: UInt64, into sink: inout Sink) {
-        enqueue(Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
-                         payload: .barClosed(instrument: 0)))
+        route(Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
+                       payload: .barClosed(instrument: 0)), into: &sink)
         drain(into: &sink)
         momentCloses.append(lastClose)
     }
@@ -100,25 +112,25 @@ public struct FusedRunner {
     public mutating func finish<Sink: RunSink>(into sink: inout Sink) {
         let trades = portfolio.closeOut(at: lastTimestamp, barIndex: Int(sequence) - 1)
         for trade in trades {
-            enqueue(Envelope(timestamp: lastTimestamp, source: .portfolioRisk, traceId: sequence &- 1,
-                             topic: .portfolioTrade, payload: .trade(trade)))
+            next.emit(Envelope(timestamp: lastTimestamp, source: .portfolioRisk, traceId: sequence &- 1,
+                               topic: .portfolioTrade, payload: .trade(trade)))
         }
         drain(into: &sink)
     }
 
-    @inline(__always)
-    private mutating func enqueue(_ envelope: Envelope) {
-        queue.emit(envelope)
-    }
-
+    /// Delivers what the last routed messages caused, generation by generation, until nothing is left.
     private mutating func drain<Sink: RunSink>(into sink: inout Sink) {
-        while head < queue.messages.count {
-            let message = queue.messages[head]
-            head += 1
-            route(message, into: &sink)
+        while !next.isEmpty {
+            var generation = Outbox(capacity: 0)
+            swap(&generation, &next)
+            swap(&next, &current)
+            // `generation` holds the messages to deliver; `next`, emptied, collects what they cause.
+            generation.messages.withUnsafeBufferPointer { messages in
+                for index in messages.indices { route(messages[index], into: &sink) }
+            }
+            generation.removeAll()
+            swap(&generation, &current)
         }
-        queue.removeAll()
-        head = 0
     }
 
     /// The subscription table, in delivery order.
@@ -131,40 +143,40 @@ public struct FusedRunner {
                 if market.instrument == 0 { lastClose = market.bar.close }
             }
             sink.receive(message)
-            execution.handle(message, into: &queue)
-            portfolio.handle(message, into: &queue)
-            feature.handle(message, into: &queue)
+            execution.handle(message, into: &next)
+            portfolio.handle(message, into: &next)
+            feature.handle(message, into: &next)
         case .featuresCandles, .featuresMicro:
-            signal.handle(message, into: &queue)
+            signal.handle(message, into: &next)
         case .signalLong, .signalShort, .signalFlat:
             sink.receive(message)
-            portfolio.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            portfolio.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .portfolioTarget:
-            execution.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            execution.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .executionFill:
             sink.receive(message)
-            portfolio.handle(message, into: &queue)
-            supervisor.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            portfolio.handle(message, into: &next)
+            supervisor.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .executionError, .riskAlert:
             sink.receive(message)
-            supervisor.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            supervisor.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .executionOrder, .portfolioTrade:
             sink.receive(message)
-            compliance.handle(message, into: &queue)
+            compliance.handle(message, into: &next)
         case .supervisorCommand:
             sink.receive(message)
-            portfolio.handle(message, into: &queue)
-            execution.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            portfolio.handle(message, into: &next)
+            execution.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .portfolioEquity, .complianceAudit:
             sink.receive(message)
         case .clock:
             sink.receive(message)
-            portfolio.handle(message, into: &queue)
+            portfolio.handle(message, into: &next)
         case .heartbeat:
             break
         }

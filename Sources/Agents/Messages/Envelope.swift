@@ -88,13 +88,23 @@ public struct Outbox: Sendable {
         messages.reserveCapacity(16)
     }
 
+    /// An outbox with room for `capacity` messages; 0 allocates nothing, for a runner that swaps
+    /// buffers it already owns in and out.
+    public init(capacity: Int) {
+        if capacity > 0 { messages.reserveCapacity(capacity) }
+    }
+
+    /// Appends a message; the envelope is moved in, not copied.
     @inline(__always)
-    public mutating func emit(_ envelope: Envelope) {
+    public mutating func emit(_ envelope: consuming Envelope) {
         messages.append(envelope)
     }
 
+    /// Empties the outbox and keeps its capacity. An outbox holds a few messages, and popping
+    /// them one by one costs a fraction of the general range removal.
+    @inline(__always)
     public mutating func removeAll() {
-        messages.removeAll(keepingCapacity: true)
+        while messages.popLast() != nil {}
     }
 
     public var isEmpty: Bool { messages.isEmpty }
