@@ -63,7 +63,7 @@ public struct FusedRunner {
         swap(&passed, &normalised)
         passed.messages.withUnsafeBufferPointer { messages in
             for index in messages.indices {
-                route(messages[index], into: &sink)
+                route(messages.baseAddress! + index, into: &sink)
                 drain(into: &sink)
                 closeMoment(traceId: sequence, into: &sink)
             }
@@ -81,7 +81,7 @@ public struct FusedRunner {
         swap(&passed, &normalised)
         passed.messages.withUnsafeBufferPointer { messages in
             for index in messages.indices {
-                route(messages[index], into: &sink)
+                route(messages.baseAddress! + index, into: &sink)
                 drain(into: &sink)
             }
         }
@@ -102,8 +102,9 @@ public struct FusedRunner {
     }
 
     private mutating func closeMoment<Sink: RunSink>(traceId: UInt64, into sink: inout Sink) {
-        route(Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
-                       payload: .barClosed(instrument: 0)), into: &sink)
+        let clock = Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
+                             payload: .barClosed(instrument: 0))
+        withUnsafePointer(to: clock) { route($0, into: &sink) }
         drain(into: &sink)
         momentCloses.append(lastClose)
     }
@@ -126,7 +127,7 @@ public struct FusedRunner {
             swap(&next, &current)
             // `generation` holds the messages to deliver; `next`, emptied, collects what they cause.
             generation.messages.withUnsafeBufferPointer { messages in
-                for index in messages.indices { route(messages[index], into: &sink) }
+                for index in messages.indices { route(messages.baseAddress! + index, into: &sink) }
             }
             generation.removeAll()
             swap(&generation, &current)
@@ -134,49 +135,52 @@ public struct FusedRunner {
     }
 
     /// The subscription table, in delivery order.
+    ///
+    /// The message is read where it lies (`pointee` at each use) rather than copied into a
+    /// local: a copy would retain and release its payload once per delivery.
     @inline(__always)
-    private mutating func route<Sink: RunSink>(_ message: Envelope, into sink: inout Sink) {
-        switch message.topic {
+    private mutating func route<Sink: RunSink>(_ message: UnsafePointer<Envelope>, into sink: inout Sink) {
+        switch message.pointee.topic {
         case .marketRaw:
-            if case .bar(let market) = message.payload {
+            if case .bar(let market) = message.pointee.payload {
                 lastTimestamp = market.bar.timestamp
                 if market.instrument == 0 { lastClose = market.bar.close }
             }
-            sink.receive(message)
-            execution.handle(message, into: &next)
-            portfolio.handle(message, into: &next)
-            feature.handle(message, into: &next)
+            sink.receive(message.pointee)
+            execution.handle(message.pointee, into: &next)
+            portfolio.handle(message.pointee, into: &next)
+            feature.handle(message.pointee, into: &next)
         case .featuresCandles, .featuresMicro:
-            signal.handle(message, into: &next)
+            signal.handle(message.pointee, into: &next)
         case .signalLong, .signalShort, .signalFlat:
-            sink.receive(message)
-            portfolio.handle(message, into: &next)
-            compliance.handle(message, into: &next)
+            sink.receive(message.pointee)
+            portfolio.handle(message.pointee, into: &next)
+            compliance.handle(message.pointee, into: &next)
         case .portfolioTarget:
-            execution.handle(message, into: &next)
-            compliance.handle(message, into: &next)
+            execution.handle(message.pointee, into: &next)
+            compliance.handle(message.pointee, into: &next)
         case .executionFill:
-            sink.receive(message)
-            portfolio.handle(message, into: &next)
-            supervisor.handle(message, into: &next)
-            compliance.handle(message, into: &next)
+            sink.receive(message.pointee)
+            portfolio.handle(message.pointee, into: &next)
+            supervisor.handle(message.pointee, into: &next)
+            compliance.handle(message.pointee, into: &next)
         case .executionError, .riskAlert:
-            sink.receive(message)
-            supervisor.handle(message, into: &next)
-            compliance.handle(message, into: &next)
+            sink.receive(message.pointee)
+            supervisor.handle(message.pointee, into: &next)
+            compliance.handle(message.pointee, into: &next)
         case .executionOrder, .portfolioTrade:
-            sink.receive(message)
-            compliance.handle(message, into: &next)
+            sink.receive(message.pointee)
+            compliance.handle(message.pointee, into: &next)
         case .supervisorCommand:
-            sink.receive(message)
-            portfolio.handle(message, into: &next)
-            execution.handle(message, into: &next)
-            compliance.handle(message, into: &next)
+            sink.receive(message.pointee)
+            portfolio.handle(message.pointee, into: &next)
+            execution.handle(message.pointee, into: &next)
+            compliance.handle(message.pointee, into: &next)
         case .portfolioEquity, .complianceAudit:
-            sink.receive(message)
+            sink.receive(message.pointee)
         case .clock:
-            sink.receive(message)
-            portfolio.handle(message, into: &next)
+            sink.receive(message.pointee)
+            portfolio.handle(message.pointee, into: &next)
         case .heartbeat:
             break
         }
