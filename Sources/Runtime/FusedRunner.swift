@@ -27,8 +27,9 @@ public struct FusedRunner {
     public private(set) var momentCloses: [Double] = []
     private var lastClose = Double.nan
     /// First in, first out is delivery by generations: every message of one generation is
-    /// routed, in order, before any message it caused. The runner reads the current generation
-    /// in place and the agents append the next one, so no envelope is copied to be delivered.
+    /// routed, in order, before any message it caused. The runner takes the messages of the
+    /// current generation out of their buffer while the agents append the next one to the other,
+    /// so no envelope is copied to be delivered.
     private var current = Outbox()
     private var next = Outbox()
     public private(set) var sequence: UInt64 = 0
@@ -61,12 +62,10 @@ public struct FusedRunner {
         normalise(bar, instrument: instrument)
         var passed = Outbox(capacity: 0)
         swap(&passed, &normalised)
-        passed.messages.withUnsafeBufferPointer { messages in
-            for index in messages.indices {
-                route(messages.baseAddress! + index, into: &sink)
-                drain(into: &sink)
-                closeMoment(traceId: sequence, into: &sink)
-            }
+        for index in passed.messages.indices {
+            route(passed.take(index), into: &sink)
+            drain(into: &sink)
+            closeMoment(traceId: sequence, into: &sink)
         }
         passed.removeAll()
         swap(&passed, &normalised)
@@ -79,11 +78,9 @@ public struct FusedRunner {
         normalise(bar, instrument: instrument)
         var passed = Outbox(capacity: 0)
         swap(&passed, &normalised)
-        passed.messages.withUnsafeBufferPointer { messages in
-            for index in messages.indices {
-                route(messages.baseAddress! + index, into: &sink)
-                drain(into: &sink)
-            }
+        for index in passed.messages.indices {
+            route(passed.take(index), into: &sink)
+            drain(into: &sink)
         }
         passed.removeAll()
         swap(&passed, &normalised)
@@ -102,9 +99,8 @@ public struct FusedRunner {
     }
 
     private mutating func closeMoment<Sink: RunSink>(traceId: UInt64, into sink: inout Sink) {
-        let clock = Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
-                             payload: .barClosed(instrument: 0))
-        withUnsafePointer(to: clock) { route($0, into: &sink) }
+        route(Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
+                       payload: .barClosed(instrument: 0)), into: &sink)
         drain(into: &sink)
         momentCloses.append(lastClose)
     }
@@ -125,62 +121,58 @@ public struct FusedRunner {
             var generation = Outbox(capacity: 0)
             swap(&generation, &next)
             swap(&next, &current)
-            // `generation` holds the messages to deliver; `next`, emptied, collects what they cause.
-            generation.messages.withUnsafeBufferPointer { messages in
-                for index in messages.indices { route(messages.baseAddress! + index, into: &sink) }
-            }
+            // `generation` holds the messages to deliver, each taken out rather than copied;
+            // `next`, emptied, collects what they cause.
+            for index in generation.messages.indices { route(generation.take(index), into: &sink) }
             generation.removeAll()
             swap(&generation, &current)
         }
     }
 
     /// The subscription table, in delivery order.
-    ///
-    /// The message is read where it lies (`pointee` at each use) rather than copied into a
-    /// local: a copy would retain and release its payload once per delivery.
     @inline(__always)
-    private mutating func route<Sink: RunSink>(_ message: UnsafePointer<Envelope>, into sink: inout Sink) {
-        switch message.pointee.topic {
+    private mutating func route<Sink: RunSink>(_ message: Envelope, into sink: inout Sink) {
+        switch message.topic {
         case .marketRaw:
-            if case .bar(let market) = message.pointee.payload {
+            if case .bar(let market) = message.payload {
                 lastTimestamp = market.bar.timestamp
                 if market.instrument == 0 { lastClose = market.bar.close }
             }
-            sink.receive(message.pointee)
-            execution.handle(message.pointee, into: &next)
-            portfolio.handle(message.pointee, into: &next)
-            feature.handle(message.pointee, into: &next)
+            sink.receive(message)
+            execution.handle(message, into: &next)
+            portfolio.handle(message, into: &next)
+            feature.handle(message, into: &next)
         case .featuresCandles, .featuresMicro:
-            signal.handle(message.pointee, into: &next)
+            signal.handle(message, into: &next)
         case .signalLong, .signalShort, .signalFlat:
-            sink.receive(message.pointee)
-            portfolio.handle(message.pointee, into: &next)
-            compliance.handle(message.pointee, into: &next)
+            sink.receive(message)
+            portfolio.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .portfolioTarget:
-            execution.handle(message.pointee, into: &next)
-            compliance.handle(message.pointee, into: &next)
+            execution.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .executionFill:
-            sink.receive(message.pointee)
-            portfolio.handle(message.pointee, into: &next)
-            supervisor.handle(message.pointee, into: &next)
-            compliance.handle(message.pointee, into: &next)
+            sink.receive(message)
+            portfolio.handle(message, into: &next)
+            supervisor.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .executionError, .riskAlert:
-            sink.receive(message.pointee)
-            supervisor.handle(message.pointee, into: &next)
-            compliance.handle(message.pointee, into: &next)
+            sink.receive(message)
+            supervisor.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .executionOrder, .portfolioTrade:
-            sink.receive(message.pointee)
-            compliance.handle(message.pointee, into: &next)
+            sink.receive(message)
+            compliance.handle(message, into: &next)
         case .supervisorCommand:
-            sink.receive(message.pointee)
-            portfolio.handle(message.pointee, into: &next)
-            execution.handle(message.pointee, into: &next)
-            compliance.handle(message.pointee, into: &next)
+            sink.receive(message)
+            portfolio.handle(message, into: &next)
+            execution.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .portfolioEquity, .complianceAudit:
-            sink.receive(message.pointee)
+            sink.receive(message)
         case .clock:
-            sink.receive(message.pointee)
-            portfolio.handle(message.pointee, into: &next)
+            sink.receive(message)
+            portfolio.handle(message, into: &next)
         case .heartbeat:
             break
         }

@@ -108,6 +108,16 @@ public struct Outbox: Sendable {
     }
 
     public var isEmpty: Bool { messages.isEmpty }
+
+    /// Moves the message at `index` out and leaves an empty heartbeat in its place: a runner
+    /// that delivers each message once takes it rather than copying it, which spares a retain
+    /// and a release of its payload. `removeAll` clears the placeholders.
+    @inline(__always)
+    public mutating func take(_ index: Int) -> Envelope {
+        var taken = Envelope(timestamp: 0, source: .runner, traceId: 0, topic: .heartbeat, payload: .heartbeat(.runner))
+        swap(&taken, &messages[index])
+        return taken
+    }
 }
 
 /// A deterministic state machine: reads a message and its own state, writes what follows.
