@@ -62,7 +62,7 @@ public struct FusedRunner {
         normalise(bar, instrument: instrument)
         var passed = Outbox(capacity: 0)
         swap(&passed, &normalised)
-        for index in passed.messages.indices {
+        for index in 0..<passed.count {
             route(passed.take(index), into: &sink)
             drain(into: &sink)
             closeMoment(traceId: sequence, into: &sink)
@@ -78,7 +78,7 @@ public struct FusedRunner {
         normalise(bar, instrument: instrument)
         var passed = Outbox(capacity: 0)
         swap(&passed, &normalised)
-        for index in passed.messages.indices {
+        for index in 0..<passed.count {
             route(passed.take(index), into: &sink)
             drain(into: &sink)
         }
@@ -123,7 +123,7 @@ public struct FusedRunner {
             swap(&next, &current)
             // `generation` holds the messages to deliver, each taken out rather than copied;
             // `next`, emptied, collects what they cause.
-            for index in generation.messages.indices { route(generation.take(index), into: &sink) }
+            for index in 0..<generation.count { route(generation.take(index), into: &sink) }
             generation.removeAll()
             swap(&generation, &current)
         }

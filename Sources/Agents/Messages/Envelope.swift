@@ -82,40 +82,50 @@ public enum Payload: Sendable {
 /// Messages an agent produced while handling one message. Reused by the runner, so a steady
 /// state appends into capacity it already has.
 public struct Outbox: Sendable {
-    public private(set) var messages: [Envelope] = []
+    /// The messages in the order they were emitted.
+    public var messages: [Envelope] { storage }
+
+    // Inlinable, with the storage it touches: the runner calls these on every message, from
+    // another module.
+    @usableFromInline var storage: [Envelope] = []
 
     public init() {
-        messages.reserveCapacity(16)
+        storage.reserveCapacity(16)
     }
 
     /// An outbox with room for `capacity` messages; 0 allocates nothing, for a runner that swaps
     /// buffers it already owns in and out.
     public init(capacity: Int) {
-        if capacity > 0 { messages.reserveCapacity(capacity) }
+        if capacity > 0 { storage.reserveCapacity(capacity) }
     }
 
     /// Appends a message; the envelope is moved in, not copied.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func emit(_ envelope: consuming Envelope) {
-        messages.append(envelope)
+        storage.append(envelope)
     }
 
     /// Empties the outbox and keeps its capacity. An outbox holds a few messages, and popping
     /// them one by one costs a fraction of the general range removal.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func removeAll() {
-        while messages.popLast() != nil {}
+        while storage.popLast() != nil {}
     }
 
-    public var isEmpty: Bool { messages.isEmpty }
+    @inlinable
+    public var isEmpty: Bool { storage.isEmpty }
+
+    /// How many messages the outbox holds.
+    @inlinable
+    public var count: Int { storage.count }
 
     /// Moves the message at `index` out and leaves an empty heartbeat in its place: a runner
     /// that delivers each message once takes it rather than copying it, which spares a retain
     /// and a release of its payload. `removeAll` clears the placeholders.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func take(_ index: Int) -> Envelope {
         var taken = Envelope(timestamp: 0, source: .runner, traceId: 0, topic: .heartbeat, payload: .heartbeat(.runner))
-        swap(&taken, &messages[index])
+        swap(&taken, &storage[index])
         return taken
     }
 }
