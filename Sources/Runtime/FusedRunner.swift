@@ -62,12 +62,11 @@ public struct FusedRunner {
         normalise(bar, instrument: instrument)
         var passed = Outbox(capacity: 0)
         swap(&passed, &normalised)
-        for index in 0..<passed.count {
-            route(passed.take(index), into: &sink)
+        passed.takeAll { message in
+            route(message, into: &sink)
             drain(into: &sink)
             closeMoment(traceId: sequence, into: &sink)
         }
-        passed.removeAll()
         swap(&passed, &normalised)
         sequence += 1
     }
@@ -78,11 +77,10 @@ public struct FusedRunner {
         normalise(bar, instrument: instrument)
         var passed = Outbox(capacity: 0)
         swap(&passed, &normalised)
-        for index in 0..<passed.count {
-            route(passed.take(index), into: &sink)
+        passed.takeAll { message in
+            route(message, into: &sink)
             drain(into: &sink)
         }
-        passed.removeAll()
         swap(&passed, &normalised)
         sequence += 1
     }
@@ -123,8 +121,7 @@ public struct FusedRunner {
             swap(&next, &current)
             // `generation` holds the messages to deliver, each taken out rather than copied;
             // `next`, emptied, collects what they cause.
-            for index in 0..<generation.count { route(generation.take(index), into: &sink) }
-            generation.removeAll()
+            generation.takeAll { route($0, into: &sink) }
             swap(&generation, &current)
         }
     }

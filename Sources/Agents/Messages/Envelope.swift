@@ -119,14 +119,14 @@ public struct Outbox: Sendable {
     @inlinable
     public var count: Int { storage.count }
 
-    /// Moves the message at `index` out and leaves an empty heartbeat in its place: a runner
-    /// that delivers each message once takes it rather than copying it, which spares a retain
-    /// and a release of its payload. `removeAll` clears the placeholders.
+    /// Hands every message to `body` in the order it was emitted, moving each out rather than
+    /// copying it (which spares a retain and a release of its payload), and leaves the outbox
+    /// empty with its capacity. Messages `body` emits into another outbox wait there.
     @inlinable @inline(__always)
-    public mutating func take(_ index: Int) -> Envelope {
-        var taken = Envelope(timestamp: 0, source: .runner, traceId: 0, topic: .heartbeat, payload: .heartbeat(.runner))
-        swap(&taken, &storage[index])
-        return taken
+    public mutating func takeAll(_ body: (Envelope) -> Void) {
+        // Reversed once, the messages come off the end in order: a pop moves, it never copies.
+        storage.reverse()
+        while let message = storage.popLast() { body(message) }
     }
 }
 
