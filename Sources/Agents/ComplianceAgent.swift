@@ -2,20 +2,31 @@
 /// appends them to the hash-chained audit log. Keeps the counts a daily report needs.
 public struct ComplianceAgent: Agent {
     public let id = AgentID.compliance
-    public internal(set) var counts: [Topic: Int] = [:]
-    let audited: Set<Topic>
+    /// Messages seen, indexed by `Topic.rawValue`: an array, since a runner calls this on every
+    /// decision, order and fill.
+    var seen = [Int](repeating: 0, count: Topic.allCases.count)
+    /// The audited topics as a bit set of `Topic.rawValue`.
+    let audited: UInt32
 
     /// - Parameter enabled: `compliance.audit` in the strategy; counts are kept either way.
     public init(enabled: Bool) {
-        audited = enabled
+        let topics: [Topic] = enabled
             ? [.signalLong, .signalShort, .signalFlat, .portfolioTarget, .portfolioTrade, .riskAlert,
                .executionOrder, .executionFill, .executionError, .supervisorCommand]
             : []
+        audited = topics.reduce(0) { $0 | 1 << UInt32($1.rawValue) }
+    }
+
+    /// Messages seen per topic (topics never seen are absent).
+    public var counts: [Topic: Int] {
+        var counts: [Topic: Int] = [:]
+        for topic in Topic.allCases where seen[Int(topic.rawValue)] > 0 { counts[topic] = seen[Int(topic.rawValue)] }
+        return counts
     }
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
-        counts[message.topic, default: 0] += 1
-        guard audited.contains(message.topic) else { return }
+        seen[Int(message.topic.rawValue)] += 1
+        guard audited & 1 << UInt32(message.topic.rawValue) != 0 else { return }
         // A fill records the execution; the order's own filled status would say it twice.
         if case .order(let order) = message.payload, order.status == .filled || order.status == .partiallyFilled { return }
         let record = AuditRecord(kind: message.topic.name, timestamp: message.timestamp, payload: message.payload)

@@ -296,10 +296,18 @@ public struct PortfolioRiskAgent: Agent {
     /// Equity as backtesting.py marks it: cash plus, per instrument, last × position − Σ size × entry.
     func markedEquity() -> Double {
         var value = cash
-        for (index, held) in lots.enumerated() where !held.isEmpty {
+        // Called on every bar: index loops, no copies of the lot arrays. Both sums run in lot
+        // order from zero, as two separate reductions would, so the result is the same bit for bit.
+        for index in lots.indices where !lots[index].isEmpty {
             guard let last = bars[index]?.close else { continue }
-            let size = held.reduce(0) { $0 + $1.size }
-            value += last * size - held.reduce(0) { $0 + $1.size * $1.entryPrice }
+            var size = 0.0, cost = 0.0
+            lots[index].withUnsafeBufferPointer { held in
+                for lot in held {
+                    size += lot.size
+                    cost += lot.size * lot.entryPrice
+                }
+            }
+            value += last * size - cost
         }
         return value
     }
@@ -376,7 +384,7 @@ struct ReturnWindow: Sendable {
 
     mutating func append(_ value: Double) {
         values[next] = value
-        next = (next + 1) % values.count
+        next = next + 1 == values.count ? 0 : next + 1
         count = min(count + 1, values.count)
     }
 

@@ -21,6 +21,22 @@ public struct SignalAgent: Agent {
     /// Instrument index each signal trades.
     let instrumentOfSignal: [Int]
     let singleInstrument: Bool
+    /// `order` as plain values: what the per-bar loop reads of each signal without touching
+    /// the reference-counted plan.
+    let steps: [Step]
+
+    /// One signal as the per-bar loop sees it.
+    struct Step: Sendable {
+        var index: Int
+        var instrument: Int
+        /// A rule's condition registers (-1: none written); unused for models and ensembles.
+        var long = -1, short = -1, flat = -1
+        var isRule = false
+        var isModel = false
+        var isGated: Bool
+        var hasShadows: Bool
+        var isTraded: Bool
+    }
 
     public internal(set) var directions: [Direction?]
     public internal(set) var confidences: [Double]
@@ -51,6 +67,21 @@ public struct SignalAgent: Agent {
         }
         traded = Set(plan.signals.indices.filter { plan.signals[$0].trade && !members.contains($0) })
         order = Self.evaluationOrder(plan.signals)
+        steps = order.map { [traded, instrumentOfSignal] index in
+            let signal = plan.signals[index]
+            var step = Step(index: index, instrument: instrumentOfSignal[index], isGated: signal.gate != nil,
+                            hasShadows: !signal.shadows.isEmpty, isTraded: traded.contains(index))
+            switch signal.kind {
+            case .rule(let long, let short, let flat):
+                step.isRule = true
+                step.long = long ?? -1
+                step.short = short ?? -1
+                step.flat = flat ?? -1
+            case .model: step.isModel = true
+            case .ensemble: break
+            }
+            return step
+        }
     }
 
     static func evaluationOrder(_ signals: [SignalPlan]) -> [Int] {
@@ -70,14 +101,14 @@ public struct SignalAgent: Agent {
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
         guard message.topic == .featuresCandles, case .features(let frame) = message.payload else { return }
-        updateRegimes(frame.values)
-        for index in order {
-            let signal = signals[index]
-            guard singleInstrument || instrumentOfSignal[index] == frame.instrument else { continue }
-            var (direction, confidence, votes) = decide(index, values: frame.values)
+        if !regimes.isEmpty { updateRegimes(frame.values) }
+        for step in steps {
+            let index = step.index
+            guard singleInstrument || step.instrument == frame.instrument else { continue }
+            var (direction, confidence, votes) = step.isRule ? ruleDecision(step, values: frame.values) : decide(index, values: frame.values)
             var regime = -1
             var gatedOff = false
-            if let gate = signal.gate {
+            if step.isGated, let gate = signals[index].gate {
                 regime = regimeLabels[gate.regime]
                 gatedOff = !gate.labels.contains(regime)
                 // Outside its regimes a signal votes flat, even on a bar where no rule fires; one
@@ -90,12 +121,12 @@ public struct SignalAgent: Agent {
                 confidences[index] = confidence
             }
             if let direction, direction != previous {
-                if traded.contains(index) {
+                if step.isTraded {
                     let event = SignalEvent(signal: index, instrument: frame.instrument, direction: direction, confidence: confidence,
                                             regime: regime, members: votes)
                     outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
                                          topic: direction.topic, payload: .signal(event)))
-                } else if case .model = signal.kind {
+                } else if step.isModel {
                     // A model signal that does not trade is still scored beside its shadows.
                     let event = SignalEvent(signal: index, instrument: frame.instrument, direction: direction, confidence: confidence,
                                             regime: regime, members: 0, shadow: true)
@@ -103,6 +134,8 @@ public struct SignalAgent: Agent {
                                          topic: direction.topic, payload: .signal(event)))
                 }
             }
+            guard step.hasShadows else { continue }
+            let signal = signals[index]
             for (shadowIndex, shadow) in signal.shadows.enumerated() {
                 guard case .model(_, let output, let longAbove, let shortBelow) = signal.kind,
                       var (shadowDirection, shadowConfidence) = modelDecision(shadow, output: output, longAbove: longAbove,
@@ -121,6 +154,19 @@ public struct SignalAgent: Agent {
                                      topic: shadowDirection.topic, payload: .signal(event)))
             }
         }
+    }
+
+    /// A rule's direction this bar, or nil to keep the last one: `flat` wins over `long` and
+    /// `short`, and `long` with `short` on the same bar is flat.
+    @inline(__always)
+    private func ruleDecision(_ step: Step, values: [Double]) -> (Direction?, Double, UInt64) {
+        let wantsLong = step.long >= 0 && truth(values[step.long])
+        let wantsShort = step.short >= 0 && truth(values[step.short])
+        if step.flat >= 0 && truth(values[step.flat]) { return (.flat, 1, 0) }
+        if wantsLong && wantsShort { return (.flat, 1, 0) }
+        if wantsLong { return (.long, 1, 0) }
+        if wantsShort { return (.short, 1, 0) }
+        return (nil, 0, 0)
     }
 
     /// The direction a signal wants this bar, or nil to keep the last one (no rule fired, or warming up).

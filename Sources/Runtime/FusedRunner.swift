@@ -26,9 +26,12 @@ public struct FusedRunner {
     /// chart read, aligned with the equity points.
     public private(set) var momentCloses: [Double] = []
     private var lastClose = Double.nan
-    /// The queue is an outbox: agents append to it directly, the runner reads it from `head`.
-    private var queue = Outbox()
-    private var head = 0
+    /// First in, first out is delivery by generations: every message of one generation is
+    /// routed, in order, before any message it caused. The runner takes the messages of the
+    /// current generation out of their buffer while the agents append the next one to the other,
+    /// so no envelope is copied to be delivered.
+    private var current = Outbox()
+    private var next = Outbox()
     public private(set) var sequence: UInt64 = 0
     private var lastTimestamp: Int64 = 0
 
@@ -47,22 +50,37 @@ public struct FusedRunner {
         supervisor = agents.supervisor
     }
 
-    /// The agents' state between two bars.
+    /// The agents' state between two bars. Setting it swaps agents (a reload) while the runner
+    /// keeps its own bar sequence: Execution and PortfolioRisk count bars by trace id, so orders
+    /// due at a later bar (algo slices, venue latency) stay due at that bar across the swap.
     public var agents: AgentSet {
-        AgentSet(marketData: marketData, feature: feature, signal: signal, portfolio: portfolio,
-                 execution: execution, compliance: compliance, supervisor: supervisor)
+        get {
+            AgentSet(marketData: marketData, feature: feature, signal: signal, portfolio: portfolio,
+                     execution: execution, compliance: compliance, supervisor: supervisor)
+        }
+        set {
+            marketData = newValue.marketData
+            feature = newValue.feature
+            signal = newValue.signal
+            portfolio = newValue.portfolio
+            execution = newValue.execution
+            compliance = newValue.compliance
+            supervisor = newValue.supervisor
+        }
     }
 
     /// Runs one bar of one instrument through every agent, closing the moment after each bar
     /// MarketData passes on (none for a dropped bar, several when a gap is forward-filled).
     public mutating func push<Sink: RunSink>(_ bar: Bar, instrument: Int = 0, into sink: inout Sink) {
         normalise(bar, instrument: instrument)
-        for message in normalised.messages {
-            enqueue(message)
+        var passed = Outbox(capacity: 0)
+        swap(&passed, &normalised)
+        passed.takeAll { message in
+            route(message, into: &sink)
             drain(into: &sink)
             closeMoment(traceId: sequence, into: &sink)
         }
-        normalised.removeAll()
+        swap(&passed, &normalised)
         sequence += 1
     }
 
@@ -70,11 +88,13 @@ public struct FusedRunner {
     /// every bar of one timestamp is opened, then `close` marks equity once.
     public mutating func open<Sink: RunSink>(_ bar: Bar, instrument: Int, into sink: inout Sink) {
         normalise(bar, instrument: instrument)
-        for message in normalised.messages {
-            enqueue(message)
+        var passed = Outbox(capacity: 0)
+        swap(&passed, &normalised)
+        passed.takeAll { message in
+            route(message, into: &sink)
             drain(into: &sink)
         }
-        normalised.removeAll()
+        swap(&passed, &normalised)
         sequence += 1
     }
 
@@ -90,8 +110,8 @@ public struct FusedRunner {
     }
 
     private mutating func closeMoment<Sink: RunSink>(traceId: UInt64, into sink: inout Sink) {
-        enqueue(Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
-                         payload: .barClosed(instrument: 0)))
+        route(Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
+                       payload: .barClosed(instrument: 0)), into: &sink)
         drain(into: &sink)
         momentCloses.append(lastClose)
     }
@@ -100,25 +120,23 @@ public struct FusedRunner {
     public mutating func finish<Sink: RunSink>(into sink: inout Sink) {
         let trades = portfolio.closeOut(at: lastTimestamp, barIndex: Int(sequence) - 1)
         for trade in trades {
-            enqueue(Envelope(timestamp: lastTimestamp, source: .portfolioRisk, traceId: sequence &- 1,
-                             topic: .portfolioTrade, payload: .trade(trade)))
+            next.emit(Envelope(timestamp: lastTimestamp, source: .portfolioRisk, traceId: sequence &- 1,
+                               topic: .portfolioTrade, payload: .trade(trade)))
         }
         drain(into: &sink)
     }
 
-    @inline(__always)
-    private mutating func enqueue(_ envelope: Envelope) {
-        queue.emit(envelope)
-    }
-
+    /// Delivers what the last routed messages caused, generation by generation, until nothing is left.
     private mutating func drain<Sink: RunSink>(into sink: inout Sink) {
-        while head < queue.messages.count {
-            let message = queue.messages[head]
-            head += 1
-            route(message, into: &sink)
+        while !next.isEmpty {
+            var generation = Outbox(capacity: 0)
+            swap(&generation, &next)
+            swap(&next, &current)
+            // `generation` holds the messages to deliver, each taken out rather than copied;
+            // `next`, emptied, collects what they cause.
+            generation.takeAll { route($0, into: &sink) }
+            swap(&generation, &current)
         }
-        queue.removeAll()
-        head = 0
     }
 
     /// The subscription table, in delivery order.
@@ -131,40 +149,40 @@ public struct FusedRunner {
                 if market.instrument == 0 { lastClose = market.bar.close }
             }
             sink.receive(message)
-            execution.handle(message, into: &queue)
-            portfolio.handle(message, into: &queue)
-            feature.handle(message, into: &queue)
+            execution.handle(message, into: &next)
+            portfolio.handle(message, into: &next)
+            feature.handle(message, into: &next)
         case .featuresCandles, .featuresMicro:
-            signal.handle(message, into: &queue)
+            signal.handle(message, into: &next)
         case .signalLong, .signalShort, .signalFlat:
             sink.receive(message)
-            portfolio.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            portfolio.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .portfolioTarget:
-            execution.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            execution.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .executionFill:
             sink.receive(message)
-            portfolio.handle(message, into: &queue)
-            supervisor.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            portfolio.handle(message, into: &next)
+            supervisor.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .executionError, .riskAlert:
             sink.receive(message)
-            supervisor.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            supervisor.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .executionOrder, .portfolioTrade:
             sink.receive(message)
-            compliance.handle(message, into: &queue)
+            compliance.handle(message, into: &next)
         case .supervisorCommand:
             sink.receive(message)
-            portfolio.handle(message, into: &queue)
-            execution.handle(message, into: &queue)
-            compliance.handle(message, into: &queue)
+            portfolio.handle(message, into: &next)
+            execution.handle(message, into: &next)
+            compliance.handle(message, into: &next)
         case .portfolioEquity, .complianceAudit:
             sink.receive(message)
         case .clock:
             sink.receive(message)
-            portfolio.handle(message, into: &queue)
+            portfolio.handle(message, into: &next)
         case .heartbeat:
             break
         }

@@ -176,4 +176,43 @@ struct MarketDataRobustSpreadTests {
         }
         #expect(disagreements == 0)
     }
+
+    @Test("The quick band test never passes a value the textbook band (median ± k × 1.4826 MAD) leaves out, on 20,000 random windows")
+    func quickBandIsInsideTheExactBand() {
+        var state: UInt64 = 987_654_321
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) * 0x1.0p-53
+        }
+        var wronglyPassed = 0, centerMissed = 0
+        for trial in 0..<20_000 {
+            let capacity = 4 + trial % 60
+            var spread = RobustSpread(capacity: capacity)
+            var window: [Double] = []
+            for _ in 0..<(capacity + trial % 5) {
+                // Every third window has many equal values; the others are wide or narrow.
+                let value = trial % 3 == 0 && uniform() < 0.55 ? 0.001 : (uniform() - 0.5) * (trial % 2 == 0 ? 0.02 : 2e-6)
+                spread.push(value)
+                window.append(value)
+            }
+            window = Array(window.suffix(capacity)).sorted()
+            // Textbook definitions, by sorting: the band is empty (no spike test) when the MAD is 0.
+            let n = window.count
+            let center = n % 2 == 1 ? window[n / 2] : (window[n / 2 - 1] + window[n / 2]) / 2
+            let deviations = window.map { abs($0 - center) }.sorted()
+            let mad = n % 2 == 1 ? deviations[n / 2] : (deviations[n / 2 - 1] + deviations[n / 2]) / 2
+            let sigmas = [1.0, 3, 10][trial % 3]
+            let width = sigmas * (RobustSpread.madToSigma * mad)
+            // Probes inside, at and beyond the textbook band's edges.
+            for probe in [center, center + width, center - width, center + width * 0.999, center - width * 1.001, center + 3 * width,
+                          window[0], window[n - 1], (uniform() - 0.5) * 0.05] {
+                let exactlyInside = mad > 0 && probe >= center - width && probe <= center + width
+                if spread.certainlyWithin(probe, sigmas: sigmas) && !exactlyInside { wronglyPassed += 1 }
+            }
+            // With distinct values the shortcut must settle the median itself, or it saves nothing.
+            if trial % 3 != 0 && !spread.certainlyWithin(center, sigmas: sigmas) { centerMissed += 1 }
+        }
+        #expect(wronglyPassed == 0)
+        #expect(centerMissed == 0)
+    }
 }

@@ -47,6 +47,25 @@ struct FeedCSVReaderTests {
         #expect(parsed?.1 == bytes.count)
     }
 
+    @Test("Numbers followed by more of the row parse as alone: the parser stops at the first byte that cannot continue them",
+          arguments: FeedReference.numbers.map(\.text))
+    func numberInRow(text: String) {
+        let expected = FeedReference.numbers.first { $0.text == text }!.bits
+        for tail in [",12345678,9", "\r\n2024-01-01", ",", "e", "x0123456789"] {
+            let bytes = Array(text.utf8) + Array(tail.utf8)
+            let parsed = bytes.withUnsafeBufferPointer { buffer in
+                DecimalParser.parse(buffer.baseAddress!, buffer.baseAddress! + buffer.count).map { ($0.value, $0.end - buffer.baseAddress!) }
+            }
+            // "e" after a number starts an exponent without digits: no number, as for "1e" alone.
+            if tail == "e" {
+                #expect(parsed == nil || parsed!.1 < bytes.count)
+                continue
+            }
+            #expect(parsed?.0.bitPattern == expected, "\(text) before \(tail)")
+            #expect(parsed?.1 == text.utf8.count, "\(text) before \(tail)")
+        }
+    }
+
     @Test("Strings that are not numbers are refused", arguments: ["", "-", ".", "e5", "nan", "inf", "1e", "1e+"])
     func notANumber(text: String) {
         let bytes = Array(text.utf8) + [0]

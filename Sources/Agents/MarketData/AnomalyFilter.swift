@@ -121,7 +121,10 @@ public struct AnomalyFilter: Sendable {
 
     /// `.spike` when the log return lies outside `spikeBand`, else empty (also for NaN: no usable close).
     private func spikeAnomaly(_ logReturn: Double) -> AnomalyKinds {
-        guard !logReturn.isNaN, let band = spikeBand() else { return [] }
+        guard !logReturn.isNaN else { return [] }
+        // Most bars lie well inside the band: a bound on it settles them without the MAD pass.
+        if policy.spikeSigma > 0, returns.certainlyWithin(logReturn, sigmas: policy.spikeSigma) { return [] }
+        guard let band = spikeBand() else { return [] }
         return band.contains(logReturn) ? [] : .spike
     }
 

@@ -64,6 +64,30 @@ struct RobustSpread: Sendable {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
+    /// Whether `value` certainly lies within `median ± sigmas × sigma(around: median)`, decided
+    /// from three order statistics; false means "not known", not "outside".
+    ///
+    /// The MAD is the least radius around the median that holds rank + 1 values (rank = n/2 − 1
+    /// or n/2), and those values are consecutive in sorted order. No run of rank + 1 consecutive
+    /// indices fits strictly between the indices `low` and `high` = `low` + rank + 1, so every
+    /// such run reaches `low` or `high` and the MAD is at least the nearer of the two values'
+    /// distances from the median. Rounding is monotone, so the band built from that bound lies
+    /// inside the exact band: a value inside it is inside the exact one, bit for bit. For an
+    /// ordinary bar this skips the O(window) MAD pass.
+    func certainlyWithin(_ value: Double, sigmas: Double) -> Bool {
+        let n = sorted.count
+        guard n >= 4, n == capacity else { return false }
+        let rank = n % 2 == 1 ? n / 2 : n / 2 - 1
+        let low = (n - 2 - rank) / 2, high = low + rank + 1
+        return sorted.withUnsafeBufferPointer { values in
+            let center = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
+            let bound = min(values[high] - center, center - values[low])
+            guard bound > 0, bound.isFinite, center.isFinite else { return false }
+            let width = sigmas * (Self.madToSigma * bound)
+            return value >= center - width && value <= center + width
+        }
+    }
+
     /// A robust estimate of the window's standard deviation: 1.4826 × MAD, or, when more than
     /// half of the values are equal (MAD = 0, common for quiet minute bars), 1.2533 × the mean
     /// absolute deviation from the median. Zero only when every value is equal.

@@ -2,7 +2,7 @@ extension ComplianceAgent {
     /// This agent, built with new `compliance` settings, keeping `old`'s counts for the daily report.
     public func carrying(from old: ComplianceAgent) -> ComplianceAgent {
         var agent = self
-        agent.counts = old.counts
+        agent.seen = old.seen
         return agent
     }
 }

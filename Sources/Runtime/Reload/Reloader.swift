@@ -6,7 +6,7 @@ import StrategyCompiler
 /// Maps a running strategy onto a new plan between two bars: a pure function, no I/O, no clock.
 ///
 /// Any runner calls it with its agents taken between two bars (`FusedRunner.agents`, or each
-/// actor's state) and carries on with the result (`FusedRunner(agents:)`): the swap is atomic
+/// actor's state) and carries on with the result (`runner.agents = result.agents`): the swap is atomic
 /// because nothing runs while the runner holds the agents. What is kept and what is rebuilt:
 /// see `AgentSet.reloaded(from:to:diff:evaluators:recentBars:)` and docs/operations.md.
 public enum Reloader {

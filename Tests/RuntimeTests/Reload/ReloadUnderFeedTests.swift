@@ -46,7 +46,7 @@ struct ReloadUnderFeedTests {
                                            triggers: [.file], at: Int64(pushed))
             records.append(result.record)
             guard result.applied else { return }
-            runner = FusedRunner(agents: result.agents)
+            runner.agents = result.agents
             plan = result.plan
             appliedAt.append(pushed)
         }

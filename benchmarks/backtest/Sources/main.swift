@@ -4,19 +4,21 @@ import Indicators
 import Runtime
 import StrategyCompiler
 
-/// Backtest engine throughput with the data already in memory.
+/// Backtest engine throughput, with the data in memory and streamed from the CSV file.
 ///
-/// Usage: bench-backtest STRATEGY.yaml BARS.csv [REPEATS] [--stream | --stream-runner]
+/// Usage: bench-backtest STRATEGY.yaml BARS.csv [REPEATS] [--stream | --stream-backtest | --stream-runner]
 ///
 /// Lints and plans the strategy (its data section is ignored: the bars come from BARS.csv).
 ///
-/// - Default: parses BARS.csv once with `CSVBarReader.readAll`, then runs the bars through
-///   `BacktestEngine` REPEATS times (default 5) from an in-memory feed and keeps the best time.
-///   A second measurement pushes the same bars through `FusedRunner` alone into a sink that
-///   only counts, which leaves out what `BacktestEngine` keeps per bar (the equity curve,
-///   timestamps and closes).
-/// - `--stream`: `BacktestEngine` reading BARS.csv as it goes, as `stratum backtest` does, but
-///   without statistics, report and run folder.
+/// - Default: parses BARS.csv once with `CSVBarReader.readAll`, then, over the bars in memory,
+///   REPEATS times each (default 5, best time kept):
+///   - the engine: `FusedRunner` into a sink that keeps what the statistics read (the equity
+///     curve and the trades); the runner keeps the closes;
+///   - `BacktestEngine`, which also keeps every bar, signal, order and fill for the run folder;
+///   - `FusedRunner` into a sink that only counts.
+/// - `--stream`: CSV → engine: `CSVBarReader` streaming into `FusedRunner` and the statistics
+///   sink, without statistics, report or run folder.
+/// - `--stream-backtest`: `BacktestEngine` reading BARS.csv as `stratum backtest` does.
 /// - `--stream-runner`: BARS.csv streamed through `FusedRunner` into the counting sink: what
 ///   a run costs when nothing is kept per bar (the memory floor).
 ///
@@ -53,7 +55,35 @@ struct CountingSink: RunSink {
 
     mutating func receive(_ envelope: Envelope) {
         messages += 1
+        guard envelope.topic == .portfolioTrade else { return }
         if case .trade(let trade) = envelope.payload, !trade.closedAtEnd { closedTrades += 1 }
+    }
+}
+
+/// Keeps what the statistics read: the equity curve (time and equity per closed moment) and the
+/// trades. Everything else the runner emits is dropped.
+struct StatisticsSink: RunSink {
+    var times: [Int64] = []
+    var equity: [Double] = []
+    var trades: [TradeRecord] = []
+
+    init(reserving bars: Int) {
+        times.reserveCapacity(bars)
+        equity.reserveCapacity(bars)
+    }
+
+    mutating func receive(_ envelope: Envelope) {
+        switch envelope.topic {
+        case .portfolioEquity:
+            if case .equity(let snapshot) = envelope.payload {
+                times.append(snapshot.timestamp)
+                equity.append(snapshot.equity)
+            }
+        case .portfolioTrade:
+            if case .trade(let trade) = envelope.payload { trades.append(trade) }
+        default:
+            break
+        }
     }
 }
 
@@ -68,8 +98,8 @@ func fail(_ message: String) -> Never {
 
 let arguments = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let flags = Set(CommandLine.arguments.filter { $0.hasPrefix("--") })
-guard arguments.count >= 3, flags.isSubset(of: ["--stream", "--stream-runner"]) else {
-    FileHandle.standardError.write(Data("usage: bench-backtest STRATEGY.yaml BARS.csv [REPEATS] [--stream | --stream-runner]\n".utf8))
+guard arguments.count >= 3, flags.isSubset(of: ["--stream", "--stream-backtest", "--stream-runner"]), flags.count <= 1 else {
+    FileHandle.standardError.write(Data("usage: bench-backtest STRATEGY.yaml BARS.csv [REPEATS] [--stream | --stream-backtest | --stream-runner]\n".utf8))
     exit(2)
 }
 let strategyPath = arguments[1]
@@ -119,11 +149,32 @@ func runnerOnly(_ feed: some BarFeed) throws -> (bars: Int, sink: CountingSink) 
     return (bars, sink)
 }
 
+/// Runs `feed` through the runner into the statistics sink: the engine as the statistics need it.
+func engineRun(_ feed: some BarFeed, reserving bars: Int) throws -> (bars: Int, sink: StatisticsSink, closes: Int) {
+    var runner = FusedRunner(plan: plan, evaluators: [:])
+    var sink = StatisticsSink(reserving: bars)
+    var count = 0
+    try feed.forEachBar {
+        runner.push($0, instrument: 0, into: &sink)
+        count += 1
+    }
+    runner.finish(into: &sink)
+    return (count, sink, runner.momentCloses.count)
+}
+
 /// The closed trades, the trades closed at the end and the last equity mark of a run.
+func summary(trades: [TradeRecord], finalEquity: Double?) -> String {
+    let closed = trades.filter { !$0.closedAtEnd }.count
+    return "\"trades\": \(closed), \"trades_closed_at_end\": \(trades.count - closed), "
+        + "\"final_equity\": \(finalEquity ?? .nan)"
+}
+
 func summary(_ result: BacktestEngine.Result) -> String {
-    let closed = result.sink.trades.filter { !$0.closedAtEnd }.count
-    return "\"trades\": \(closed), \"trades_closed_at_end\": \(result.sink.trades.count - closed), "
-        + "\"final_equity\": \(result.sink.equity.last?.equity ?? .nan)"
+    summary(trades: result.sink.trades, finalEquity: result.sink.equity.last?.equity)
+}
+
+func summary(_ sink: StatisticsSink) -> String {
+    summary(trades: sink.trades, finalEquity: sink.equity.last)
 }
 
 let reader: CSVBarReader
@@ -133,9 +184,18 @@ do {
     fail("\(error)")
 }
 
+/// A row count to reserve for when streaming: the file size over a typical row length of 40 bytes.
+func estimatedRows(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 40
+}
+
 if flags.contains("--stream") {
-    let (time, result) = best { try engine.run(feeds: [reader]) }
+    let (time, result) = best { try engineRun(reader, reserving: estimatedRows(csvPath)) }
     print("{\"mode\": \"stream\", \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
+        + "\"bars_per_second\": \(rate(result.bars, time)), \(summary(result.sink))}")
+} else if flags.contains("--stream-backtest") {
+    let (time, result) = best { try engine.run(feeds: [reader]) }
+    print("{\"mode\": \"stream-backtest\", \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
         + "\"bars_per_second\": \(rate(result.bars, time)), \(summary(result))}")
 } else if flags.contains("--stream-runner") {
     let (time, result) = best { try runnerOnly(reader) }
@@ -152,14 +212,19 @@ if flags.contains("--stream") {
     let parseSeconds = seconds(ContinuousClock.now - parseStart)
     let feed = MemoryFeed(series: series)
     let bars = series.close.count
+    // The engine: FusedRunner keeping what the statistics read.
+    let (engineTime, engineResult) = best { try engineRun(feed, reserving: bars) }
+    precondition(engineResult.bars == bars, "the engine saw \(engineResult.bars) bars of \(bars)")
     // BacktestEngine: what `stratum backtest` runs, minus reading the file.
-    let (engineTime, result) = best { try engine.run(feeds: [feed]) }
-    precondition(result.bars == bars, "the engine saw \(result.bars) bars of \(bars)")
+    let (backtestTime, backtest) = best { try engine.run(feeds: [feed]) }
     // FusedRunner alone, into a counting sink.
     let (runnerTime, runner) = best { try runnerOnly(feed) }
     print("{\"mode\": \"memory\", \"bars\": \(bars), \"repeats\": \(repeats), \"parse_seconds\": \(parseSeconds), "
         + "\"parse_bars_per_second\": \(rate(bars, parseSeconds)), "
-        + "\"best_seconds\": \(engineTime), \"bars_per_second\": \(rate(bars, engineTime)), \(summary(result)), "
+        + "\"best_seconds\": \(engineTime), \"bars_per_second\": \(rate(bars, engineTime)), \(summary(engineResult.sink)), "
+        + "\"backtest_best_seconds\": \(backtestTime), \"backtest_bars_per_second\": \(rate(bars, backtestTime)), "
+        + "\"backtest_trades\": \(backtest.sink.trades.filter { !$0.closedAtEnd }.count), "
+        + "\"backtest_final_equity\": \(backtest.sink.equity.last?.equity ?? .nan), "
         + "\"runner_best_seconds\": \(runnerTime), \"runner_bars_per_second\": \(rate(bars, runnerTime)), "
         + "\"runner_trades\": \(runner.sink.closedTrades), \"runner_messages\": \(runner.sink.messages)}")
 }

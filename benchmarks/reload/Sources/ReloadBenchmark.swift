@@ -73,7 +73,7 @@ struct ReloadBenchmark {
             let result = coordinator.apply(compilation, running: plan, agents: runner.agents, recentBars: sink.recent.bars,
                                            triggers: request.triggers, at: Int64(round))
             if result.applied {
-                runner = FusedRunner(agents: result.agents)
+                runner.agents = result.agents
                 plan = result.plan
                 applied += 1
             }
