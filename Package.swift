@@ -61,6 +61,7 @@ let package = Package(
         // Benchmarks: release builds only, run by the scripts under benchmarks/.
         .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "benchmarks/indicators/Sources"),
         .executableTarget(name: "bench-data", dependencies: ["Runtime"], path: "benchmarks/data/Sources"),
+        .executableTarget(name: "bench-redis", dependencies: ["RedisBus", "Agents"], path: "benchmarks/redis/Sources"),
         .executableTarget(name: "bench-backtest", dependencies: ["Runtime", "StrategyCompiler", "Agents", "Indicators"], path: "benchmarks/backtest/Sources"),
 
         .testTarget(name: "StrategyDSLTests", dependencies: ["StrategyDSL"]),

@@ -42,10 +42,12 @@ public struct RedisSubscription: AsyncSequence, Sendable {
                     let entries = try await subscription.read(from: "0", block: nil)
                     if entries.isEmpty { ownPendingRead = true }
                     buffer = try await subscription.deliveries(entries, redelivered: true)
-                } else if lastClaim.duration(to: .now) >= .milliseconds(options.claimIntervalMilliseconds) {
-                    lastClaim = .now
-                    buffer = try await subscription.claimAbandoned()
                 } else {
+                    if lastClaim.duration(to: .now) >= .milliseconds(options.claimIntervalMilliseconds) {
+                        lastClaim = .now
+                        buffer = try await subscription.claimAbandoned()
+                        if !buffer.isEmpty { break }
+                    }
                     let entries = try await subscription.read(from: ">", block: options.blockMilliseconds)
                     buffer = try await subscription.deliveries(entries, redelivered: false)
                 }

@@ -1,0 +1,96 @@
+// Messages per second through Redis Streams: XADD (pipelined) → XREADGROUP → XACK, end to end,
+// first with the bare client (bytes in, bytes out), then through RedisStreamsBus with envelope
+// JSON, with and without idempotency keys. Prints one JSON object per measurement.
+//
+// usage: bench-redis URL MESSAGES PAYLOAD-BYTES
+import Agents
+import Foundation
+import RedisBus
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let total = Int(arguments[2]), let payloadBytes = Int(arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: bench-redis URL MESSAGES PAYLOAD-BYTES\n".utf8))
+    exit(2)
+}
+let endpoint = try RedisEndpoint(url: arguments[1])
+let batch = 256
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func report(_ name: String, _ messages: Int, _ elapsed: Duration) {
+    let rate = Double(messages) / seconds(elapsed)
+    print("{\"name\":\"\(name)\",\"messages\":\(messages),\"seconds\":\(seconds(elapsed)),\"messagesPerSecond\":\(Int(rate))}")
+}
+
+/// The bare client: one connection adds, one reads, one acks.
+func rawClient() async throws {
+    let stream = "bench:\(UUID().uuidString):raw"
+    let producer = RedisClient(endpoint: endpoint)
+    let reader = RedisClient(endpoint: endpoint)
+    let acker = RedisClient(endpoint: endpoint)
+    defer { producer.close(); reader.close(); acker.close() }
+    try await producer.send(.xgroupCreate(stream, group: "g", startID: "0"))
+    let payload = [UInt8](repeating: UInt8(ascii: "x"), count: payloadBytes)
+    let commands = (0..<batch).map { _ in RedisCommand.xadd(stream, maxLength: total * 2, fields: [("envelope", payload)]) }
+    let start = ContinuousClock.now
+    let produce = Task {
+        for _ in 0..<(total / batch) { _ = try await producer.pipeline(commands) }
+    }
+    var acked = 0
+    var pendingAck: Task<Void, any Error>?
+    while acked < total {
+        let reply = try await reader.send(.xreadgroup(group: "g", consumer: "c", count: 2_048, blockMilliseconds: 1_000, streams: [(stream, ">")]),
+                                          timeoutMilliseconds: 10_000)
+        let ids = reply.streamEntries.flatMap { $0.entries.map(\.id) }
+        guard !ids.isEmpty else { continue }
+        // Ack this read while the next one is on its way.
+        try await pendingAck?.value
+        pendingAck = Task { _ = try await acker.send(.xack(stream, group: "g", ids: ids)) }
+        acked += ids.count
+    }
+    try await pendingAck?.value
+    try await produce.value
+    report("client XADD+XREADGROUP+XACK, \(payloadBytes)-byte payload", total, start.duration(to: .now))
+    _ = try await producer.send(RedisCommand("DEL", stream))
+}
+
+/// Through the bus: envelopes encoded to JSON, decoded on delivery, acked in batches.
+func bus(idempotency: Bool) async throws {
+    let bus = RedisStreamsBus(strategy: "bench-\(UUID().uuidString.prefix(8))", endpoint: endpoint,
+                              options: RedisBusOptions(maxStreamLength: total * 2, readCount: 2_048, idempotency: idempotency, cacheLatestValues: false))
+    let subscription = try await bus.deliveries(of: [.executionFill], group: "portfolio", consumer: "p")
+    let envelopes = (0..<batch).map { n in
+        Envelope(timestamp: 1_704_067_200_000_000 + Int64(n), source: .execution, traceId: UInt64(n), topic: .executionFill,
+                 payload: .fill(try! JSONDecoder().decode(Fill.self, from: Data("""
+                     {"order":\(n),"parent":\(n),"instrument":0,"barIndex":\(n),"quantity":10,"price":101.25,"fee":0.05,"arrivalPrice":101.2,"reference":1}
+                     """.utf8))))
+    }
+    let start = ContinuousClock.now
+    let produce = Task {
+        for round in 0..<(total / batch) {
+            // A distinct trace per round gives every message its own id.
+            try await bus.publish(contentsOf: envelopes.map { var e = $0; e.traceId = UInt64(round); return e })
+        }
+    }
+    var delivered = 0
+    var unacked: [BusDelivery] = []
+    unacked.reserveCapacity(2_048)
+    for try await delivery in subscription {
+        unacked.append(delivery)
+        delivered += 1
+        if unacked.count == 2_048 || delivered == total {
+            try await bus.ack(unacked)
+            unacked.removeAll(keepingCapacity: true)
+        }
+        if delivered == total { break }
+    }
+    try await produce.value
+    report("RedisStreamsBus publish+deliver+ack, envelope JSON, idempotency \(idempotency ? "on" : "off")", total, start.duration(to: .now))
+    await bus.close()
+}
+
+try await rawClient()
+try await bus(idempotency: false)
+try await bus(idempotency: true)
