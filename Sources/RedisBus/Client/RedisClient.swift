@@ -188,6 +188,11 @@ final class ConnectionWorker: @unchecked Sendable {
                     var replies: [RedisReply] = []
                     replies.reserveCapacity(batch[next].count)
                     for _ in 0..<batch[next].count { replies.append(try connection.readReply()) }
+                    // A server replaying its append-only file refuses every command with LOADING:
+                    // nothing ran, so the request waits and goes again like after a lost connection.
+                    if replies.contains(where: { $0.errorMessage?.hasPrefix("LOADING") == true }) {
+                        throw ConnectionFailure(reason: "Redis is loading its data set")
+                    }
                     batch[next].continuation.resume(returning: replies)
                     next += 1
                 }
@@ -198,7 +203,13 @@ final class ConnectionWorker: @unchecked Sendable {
                     options.onEvent?(.lost(endpoint, reason: error.reason))
                 }
                 let waited = milliseconds(since: lostAt!)
-                if !batch[next].retry || waited >= options.reconnectWindowMilliseconds || isClosed {
+                if !batch[next].retry && !isClosed {
+                    // A one-shot check (`connect()`) fails alone; the rest of the batch carries on.
+                    batch[next].continuation.resume(throwing: RedisError.unreachable(endpoint, reason: error.reason))
+                    next += 1
+                    continue
+                }
+                if waited >= options.reconnectWindowMilliseconds || isClosed {
                     let failure: RedisError = isClosed ? .closed : .unreachable(endpoint, reason: error.reason)
                     for request in batch[next...] { request.continuation.resume(throwing: failure) }
                     return

@@ -30,6 +30,8 @@ final class RedisConnection {
             redisFree(fresh)
             throw ConnectionFailure(reason: reason)
         }
+        // Keepalive probes notice a peer that vanished without closing (a dead host, a cut network).
+        _ = redisEnableKeepAlive(fresh)
         context = fresh
         timeoutMilliseconds = -1
         if endpoint.database != 0 {
