@@ -24,7 +24,7 @@ lines = [
     "",
     f"`benchmarks/redis/run.sh {messages} {payload}`: a private redis-server {version} on loopback (no persistence), "
     f"{int(messages):,} messages of {payload} bytes (the bus: a fill envelope's JSON), {cores} cores shared with other work. "
-    "End to end = from the first XADD until the last message is acked; XADD pipelined 256 at a time, "
+    "End to end = from the first XADD until the last message is acked; XADD pipelined 512 at a time with 4 batches in flight, "
     "XREADGROUP reading up to 2,048, one XACK per read.",
     "",
     "| what | messages/s | vs redis-benchmark XADD |",

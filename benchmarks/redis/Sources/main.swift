@@ -13,9 +13,10 @@ guard arguments.count == 4, let requested = Int(arguments[2]), let payloadBytes 
     exit(2)
 }
 let endpoint = try RedisEndpoint(url: arguments[1])
-/// Messages per pipelined XADD batch, and how many batches the producer keeps in flight.
-let batch = 256
-let inFlight = 4
+/// Messages per pipelined XADD batch, and how many batches the producer keeps in flight
+/// (BENCH_BATCH and BENCH_LANES override them, to try other shapes).
+let batch = Int(ProcessInfo.processInfo.environment["BENCH_BATCH"] ?? "512")!
+let inFlight = Int(ProcessInfo.processInfo.environment["BENCH_LANES"] ?? "4")!
 /// Whole batches only, so the consumer knows how many messages to wait for.
 let total = max(1, requested / batch) * batch
 /// The bus (JSON both ways) is measured on a fifth of the messages, to keep the run short.
@@ -106,6 +107,25 @@ func bus(idempotency: Bool) async throws {
     await bus.close()
 }
 
+/// The envelope JSON alone, encode and decode, without Redis: what the bus adds per message.
+func codecOnly() throws {
+    let codec = EnvelopeCodec()
+    let fill = try JSONDecoder().decode(Fill.self, from: Data("""
+        {"order":1,"parent":1,"instrument":0,"barIndex":1,"quantity":10,"price":101.25,"fee":0.05,"arrivalPrice":101.2,"reference":1}
+        """.utf8))
+    let message = WireEnvelope(id: "bench:1:execution.fill:0", envelope: Envelope(timestamp: 1_704_067_200_000_000, source: .execution, traceId: 1,
+                                                                                 topic: .executionFill, payload: .fill(fill)))
+    let start = ContinuousClock.now
+    var bytes = 0
+    for _ in 0..<busTotal {
+        let encoded = try codec.encode(message)
+        bytes = encoded.count
+        _ = try codec.decode(encoded)
+    }
+    report("envelope JSON encode+decode only (\(bytes) bytes), no Redis", busTotal, start.duration(to: .now))
+}
+
 try await rawClient()
+try codecOnly()
 try await bus(idempotency: false)
 try await bus(idempotency: true)
