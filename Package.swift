@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "stratum", targets: ["stratum"]),
+        .library(name: "RedisBus", targets: ["RedisBus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -31,6 +32,11 @@ let package = Package(
         // Adapters: the only modules that may import GRDB (and later hiredis, Hummingbird).
         .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["Runtime"]),
+        // The distributed bus: Redis Streams through the system libhiredis.
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "RedisBus", dependencies: ["Runtime", "Agents", "CHiredis", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
+        // A consumer that a test kills between reading and acknowledging.
+        .executableTarget(name: "redis-bus-consumer", dependencies: ["RedisBus"], path: "Tests/RedisBusConsumer"),
         // The control plane: health, readiness, status, metrics, reload, kill, resume over HTTP.
         .target(name: "ControlHTTP", dependencies: [
             "Runtime",
@@ -55,6 +61,7 @@ let package = Package(
         // Benchmarks: release builds only, run by the scripts under benchmarks/.
         .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "benchmarks/indicators/Sources"),
         .executableTarget(name: "bench-data", dependencies: ["Runtime"], path: "benchmarks/data/Sources"),
+        .executableTarget(name: "bench-redis", dependencies: ["RedisBus", "Agents"], path: "benchmarks/redis/Sources"),
         .executableTarget(name: "bench-backtest", dependencies: ["Runtime", "StrategyCompiler", "Agents", "Indicators"], path: "benchmarks/backtest/Sources"),
         .executableTarget(name: "bench-reload", dependencies: ["Runtime", "StrategyCompiler", "Agents", "Indicators"], path: "benchmarks/reload/Sources"),
 
@@ -70,6 +77,7 @@ let package = Package(
         .testTarget(name: "ControlHTTPTests", dependencies: [
             "ControlHTTP", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "RedisBusTests", dependencies: ["RedisBus", "Runtime", "Agents", "redis-bus-consumer"]),
         .testTarget(name: "ExchangeAdaptersTests", dependencies: [
             "ExchangeAdapters", "Runtime", "Indicators", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -78,7 +86,7 @@ let package = Package(
 )
 
 // One set of strict settings for every target.
-for target in package.targets {
+for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.swiftLanguageMode(.v6))
     settings.append(.enableUpcomingFeature("ExistentialAny"))

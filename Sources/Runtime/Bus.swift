@@ -20,6 +20,13 @@ public struct BusSubscription: AsyncSequence, Sendable {
     public let consumer: String
     public let topics: Set<Topic>
 
+    /// A subscription fed through `channel`: for buses outside this module (the Redis Streams bus).
+    public init(channel: AsyncChannel<Envelope>, consumer: String, topics: Set<Topic>) {
+        self.channel = channel
+        self.consumer = consumer
+        self.topics = topics
+    }
+
     public func makeAsyncIterator() -> AsyncChannel<Envelope>.AsyncIterator {
         channel.makeAsyncIterator()
     }
