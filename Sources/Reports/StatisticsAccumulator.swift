@@ -180,7 +180,13 @@ struct ClosedTrades: Sendable {
         pnl.append(trade.pnl)
         returns.append(trade.returnFraction)
         fees.append(trade.fees)
-        spans.append((trade.entryBar, trade.exitBar))
+        // Trades that touch or overlap the last span extend it (a reversal enters on the bar the
+        // previous trade exits), so the spans stay few for the usual one-position-at-a-time run.
+        if let last = spans.last, trade.entryBar <= last.through + 1, trade.exitBar >= last.from {
+            spans[spans.count - 1] = (Swift.min(last.from, trade.entryBar), Swift.max(last.through, trade.exitBar))
+        } else {
+            spans.append((trade.entryBar, trade.exitBar))
+        }
         let duration = trade.exitTime - trade.entryTime
         totalMicros += duration
         if let longest = longestMicros { if longest < duration { longestMicros = duration } } else { longestMicros = duration }

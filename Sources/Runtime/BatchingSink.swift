@@ -36,16 +36,19 @@ public struct BatchingSink: RunSink {
     }
 }
 
-/// A bounded queue of envelope batches between one producer and one consumer thread.
+/// Batches of envelopes from the engine to the thread that records them.
+public typealias EnvelopeChannel = BatchChannel<[Envelope]>
+
+/// A bounded queue of batches between one producer and one consumer thread.
 ///
 /// `send` blocks while `capacity` batches wait; `receive` blocks until a batch comes or the
 /// channel is closed. A consumer that fails calls ``abandon()``: from then on batches are
 /// dropped, so the producer finishes (and learns of the failure from the consumer) instead of
 /// waiting forever.
-public final class EnvelopeChannel: @unchecked Sendable {
+public final class BatchChannel<Batch: Sendable>: @unchecked Sendable {
     // Guarded by `condition`.
     private let condition = NSCondition()
-    private var waiting: [[Envelope]] = []
+    private var waiting: [Batch] = []
     private var closed = false
     private var abandoned = false
     private let capacity: Int
@@ -54,7 +57,7 @@ public final class EnvelopeChannel: @unchecked Sendable {
         self.capacity = max(capacity, 1)
     }
 
-    public func send(_ batch: [Envelope]) {
+    public func send(_ batch: Batch) {
         condition.lock()
         defer { condition.unlock() }
         while waiting.count >= capacity && !abandoned { condition.wait() }
@@ -72,7 +75,7 @@ public final class EnvelopeChannel: @unchecked Sendable {
     }
 
     /// The next batch, or nil once the channel is closed and empty (or abandoned).
-    public func receive() -> [Envelope]? {
+    public func receive() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
         while waiting.isEmpty && !closed && !abandoned { condition.wait() }
@@ -80,6 +83,13 @@ public final class EnvelopeChannel: @unchecked Sendable {
         let batch = waiting.removeFirst()
         condition.broadcast()
         return batch
+    }
+
+    /// Whether the consumer has given up.
+    public var isAbandoned: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return abandoned
     }
 
     /// The consumer stops: waiting and future batches are dropped.

@@ -23,7 +23,7 @@ extension RunStore {
         configuration.prepareDatabase { db in
             // A new file: the in-memory journal only holds the few pages that existed before a
             // transaction, so statement rollback works without writing a journal file.
-            try db.execute(sql: "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA cache_size = -8192")
+            try db.execute(sql: "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA cache_size = -4096")
         }
         let queue: DatabaseQueue
         do {
@@ -49,10 +49,56 @@ extension RunStore {
     }
 
     /// Runs `body` in one write transaction with a ``RunLoader``; an error rolls all of it back.
+    ///
+    /// The triggers that check each new row against the rows before it (the audit chain's next
+    /// seq and previous hash, an open run, fills within their order's quantity) cost a few
+    /// subqueries per row, more than the row itself. For the load they are set aside and their
+    /// rules checked once over the whole table before the transaction commits, with the same
+    /// outcome: a row that breaks one is refused, nothing is written, and the triggers are back
+    /// in the schema for every later write. CHECK constraints and the other triggers apply per
+    /// row as usual.
     public func bulkLoad<T>(_ body: (inout RunLoader) throws -> T) throws -> T {
         try write("loading the run") { db in
+            let names = Self.setBasedTriggers.map { "'\($0)'" }.joined(separator: ", ")
+            let triggers = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (\(names))")
+            for name in Self.setBasedTriggers { try db.execute(sql: "DROP TRIGGER IF EXISTS \(name)") }
+            let auditRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit") ?? 0
             var loader = try RunLoader(store: self, db: db)
-            return try body(&loader)
+            let result = try body(&loader)
+            try checkSetBasedRules(db, auditRowsBefore: auditRows)
+            for sql in triggers { try db.execute(sql: sql) }
+            return result
+        }
+    }
+
+    /// Triggers whose rule can be checked over the finished table as well as row by row.
+    static let setBasedTriggers = ["audit_follows_head", "audit_sealed_when_finished", "fills_within_order"]
+
+    /// The rules of ``setBasedTriggers``, over every row: each audit row follows the one before
+    /// (seq + 1, its hash as prev_hash, the genesis hash for seq 1) in a run still running, and
+    /// no order's fills add up to more than its quantity.
+    private func checkSetBasedRules(_ db: Database, auditRowsBefore: Int) throws {
+        let action = "loading the run"
+        if let seq = try Int64.fetchOne(db, sql: """
+            SELECT b.seq FROM audit b LEFT JOIN audit a ON a.seq = b.seq - 1
+            WHERE CASE WHEN b.seq = 1 THEN b.prev_hash IS NOT '\(AuditChain.genesisHash)'
+                       ELSE a.seq IS NULL OR b.prev_hash IS NOT a.hash END
+            ORDER BY b.seq LIMIT 1
+            """) {
+            throw StorageError.rejected(url, action: action, record: "audit row seq \(seq)",
+                                        reason: "audit is append-only: a new row must have the next seq and the last row's hash as prev_hash")
+        }
+        let status = try String.fetchOne(db, sql: "SELECT status FROM run")
+        if status != "running", try Int.fetchOne(db, sql: "SELECT count(*) FROM audit") ?? 0 > auditRowsBefore {
+            throw StorageError.rejected(url, action: action, record: "the audit log",
+                                        reason: "audit is sealed: the run has finished or was never recorded")
+        }
+        if let order = try String.fetchOne(db, sql: """
+            SELECT f.client_order_id FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id
+            GROUP BY f.client_order_id HAVING sum(f.quantity) > max(o.quantity) * (1 + 1e-9) LIMIT 1
+            """) {
+            throw StorageError.rejected(url, action: action, record: "the fills of order \(order)",
+                                        reason: "fills: the fills of an order add up to more than its quantity")
         }
     }
 
@@ -85,8 +131,7 @@ public struct RunLoader {
     private var fills: RowInserter
     private var riskEvents: RowInserter
     private var audit: RowInserter
-    private var auditSeq: Int64
-    private var auditHead: String
+    private var chain: AuditChainer
 
     init(store: RunStore, db: Database) throws {
         self.store = store
@@ -104,9 +149,11 @@ public struct RunLoader {
             """)
         riskEvents = try RowInserter(db, sql: "INSERT INTO risk_events (ts_us, kind, severity, message, subject_json) VALUES (?, ?, ?, ?, ?)")
         audit = try RowInserter(db, sql: "INSERT INTO audit (seq, ts_us, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)")
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        auditSeq = try head?.decode(atIndex: 0) ?? 0
-        auditHead = try head?.decode(atIndex: 1) ?? AuditChain.genesisHash
+        let head = try Row.fetchOne(db, sql: "SELECT seq, ts_us, kind, payload, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        chain = AuditChainer(after: try head.map {
+            AuditEntry(seq: try $0.decode(atIndex: 0), timestampMicros: try $0.decode(atIndex: 1), kind: try $0.decode(atIndex: 2),
+                       payload: try $0.decode(atIndex: 3), prevHash: try $0.decode(atIndex: 4), hash: try $0.decode(atIndex: 5))
+        })
     }
 
     public mutating func append(bar: BarRecord) throws {
@@ -193,20 +240,73 @@ public struct RunLoader {
 
     /// Chains one event onto the audit log.
     public mutating func appendAudit(_ event: AuditEvent) throws {
-        let seq = auditSeq + 1
-        let hash = AuditChain.hash(seq: seq, timestampMicros: event.timestampMicros, kind: event.kind, payload: event.payload,
-                                   prevHash: auditHead)
-        audit.bind(seq)
-        audit.bind(event.timestampMicros)
-        audit.bind(event.kind)
-        audit.bind(event.payload)
-        audit.bind(auditHead)
-        audit.bind(hash)
-        try store.refusing(action: "appending to the audit log", record: "audit event \(event.kind) (seq \(seq))") {
+        try append(audit: chain.next(event))
+    }
+
+    /// Appends an audit row chained beforehand (``AuditChainer``), so hashing can run on
+    /// another thread than the one writing; the chain is checked before the load commits.
+    public mutating func append(audit entry: AuditEntry) throws {
+        audit.bind(entry.seq)
+        audit.bind(entry.timestampMicros)
+        audit.bind(entry.kind)
+        audit.bind(entry.payload)
+        audit.bind(entry.prevHash)
+        audit.bind(entry.hash)
+        try store.refusing(action: "appending to the audit log", record: "audit event \(entry.kind) (seq \(entry.seq))") {
             try audit.insertRow()
         }
-        auditSeq = seq
-        auditHead = hash
+        chain = AuditChainer(after: entry)
+    }
+
+    /// Writes one row of any kind.
+    public mutating func append(_ row: RunRow) throws {
+        switch row {
+        case .bar(let bar): try append(bar: bar)
+        case .equity(let point): try append(equity: point)
+        case .position(let position): try append(position: position)
+        case .order(let order): try insert(order: order)
+        case .orderStatus(let id, let status, let updated): try update(order: id, status: status, updatedMicros: updated)
+        case .fill(let fill): try record(fill: fill)
+        case .riskEvent(let event): try record(riskEvent: event)
+        case .audit(let entry): try append(audit: entry)
+        }
+    }
+}
+
+/// One row of a run, as a thread that prepares rows hands it to the thread that writes them.
+public enum RunRow: Sendable {
+    case bar(BarRecord)
+    case equity(EquityPoint)
+    case position(PositionRecord)
+    /// A new order.
+    case order(OrderRecord)
+    /// A recorded order's new status.
+    case orderStatus(clientOrderID: String, status: OrderStatus, updatedMicros: Int64)
+    case fill(FillRecord)
+    case riskEvent(RiskEventRecord)
+    case audit(AuditEntry)
+}
+
+/// Chains audit events one after the other: each gets the next seq and the previous row's
+/// hash (``AuditChain``).
+public struct AuditChainer: Sendable {
+    private var seq: Int64
+    private var head: String
+
+    /// Continues after `last`, or starts the chain when there is none.
+    public init(after last: AuditEntry?) {
+        seq = last?.seq ?? 0
+        head = last?.hash ?? AuditChain.genesisHash
+    }
+
+    public mutating func next(_ event: AuditEvent) -> AuditEntry {
+        seq += 1
+        let hash = AuditChain.hash(seq: seq, timestampMicros: event.timestampMicros, kind: event.kind, payload: event.payload,
+                                   prevHash: head)
+        let entry = AuditEntry(seq: seq, timestampMicros: event.timestampMicros, kind: event.kind, payload: event.payload,
+                               prevHash: head, hash: hash)
+        head = hash
+        return entry
     }
 }
 

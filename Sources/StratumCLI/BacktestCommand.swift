@@ -128,11 +128,31 @@ struct BacktestRun {
                            feeds: result.feeds, shadows: result.shadows)
     }
 
-    /// Runs the engine on this thread and the writer on another, joined by a bounded channel.
+    /// Runs the engine on this thread, the writer's preparing and storing on two others, joined
+    /// by bounded channels (back-pressure all the way to the engine).
     private static func stream(prepared: PreparedStrategy, writer: RunWriter, path: String) throws -> BacktestEngine.Outcome {
         let channel = EnvelopeChannel(capacity: 4)
-        let consumer = WriterThread(writer: writer, channel: channel)
-        consumer.start()
+        let rowBatches = BatchChannel<[RunRow]>(capacity: 4)
+        let storing = BackgroundThread {
+            do {
+                try writer.storeRows(rowBatches)
+            } catch {
+                rowBatches.abandon()
+                throw error
+            }
+        }
+        let preparing = BackgroundThread {
+            defer { rowBatches.close() }
+            do {
+                try writer.prepare(channel, into: rowBatches)
+            } catch {
+                channel.abandon()
+                throw error
+            }
+        }
+        storing.start(name: "run store")
+        preparing.start(name: "run files")
+        let consumer = WriterThreads(preparing, storing)
         let progress = ProgressBar(label: "backtest", total: nil)
         let outcome: BacktestEngine.Outcome
         do {
@@ -174,5 +194,22 @@ struct BacktestRun {
 
     static func quoted(_ text: String) -> String {
         String(decoding: (try? JSONEncoder.stable.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+    }
+}
+
+/// The writer's two threads, joined together: the store's error first (the preparer only
+/// stops because of it), else the preparer's.
+private struct WriterThreads {
+    let preparing: BackgroundThread
+    let storing: BackgroundThread
+
+    init(_ preparing: BackgroundThread, _ storing: BackgroundThread) {
+        self.preparing = preparing
+        self.storing = storing
+    }
+
+    func join() -> (any Error)? {
+        let prepared = preparing.join()
+        return storing.join() ?? prepared
     }
 }

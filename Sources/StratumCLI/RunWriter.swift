@@ -12,8 +12,10 @@ import Storage
 /// (``StatisticsAccumulator``, ``ReportCurves``). Nothing it keeps grows with the bars but the
 /// few numbers per closed trade and per day that the statistics read.
 ///
-/// It runs on its own thread (``RunWriter/record(_:into:)``), fed batches through a bounded
-/// ``EnvelopeChannel``, so the engine does not wait on storage.
+/// Two threads share the work so the engine does not wait on storage: ``prepare(_:into:)``
+/// turns the engine's envelopes into rows (chaining the audit hashes), writes the CSV files and
+/// gathers statistics; ``storeRows(_:)`` writes the rows into run.sqlite in one bulk-load
+/// transaction. Bounded channels join engine, preparer and store.
 final class RunWriter {
     let prepared: PreparedStrategy
     let folder: URL
@@ -24,7 +26,6 @@ final class RunWriter {
     private let tradesFile: BlotterWriter.Stream
     private(set) var statistics: StatisticsAccumulator
     private(set) var curves = ReportCurves()
-    private(set) var tradeCount = 0
     private(set) var finalEquity: Double?
     private var lastClose = Double.nan
     /// Equity points waiting for the first instrument's first close: moments before it take that close.
@@ -33,6 +34,9 @@ final class RunWriter {
     private var openOrders = Set<UInt64>()
     private var fills = 0
     private var positions = PositionBook()
+    private var chain: AuditChainer
+    /// The rows of the batch being prepared.
+    private var rows: [RunRow] = []
 
     init(prepared: PreparedStrategy, folder: URL, store: RunStore) throws {
         self.prepared = prepared
@@ -43,28 +47,48 @@ final class RunWriter {
         equityFile = try EquityWriter.Stream(url: folder.appendingPathComponent("equity.csv"))
         tradesFile = try BlotterWriter.Stream(url: folder.appendingPathComponent("trades.csv"))
         statistics = StatisticsAccumulator(firstTradingBar: prepared.plan.firstTradingBar)
+        chain = AuditChainer(after: try store.auditEntries().last)
     }
 
-    /// Writes every batch the channel brings into run.sqlite (one transaction) and the CSV files,
-    /// until the channel closes.
-    func record(_ channel: EnvelopeChannel, into loader: inout RunLoader) throws {
-        while let batch = channel.receive() {
-            for envelope in batch { try take(envelope, &loader) }
+    /// Turns every batch of envelopes into a batch of rows for ``storeRows(_:)``, writing the CSV
+    /// files and gathering statistics on the way, until the engine's channel closes. Stops early
+    /// (abandoning the engine's channel) when the store has given up.
+    func prepare(_ envelopes: EnvelopeChannel, into rowBatches: BatchChannel<[RunRow]>) throws {
+        while let batch = envelopes.receive() {
+            if rowBatches.isAbandoned {
+                envelopes.abandon()
+                return
+            }
+            rows.reserveCapacity(batch.count)
+            for envelope in batch { try take(envelope) }
+            rowBatches.send(rows)
+            rows = []
         }
-        for record in positions.drain(instruments) { try loader.append(position: record) }
+        rows = positions.drain(instruments).map(RunRow.position)
         try flushWaiting()
+        rowBatches.send(rows)
+        rows = []
     }
 
-    private func take(_ envelope: Envelope, _ loader: inout RunLoader) throws {
+    /// Writes every batch of rows into run.sqlite in one transaction, until the channel closes.
+    func storeRows(_ rowBatches: BatchChannel<[RunRow]>) throws {
+        try store.bulkLoad { loader in
+            while let batch = rowBatches.receive() {
+                for row in batch { try loader.append(row) }
+            }
+        }
+    }
+
+    private func take(_ envelope: Envelope) throws {
         switch envelope.payload {
         case .bar(let market):
             let bar = market.bar
             if market.instrument == 0 { lastClose = bar.close }
-            try loader.append(bar: BarRecord(instrument: instruments[market.instrument], timestampMicros: bar.timestamp, open: bar.open,
-                                             high: bar.high, low: bar.low, close: bar.close, volume: bar.volume))
+            rows.append(.bar(BarRecord(instrument: instruments[market.instrument], timestampMicros: bar.timestamp, open: bar.open,
+                                        high: bar.high, low: bar.low, close: bar.close, volume: bar.volume)))
         case .equity(let snapshot):
-            try loader.append(equity: Storage.EquityPoint(timestampMicros: snapshot.timestamp, cash: snapshot.cash,
-                                                          equity: snapshot.equity, drawdown: snapshot.drawdown))
+            rows.append(.equity(Storage.EquityPoint(timestampMicros: snapshot.timestamp, cash: snapshot.cash,
+                                                    equity: snapshot.equity, drawdown: snapshot.drawdown)))
             finalEquity = snapshot.equity
             if lastClose.isNaN && (!waitingForClose.isEmpty || statistics.count == 0) {
                 waitingForClose.append((snapshot.timestamp, snapshot.equity))
@@ -77,26 +101,23 @@ final class RunWriter {
             curves.add(trade: trade)
             // Statistics count the trades the strategy closed; positions still open at the end are
             // marked in the equity curve (backtesting.py's finalize_trades=False) and listed in trades.csv.
-            if !trade.closedAtEnd {
-                statistics.add(trade: trade)
-                tradeCount += 1
-            }
+            if !trade.closedAtEnd { statistics.add(trade: trade) }
         case .order(let order):
-            try record(order, at: envelope.timestamp, &loader)
+            record(order, at: envelope.timestamp)
         case .fill(let fill):
             fills += 1
             let id = Self.clientID(fill.order)
-            try loader.record(fill: FillRecord(fillID: "\(id)-f\(fills)", clientOrderID: id, timestampMicros: envelope.timestamp,
-                                               quantity: abs(fill.quantity), price: fill.price, fee: fill.fee, liquidity: .taker))
-            if let record = positions.apply(fill, at: envelope.timestamp, instruments) { try loader.append(position: record) }
+            rows.append(.fill(FillRecord(fillID: "\(id)-f\(fills)", clientOrderID: id, timestampMicros: envelope.timestamp,
+                                         quantity: abs(fill.quantity), price: fill.price, fee: fill.fee, liquidity: .taker)))
+            if let record = positions.apply(fill, at: envelope.timestamp, instruments) { rows.append(.position(record)) }
         case .alert(let alert):
-            try loader.record(riskEvent: RiskEventRecord(
+            rows.append(.riskEvent(RiskEventRecord(
                 timestampMicros: envelope.timestamp, kind: alert.kind.rawValue,
                 severity: alert.kind == .drawdown || alert.kind == .halted ? .critical : .warning,
                 message: "\(alert.kind.rawValue): requested \(alert.requested), allowed \(alert.allowed) (measured \(alert.measured), limit \(alert.limit))",
-                subjectJSON: String(decoding: try JSONEncoder.stable.encode(alert), as: UTF8.self)))
+                subjectJSON: String(decoding: try JSONEncoder.stable.encode(alert), as: UTF8.self))))
         case .audit(let record):
-            try loader.appendAudit(AuditEvent(kind: record.kind, canonicalJSON: record.payload.canonicalJSON, at: record.timestamp))
+            rows.append(.audit(chain.next(AuditEvent(kind: record.kind, canonicalJSON: record.payload.canonicalJSON, at: record.timestamp))))
         default:
             break
         }
@@ -117,16 +138,16 @@ final class RunWriter {
 
     /// An order's first update inserts its row; later ones move its status (ids grow in creation
     /// order, so a parent is recorded before its children).
-    private func record(_ order: OrderUpdate, at timestamp: Int64, _ loader: inout RunLoader) throws {
+    private func record(_ order: OrderUpdate, at timestamp: Int64) {
         let status = Self.status(order.status)
         if openOrders.contains(order.id) {
-            try loader.update(order: Self.clientID(order.id), status: status, updatedMicros: timestamp)
+            rows.append(.orderStatus(clientOrderID: Self.clientID(order.id), status: status, updatedMicros: timestamp))
         } else {
-            try loader.insert(order: OrderRecord(
+            rows.append(.order(OrderRecord(
                 clientOrderID: Self.clientID(order.id), parentClientOrderID: order.parent == order.id ? nil : Self.clientID(order.parent),
                 instrument: instruments[order.instrument], side: order.quantity >= 0 ? .buy : .sell,
                 type: order.kind == .limit ? .limit : .market, quantity: abs(order.quantity), limitPrice: order.limitPrice,
-                status: status, createdMicros: timestamp, updatedMicros: timestamp, traceID: "\(tracePrefix)-\(order.parent)"))
+                status: status, createdMicros: timestamp, updatedMicros: timestamp, traceID: "\(tracePrefix)-\(order.parent)")))
             openOrders.insert(order.id)
         }
         switch status {
@@ -257,34 +278,32 @@ struct PositionBook {
     }
 }
 
-/// The thread a ``RunWriter`` records on: one bulk-load transaction fed from the channel.
-final class WriterThread: @unchecked Sendable {
-    // `failure` is written by the thread before `done` is signalled and read after `join`.
-    private let writer: RunWriter
-    private let channel: EnvelopeChannel
+/// Work that runs on a thread of its own and is joined once.
+final class BackgroundThread: @unchecked Sendable {
+    // `body` runs only on the thread; `failure` is written there before `done` is signalled
+    // and read after `join` has waited for it.
+    private let body: () throws -> Void
     private let done = DispatchSemaphore(value: 0)
     private var failure: (any Error)?
 
-    init(writer: RunWriter, channel: EnvelopeChannel) {
-        self.writer = writer
-        self.channel = channel
+    init(_ body: @escaping () throws -> Void) {
+        self.body = body
     }
 
-    func start() {
+    func start(name: String) {
         let thread = Thread { [self] in
             do {
-                try writer.store.bulkLoad { loader in try writer.record(channel, into: &loader) }
+                try body()
             } catch {
                 failure = error
-                channel.abandon()
             }
             done.signal()
         }
-        thread.name = "run writer"
+        thread.name = name
         thread.start()
     }
 
-    /// Waits for the thread to end; its error, if it failed.
+    /// Waits for the work to end; its error, if it failed.
     func join() -> (any Error)? {
         done.wait()
         return failure
