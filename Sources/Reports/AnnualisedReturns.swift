@@ -16,14 +16,22 @@ struct AnnualisedReturns: Sendable {
     let annualDownsideDeviation: Double
 
     init(equity: [EquityPoint], sampling: SamplingPeriod) {
+        var days = DailyCloses()
+        for point in equity { days.add(timestamp: point.timestamp, equity: point.equity) }
+        self.init(days: days, sampling: sampling)
+    }
+
+    /// From the last equity of each UTC day: every bucket (day, week, month, year) is a run of
+    /// whole days, so its last equity is its last day's.
+    init(days: DailyCloses, sampling: SamplingPeriod) {
         var closingEquity = [Double]()
         var currentKey: Int64?
-        for point in equity where !point.equity.isNaN {
-            let key = sampling.bucket.key(point.timestamp)
+        for day in days.closes {
+            let key = sampling.bucket.key(day.timestamp)
             if key == currentKey {
-                closingEquity[closingEquity.count - 1] = point.equity
+                closingEquity[closingEquity.count - 1] = day.equity
             } else {
-                closingEquity.append(point.equity)
+                closingEquity.append(day.equity)
                 currentKey = key
             }
         }
@@ -37,5 +45,23 @@ struct AnnualisedReturns: Sendable {
         annualVolatility = (pow(variance + pow(1 + g, 2), n) - pow(1 + g, 2 * n)).squareRoot()
         let downside = PairwiseSum.mean(periodReturns.map { Swift.min($0, 0) * Swift.min($0, 0) })
         annualDownsideDeviation = downside.squareRoot() * n.squareRoot()
+    }
+}
+
+/// The last non-NaN equity of each UTC day, in time order: the part of a curve that periodic
+/// returns read, a few thousand points for millions of minute bars.
+struct DailyCloses: Sendable {
+    private(set) var closes: [(timestamp: Int64, equity: Double)] = []
+    private var day: Int64?
+
+    mutating func add(timestamp: Int64, equity: Double) {
+        guard !equity.isNaN else { return }
+        let key = UTCTime.dayNumber(timestamp)
+        if key == day {
+            closes[closes.count - 1] = (timestamp, equity)
+        } else {
+            closes.append((timestamp, equity))
+            day = key
+        }
     }
 }

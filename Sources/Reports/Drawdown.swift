@@ -20,30 +20,79 @@ struct Drawdown: Sendable {
     /// Per bar: 1 − equity / running peak (0 at a peak, 0.25 when 25 % below it).
     let fractions: [Double]
     let periods: [Period]
+    /// Deepest drawdown of the whole curve as a fraction; 0 for a curve that never fell.
+    let maximum: Double
 
     init(equity: [EquityPoint]) {
-        var peak = -Double.infinity
+        var tracker = DrawdownTracker()
         var fractions = [Double]()
         fractions.reserveCapacity(equity.count)
-        for point in equity {
-            peak = Swift.max(peak, point.equity)
-            fractions.append(1 - point.equity / peak)
-        }
+        for point in equity { fractions.append(tracker.add(timestamp: point.timestamp, equity: point.equity)) }
         self.fractions = fractions
+        periods = tracker.periods()
+        maximum = tracker.maximum
+    }
+}
 
-        var boundaries = fractions.indices.filter { fractions[$0] == 0 }
-        if let last = fractions.indices.last, boundaries.last != last { boundaries.append(last) }
-        periods = zip(boundaries, boundaries.dropFirst()).compactMap { start, end in
-            guard end > start + 1 else { return nil }
-            return Period(
-                startBar: start, endBar: end,
-                durationMicros: equity[end].timestamp - equity[start].timestamp,
-                depth: fractions[start...end].max() ?? .nan)
+/// The drawdown of a curve fed one point at a time: what ``Drawdown`` computes from the whole
+/// curve, kept in constant memory per point (one ``Drawdown/Period`` per drawdown period).
+///
+/// Same definitions as ``Drawdown``; the maxima compare with `<` in order, as `Sequence.max()`
+/// does, so NaN fractions are passed over exactly as there.
+struct DrawdownTracker: Sendable {
+    private var peak = -Double.infinity
+    private var count = 0
+    /// The last bar at a peak (fraction zero) and its time.
+    private var boundary: (bar: Int, timestamp: Int64)?
+    /// Deepest fraction since `boundary`, that bar included.
+    private var depthSinceBoundary = 0.0
+    private var closed: [Drawdown.Period] = []
+    private var last: (timestamp: Int64, fraction: Double) = (0, .nan)
+    /// Non-zero fractions before the first peak (only a non-finite start leaves any).
+    private var leadingDepths: [Double] = []
+    private var deepest: Double?
+
+    /// Adds the next point and returns its drawdown fraction.
+    @discardableResult
+    mutating func add(timestamp: Int64, equity: Double) -> Double {
+        peak = Swift.max(peak, equity)
+        let fraction = 1 - equity / peak
+        let bar = count
+        count += 1
+        if !fraction.isNaN {
+            if let current = deepest { if current < fraction { deepest = fraction } } else { deepest = fraction }
         }
+        if fraction == 0 {
+            if let start = boundary, bar > start.bar + 1 {
+                closed.append(Drawdown.Period(startBar: start.bar, endBar: bar, durationMicros: timestamp - start.timestamp,
+                                              depth: depthSinceBoundary < fraction ? fraction : depthSinceBoundary))
+            }
+            boundary = (bar, timestamp)
+            depthSinceBoundary = fraction
+        } else if boundary != nil {
+            if depthSinceBoundary < fraction { depthSinceBoundary = fraction }
+        } else if !fraction.isNaN {
+            leadingDepths.append(fraction)
+        }
+        last = (timestamp, fraction)
+        return fraction
     }
 
-    /// Deepest drawdown of the whole curve as a fraction; 0 for a curve that never fell.
-    var maximum: Double {
-        fractions.lazy.filter { !$0.isNaN }.max() ?? 0
+    /// Deepest drawdown so far as a fraction; 0 for a curve that never fell.
+    var maximum: Double { deepest ?? 0 }
+
+    /// The periods of the curve so far, the last one closed at the last point if still open.
+    func periods() -> [Drawdown.Period] {
+        guard let start = boundary, last.fraction != 0, count - 1 > start.bar + 1 else { return closed }
+        return closed + [Drawdown.Period(startBar: start.bar, endBar: count - 1, durationMicros: last.timestamp - start.timestamp,
+                                         depth: depthSinceBoundary)]
+    }
+
+    /// What backtesting.py averages when no period formed: the non-zero drawdowns there are
+    /// (only one opening on the last bar, or any before a non-finite start's first peak).
+    func depthsWithoutPeriods() -> [Double] {
+        var depths = leadingDepths
+        if boundary != nil, last.fraction != 0, !last.fraction.isNaN { depths.append(last.fraction) }
+        return depths
     }
 }

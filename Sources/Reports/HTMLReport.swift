@@ -23,7 +23,24 @@ public enum HTMLReport {
         title: String, statistics: BacktestStatistics, equity: [EquityPoint], closes: [Double],
         trades: [TradeRecord]
     ) -> String {
-        let times = equity.map(\.timestamp)
+        render(title: title, statistics: statistics, curves: curves(equity: equity, closes: closes, trades: trades))
+    }
+
+    /// The charts' input from whole series: what a streamed run gathers point by point.
+    static func curves(equity: [EquityPoint], closes: [Double], trades: [TradeRecord]) -> ReportCurves {
+        var curves = ReportCurves()
+        let fractions = Drawdown(equity: equity).fractions
+        for index in equity.indices {
+            curves.add(timestamp: equity[index].timestamp, equity: equity[index].equity,
+                       drawdownFraction: fractions[index], close: closes[index])
+        }
+        for trade in trades { curves.add(trade: trade) }
+        return curves
+    }
+
+    /// The HTML document of a run whose curves were gathered as it ran.
+    public static func render(title: String, statistics: BacktestStatistics, curves: ReportCurves) -> String {
+        let trades = curves.marks.count
         var html = """
             <!DOCTYPE html>
             <html lang="en">
@@ -34,32 +51,40 @@ public enum HTMLReport {
             </head>
             <body>
             <h1>\(escape(title))</h1>
-            <p class="span">\(UTCTime.readable(statistics.start)) → \(UTCTime.readable(statistics.end)), \(equity.count) bars, \(Self.tradeSummary(trades))</p>
+            <p class="span">\(UTCTime.readable(statistics.start)) → \(UTCTime.readable(statistics.end)), \(curves.count) bars, \(Self.tradeSummary(count: trades, closedAtEnd: curves.closedAtEnd))</p>
 
             """
         html += "<h2>Statistics</h2>\n" + statisticsTable(statistics) + "\n"
-        html += "<h2>Equity</h2>\n" + equityChart(times: times, equity: equity.map(\.equity)) + "\n"
-        html += "<h2>Drawdown [%]</h2>\n" + drawdownChart(times: times, equity: equity) + "\n"
-        html += "<h2>Price and trades</h2>\n" + legend(for: trades) + "\n"
-        html += priceChart(times: times, closes: closes, trades: trades) + "\n"
+        html += "<h2>Equity</h2>\n" + equityChart(curves) + "\n"
+        html += "<h2>Drawdown [%]</h2>\n" + drawdownChart(curves) + "\n"
+        html += "<h2>Price and trades</h2>\n" + legend(trades: trades) + "\n"
+        html += priceChart(curves) + "\n"
         html += "</body>\n</html>\n"
         return html
     }
 
-    /// Writes `render(...)` to `url`, replacing any file there.
     /// "65 trades", or "65 trades, 1 closed at the end" when positions were still open.
     static func tradeSummary(_ trades: [TradeRecord]) -> String {
-        let atEnd = trades.filter(\.closedAtEnd).count
-        let closed = trades.count - atEnd
+        tradeSummary(count: trades.count, closedAtEnd: trades.filter(\.closedAtEnd).count)
+    }
+
+    static func tradeSummary(count: Int, closedAtEnd atEnd: Int) -> String {
+        let closed = count - atEnd
         return "\(closed) trade\(closed == 1 ? "" : "s")" + (atEnd > 0 ? ", \(atEnd) closed at the end" : "")
     }
 
+    /// Writes `render(...)` to `url`, replacing any file there.
     public static func write(
         title: String, statistics: BacktestStatistics, equity: [EquityPoint], closes: [Double],
         trades: [TradeRecord], to url: URL
     ) throws {
         let html = render(title: title, statistics: statistics, equity: equity, closes: closes, trades: trades)
         try Data(html.utf8).write(to: url, options: .atomic)
+    }
+
+    /// Writes the report of a run whose curves were gathered as it ran.
+    public static func write(title: String, statistics: BacktestStatistics, curves: ReportCurves, to url: URL) throws {
+        try Data(render(title: title, statistics: statistics, curves: curves).utf8).write(to: url, options: .atomic)
     }
 
     static func statisticsTable(_ statistics: BacktestStatistics) -> String {
@@ -69,27 +94,28 @@ public enum HTMLReport {
         return "<table class=\"stats\"><tbody>\n" + rows.joined(separator: "\n") + "\n</tbody></table>"
     }
 
-    static func equityChart(times: [Int64], equity: [Double]) -> String {
-        let finite = equity.filter(\.isFinite)
-        let frame = frame(times: times, height: 300, low: finite.min() ?? 0, high: finite.max() ?? 1)
+    static func equityChart(_ curves: ReportCurves) -> String {
+        let frame = frame(curves, height: 300, low: curves.equityRange.low ?? 0, high: curves.equityRange.high ?? 1)
+        let line = curves.equity.points()
         return svg(frame, label: "Equity curve")
-            + "<path class=\"equity\" d=\"\(frame.linePath(times: times, values: equity))\"/></svg>"
+            + "<path class=\"equity\" d=\"\(frame.linePath(times: line.times, values: line.values))\"/></svg>"
     }
 
-    static func drawdownChart(times: [Int64], equity: [EquityPoint]) -> String {
-        let percent = Drawdown(equity: equity).fractions.map { $0 == 0 ? 0 : -$0 * 100 }
-        let frame = frame(times: times, height: 200, low: percent.filter(\.isFinite).min() ?? -1, high: 0)
+    static func drawdownChart(_ curves: ReportCurves) -> String {
+        let frame = frame(curves, height: 200, low: curves.drawdownRange.low ?? -1, high: 0)
+        let line = curves.drawdown.points()
         return svg(frame, label: "Drawdown")
-            + "<path class=\"drawdown\" d=\"\(frame.areaPath(times: times, values: percent, baseline: 0))\"/></svg>"
+            + "<path class=\"drawdown\" d=\"\(frame.areaPath(times: line.times, values: line.values, baseline: 0))\"/></svg>"
     }
 
-    static func priceChart(times: [Int64], closes: [Double], trades: [TradeRecord]) -> String {
-        let prices = closes.filter(\.isFinite) + trades.flatMap { [$0.entryPrice, $0.exitPrice] }
-        let frame = frame(times: times, height: 360, low: prices.min() ?? 0, high: prices.max() ?? 1)
+    static func priceChart(_ curves: ReportCurves) -> String {
+        let range = curves.closeRange.merged(curves.tradePriceRange)
+        let frame = frame(curves, height: 360, low: range.low ?? 0, high: range.high ?? 1)
+        let line = curves.price.points()
         var svg = svg(frame, label: "Close price with trade entries and exits")
-            + "<path class=\"price\" d=\"\(frame.linePath(times: times, values: closes))\"/>"
-        for trade in markedTrades(trades) {
-            svg += marker(frame, trade: trade, entry: true) + marker(frame, trade: trade, entry: false)
+            + "<path class=\"price\" d=\"\(frame.linePath(times: line.times, values: line.values))\"/>"
+        for trade in markedTrades(curves.marks) {
+            svg += marker(frame, trade: trade.trade, entry: true) + marker(frame, trade: trade.trade, entry: false)
         }
         return svg + "</svg>"
     }
@@ -99,7 +125,7 @@ public enum HTMLReport {
     static let markerLimit = 1_000
 
     /// Every trade, or an evenly spaced `markerLimit` of them (the first and the last included).
-    static func markedTrades(_ trades: [TradeRecord]) -> [TradeRecord] {
+    static func markedTrades<Trade>(_ trades: [Trade]) -> [Trade] {
         guard trades.count > markerLimit else { return trades }
         return (0..<markerLimit).map { trades[$0 * (trades.count - 1) / (markerLimit - 1)] }
     }
@@ -129,12 +155,17 @@ public enum HTMLReport {
 
     /// The legend, saying so when only some trades are marked.
     static func legend(for trades: [TradeRecord]) -> String {
-        guard trades.count > markerLimit else { return legend }
-        return legend + "<p class=\"legend\">Markers show \(markerLimit) of \(trades.count) trades, evenly spaced; trades.csv lists all.</p>"
+        legend(trades: trades.count)
     }
 
-    private static func frame(times: [Int64], height: Double, low: Double, high: Double) -> ChartFrame {
-        ChartFrame(width: chartWidth, height: height, start: times.first ?? 0, end: times.last ?? 1, low: low, high: high)
+    static func legend(trades count: Int) -> String {
+        guard count > markerLimit else { return legend }
+        return legend + "<p class=\"legend\">Markers show \(markerLimit) of \(count) trades, evenly spaced; trades.csv lists all.</p>"
+    }
+
+    private static func frame(_ curves: ReportCurves, height: Double, low: Double, high: Double) -> ChartFrame {
+        ChartFrame(width: chartWidth, height: height, start: curves.count == 0 ? 0 : curves.firstTime,
+                   end: curves.count == 0 ? 1 : curves.lastTime, low: low, high: high)
     }
 
     private static func svg(_ frame: ChartFrame, label: String) -> String {

@@ -33,7 +33,13 @@ struct SamplingPeriod: Sendable, Equatable {
     var roundingUnitMicros: Int64
 
     init(timestamps: [Int64]) {
-        let tail = timestamps.suffix(100)
+        self.init(lastTimestamps: Array(timestamps.suffix(100)), weekendBars: timestamps.count { UTCTime.weekday($0) >= 5 },
+                  count: timestamps.count)
+    }
+
+    /// The period of a series known by its last 100 timestamps, how many of its bars fall on a
+    /// weekend and its length: all that the inference reads, so a streamed curve need not be kept.
+    init(lastTimestamps tail: [Int64], weekendBars: Int, count: Int) {
         let spacings = zip(tail.dropFirst(), tail).map { Double($0 - $1) }.sorted()
         let median: Double
         if spacings.isEmpty {
@@ -45,8 +51,7 @@ struct SamplingPeriod: Sendable, Equatable {
         }
 
         let wholeDays = median.isFinite ? Int64((median / Double(UTCTime.microsPerDay)).rounded(.down)) : 0
-        let weekendBars = timestamps.count { UTCTime.weekday($0) >= 5 }
-        let haveWeekends = Double(weekendBars) / Double(max(timestamps.count, 1)) > 2.0 / 7.0 * 0.6
+        let haveWeekends = Double(weekendBars) / Double(max(count, 1)) > 2.0 / 7.0 * 0.6
         switch wholeDays {
         case 7: (bucket, periodsPerYear) = (.week, 52)
         case 31: (bucket, periodsPerYear) = (.month, 12)
@@ -76,8 +81,12 @@ struct SamplingPeriod: Sendable, Equatable {
     /// Works on the exact rational mean so that a mean of whole days stays whole.
     func roundedUpMean(_ durations: [Int64]) -> Int64? {
         guard !durations.isEmpty else { return nil }
-        let total = durations.reduce(0, +)
-        let divisor = Int64(durations.count) * roundingUnitMicros
+        return roundedUpMean(total: durations.reduce(0, +), count: durations.count)
+    }
+
+    /// The mean of `count` durations adding up to `total`, rounded up to a whole rounding unit.
+    func roundedUpMean(total: Int64, count: Int) -> Int64 {
+        let divisor = Int64(count) * roundingUnitMicros
         return -UTCTime.floorDivide(-total, divisor) * roundingUnitMicros
     }
 }

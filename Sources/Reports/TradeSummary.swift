@@ -19,14 +19,20 @@ struct TradeSummary: Sendable {
     let kellyCriterion: Double
 
     init(trades: [TradeRecord]) {
-        let pnl = trades.map(\.pnl)
-        let returns = trades.map(\.returnFraction).filter { !$0.isNaN }
-        let count = Double(trades.count)
+        self.init(pnl: trades.map(\.pnl), returns: trades.map(\.returnFraction))
+    }
 
-        winRate = trades.isEmpty ? .nan : Double(pnl.count { $0 > 0 }) / count
+    /// - Parameters:
+    ///   - pnl: Each closed trade's profit in money, in trade order.
+    ///   - returns: Each trade's return fraction, in the same order (NaN where undefined).
+    init(pnl: [Double], returns allReturns: [Double]) {
+        let returns = allReturns.filter { !$0.isNaN }
+        let count = Double(pnl.count)
+
+        winRate = pnl.isEmpty ? .nan : Double(pnl.count { $0 > 0 }) / count
         bestReturn = returns.max() ?? .nan
         worstReturn = returns.min() ?? .nan
-        geometricMeanReturn = GeometricMean.of(trades.map(\.returnFraction))
+        geometricMeanReturn = GeometricMean.of(allReturns)
         meanReturn = PairwiseSum.mean(returns)
 
         let gains = PairwiseSum.sum(returns.filter { $0 > 0 })

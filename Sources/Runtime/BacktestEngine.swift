@@ -46,6 +46,40 @@ public struct BacktestEngine {
         }
     }
 
+    /// What a streamed run reports besides what its sink received.
+    public struct Outcome {
+        public var bars: Int
+        /// Per source: rows read, anomalies flagged, gaps found (docs/data.md).
+        public var feeds: [FeedSummary]
+        /// Each model signal's live model and shadows, scored in shadow books (``ShadowEvaluator``).
+        public var shadows: [ShadowEvaluator.Evaluation] = []
+    }
+
+    /// Runs the plan into `sink`, which sees every envelope as it is produced and keeps what it
+    /// wants (a ``BatchingSink`` streams a run to disk in constant memory). Model signals are
+    /// scored beside the run as in ``run(feeds:progressEvery:progress:)``.
+    ///
+    /// - Returns: The sink after the run (positions still open closed at the last close) and the outcome.
+    public func run<Sink: RunSink>(feeds: [any BarFeed], into sink: Sink, progressEvery: Int = 65_536,
+                                   progress: ((Int) -> Void)? = nil) throws -> (sink: Sink, outcome: Outcome) {
+        let evaluator = ShadowEvaluator(plan: plan)
+        if evaluator.isEmpty {
+            var result: Sink?
+            let run = try run(feeds: feeds, sink: sink, progressEvery: progressEvery, progress: progress) { finished in
+                result = finished
+                return Result(sink: CollectingSink(), closes: [], bars: 0, feeds: [])
+            }
+            return (result!, Outcome(bars: run.bars, feeds: run.feeds))
+        }
+        var result: Sink?
+        let run = try run(feeds: feeds, sink: ShadowSink(base: sink, evaluator: evaluator), progressEvery: progressEvery,
+                          progress: progress) { finished in
+            result = finished.base
+            return Result(sink: CollectingSink(), closes: [], bars: 0, feeds: [], shadows: finished.evaluator.evaluations())
+        }
+        return (result!, Outcome(bars: run.bars, feeds: run.feeds, shadows: run.shadows))
+    }
+
     /// - Parameter collect: the result's sink part (and shadow evaluations) from the finished sink.
     private func run<Sink: RunSink>(feeds: [any BarFeed], sink initial: Sink, progressEvery: Int, progress: ((Int) -> Void)?,
                                     collect: (Sink) -> Result) throws -> Result {
@@ -70,13 +104,13 @@ public struct BacktestEngine {
             }
             if open != nil { runner.close(into: &sink) }
         }
-        var closes = runner.momentCloses
+        runner.finish(into: &sink)
+        var result = collect(sink)
+        var closes = result.sink.closes
         // Moments before the first instrument's first bar take its first close (Buy & Hold starts there).
         if let first = closes.firstIndex(where: { !$0.isNaN }) {
             for index in 0..<first { closes[index] = closes[first] }
         }
-        runner.finish(into: &sink)
-        var result = collect(sink)
         result.closes = closes
         result.bars = count
         result.feeds = runner.marketData.summaries

@@ -19,6 +19,10 @@ public struct CollectingSink: RunSink {
     public var signals: [(timestamp: Int64, event: SignalEvent)] = []
     /// The bars the strategy ran on, as MarketData passed them on (run.sqlite's `bars`).
     public var bars: [MarketBar] = []
+    /// The first instrument's latest close at each equity point (Buy & Hold, the price chart);
+    /// NaN before its first bar.
+    public var closes: [Double] = []
+    private var lastClose = Double.nan
     /// Whether to keep audit records (the store wants them; a benchmark may not).
     public var keepAudit: Bool
 
@@ -28,14 +32,18 @@ public struct CollectingSink: RunSink {
 
     public mutating func receive(_ envelope: Envelope) {
         switch envelope.payload {
-        case .equity(let snapshot): equity.append(snapshot)
+        case .equity(let snapshot):
+            equity.append(snapshot)
+            closes.append(lastClose)
         case .trade(let trade): trades.append(trade)
         case .order(let order): orders.append((envelope.timestamp, order))
         case .fill(let fill): fills.append((envelope.timestamp, fill))
         case .alert(let alert): alerts.append((envelope.timestamp, alert))
         case .command(let command): commands.append(command)
         case .audit(let record) where keepAudit: audit.append(record)
-        case .bar(let bar): bars.append(bar)
+        case .bar(let bar):
+            bars.append(bar)
+            if bar.instrument == 0 { lastClose = bar.bar.close }
         case .signal(let event): signals.append((envelope.timestamp, event))
         default: break
         }

@@ -65,15 +65,21 @@ public struct FileDigest: Sendable, Equatable, Codable {
     ///
     /// - Throws: ``StorageError`` of kind `missingFile` when the file cannot be read.
     public init(contentsOf url: URL, recordedAs path: String) throws {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
+        // Read in chunks: a data file may be gigabytes, and hashing needs none of it kept.
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw StorageError.missingFile(url)
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                chunk.withUnsafeBytes { hasher.update(bytes: $0) }
+            }
+        } catch {
             throw StorageError.missingFile(url)
         }
         self.path = path
-        self.sha256 = data.withUnsafeBytes { raw in
-            var hasher = SHA256()
-            hasher.update(bytes: raw)
-            return SHA256.hexString(hasher.finalize())
-        }
+        self.sha256 = SHA256.hexString(hasher.finalize())
     }
 }
 

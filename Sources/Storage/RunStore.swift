@@ -22,7 +22,7 @@ public final class RunStore: Sendable {
     /// True when the store refuses writes.
     public var isReadOnly: Bool { writer == nil }
 
-    private init(url: URL, reader: any DatabaseReader, writer: (any DatabaseWriter)?) {
+    init(url: URL, reader: any DatabaseReader, writer: (any DatabaseWriter)?) {
         self.url = url
         self.reader = reader
         self.writer = writer
@@ -100,7 +100,7 @@ public final class RunStore: Sendable {
     }
 
     /// Applies the migrations this version knows and the file lacks.
-    private func migrate(_ writer: any DatabaseWriter) throws {
+    func migrate(_ writer: any DatabaseWriter) throws {
         do {
             try RunSchema.migrator.migrate(writer)
         } catch let error as DatabaseError {

@@ -80,36 +80,35 @@ struct BacktestRun {
                         recordShadows: Bool = true, clock: PhaseClock = PhaseClock(enabled: false)) throws -> BacktestRun {
         let prepared = try PreparedStrategy.load(path: path, registry: registry, pinned: pinned)
         clock.lap("load and check")
-        let progress = ProgressBar(label: "backtest", total: nil)
-        let result: BacktestEngine.Result
-        do {
-            result = try BacktestEngine(plan: prepared.plan, evaluators: prepared.evaluators)
-                .run(feeds: prepared.feeds, progress: { progress.update($0) })
-        } catch {
-            progress.finish()
-            throw CommandError(wrapping: error)
-        }
-        progress.finish()
-        clock.lap("run \(result.bars) bars")
-        guard result.bars > 0 else { throw CommandError("\(path): the data sources hold no bars") }
-        let equity = RunWriter.equityPoints(result)
-        let statistics: BacktestStatistics
-        do {
-            // Statistics count the trades the strategy closed; positions still open at the end are
-            // marked in the equity curve (backtesting.py's finalize_trades=False) and listed in trades.csv.
-            statistics = try BacktestStatistics(equity: equity, trades: result.sink.trades.filter { !$0.closedAtEnd },
-                                                closes: result.closes, firstTradingBar: min(prepared.plan.firstTradingBar, result.closes.count - 1))
-        } catch {
-            throw CommandError("\(path): statistics cannot be computed: \(error)")
-        }
-        clock.lap("statistics")
         let parameters = "{\"plan\":\"\(prepared.plan.hash)\",\"warmup\":\(prepared.plan.warmup)}"
-        let writer = RunWriter(prepared: prepared, result: result, statistics: statistics, equity: equity, parametersJSON: parameters, clock: clock)
         let fingerprint = SHA256.hex(prepared.plan.hash + prepared.dataFiles.map(\.written).joined())
         let now = Date()
-        let published = try RunFolder(runsDirectory: runsDirectory).build(at: now, fingerprint: fingerprint) { runID, folder in
-            try writer.write(into: folder, runID: runID, created: Int64(now.timeIntervalSince1970 * 1_000_000))
+        let created = Int64(now.timeIntervalSince1970 * 1_000_000)
+        // The run folder is written while the engine runs; a failure anywhere discards it whole.
+        let published = try RunFolder(runsDirectory: runsDirectory).build(at: now, fingerprint: fingerprint) {
+            (runID: RunID, folder: URL) throws -> (BacktestStatistics, BacktestEngine.Outcome, Double?) in
+            let manifest = try RunWriter.manifest(for: prepared, runID: runID, created: created, parametersJSON: parameters)
+            let store = try RunStore.createForBulkLoad(at: folder.appendingPathComponent(RunStore.fileName), manifest: manifest)
+            let writer: RunWriter
+            do {
+                writer = try RunWriter(prepared: prepared, folder: folder, store: store)
+            } catch {
+                try? store.close()
+                throw error
+            }
+            do {
+                let outcome = try stream(prepared: prepared, writer: writer, path: path)
+                clock.lap("run \(outcome.bars) bars, writing as it runs")
+                guard outcome.bars > 0 else { throw CommandError("\(path): the data sources hold no bars") }
+                let statistics = try writer.finish(outcome: outcome, runID: runID, created: created)
+                return (statistics, outcome, writer.finalEquity)
+            } catch {
+                try? store.close()
+                throw error
+            }
         }
+        let (statistics, outcome, finalEquity) = published.result
+        let result = outcome
         clock.lap("run folder")
         if recordShadows, !result.shadows.isEmpty {
             // The run is published whatever happens here: a registry that cannot take the records
@@ -125,8 +124,57 @@ struct BacktestRun {
             }
         }
         return BacktestRun(runID: published.runID, folder: published.directory, statistics: statistics,
-                           trades: statistics.tradeCount, finalEquity: equity.last?.equity ?? prepared.plan.spec.portfolio.cash,
+                           trades: statistics.tradeCount, finalEquity: finalEquity ?? prepared.plan.spec.portfolio.cash,
                            feeds: result.feeds, shadows: result.shadows)
+    }
+
+    /// Runs the engine on this thread, the writer's preparing and storing on two others, joined
+    /// by bounded channels (back-pressure all the way to the engine).
+    private static func stream(prepared: PreparedStrategy, writer: RunWriter, path: String) throws -> BacktestEngine.Outcome {
+        let channel = EnvelopeChannel(capacity: 4)
+        let rowBatches = BatchChannel<[RunRow]>(capacity: 4)
+        let storing = BackgroundThread {
+            do {
+                try writer.storeRows(rowBatches)
+            } catch {
+                rowBatches.abandon()
+                throw error
+            }
+        }
+        let preparing = BackgroundThread {
+            defer { rowBatches.close() }
+            do {
+                try writer.prepare(channel, into: rowBatches)
+            } catch {
+                channel.abandon()
+                throw error
+            }
+        }
+        storing.start(name: "run store")
+        preparing.start(name: "run files")
+        let consumer = WriterThreads(preparing, storing)
+        let progress = ProgressBar(label: "backtest", total: nil)
+        let outcome: BacktestEngine.Outcome
+        do {
+            let run = try BacktestEngine(plan: prepared.plan, evaluators: prepared.evaluators)
+                .run(feeds: prepared.feeds, into: BatchingSink(channel: channel), progress: { progress.update($0) })
+            var sink = run.sink
+            sink.flush()
+            outcome = run.outcome
+        } catch {
+            progress.finish()
+            channel.abandon()
+            _ = consumer.join()
+            try? writer.store.close()
+            throw CommandError(wrapping: error)
+        }
+        progress.finish()
+        channel.close()
+        if let failure = consumer.join() {
+            try? writer.store.close()
+            throw failure
+        }
+        return outcome
     }
 
     /// One model's scores, as the text output lists them.
@@ -146,5 +194,22 @@ struct BacktestRun {
 
     static func quoted(_ text: String) -> String {
         String(decoding: (try? JSONEncoder.stable.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+    }
+}
+
+/// The writer's two threads, joined together: the store's error first (the preparer only
+/// stops because of it), else the preparer's.
+private struct WriterThreads {
+    let preparing: BackgroundThread
+    let storing: BackgroundThread
+
+    init(_ preparing: BackgroundThread, _ storing: BackgroundThread) {
+        self.preparing = preparing
+        self.storing = storing
+    }
+
+    func join() -> (any Error)? {
+        let prepared = preparing.join()
+        return storing.join() ?? prepared
     }
 }

@@ -6,20 +6,178 @@ import Runtime
 import StrategyCompiler
 import Storage
 
-/// Writes a finished backtest into its run folder: run.sqlite (manifest, equity, orders, fills,
-/// risk events, audit chain), trades.csv, equity.csv, statistics.json and report.html.
-struct RunWriter {
+/// Writes a backtest's run folder while the run goes: run.sqlite (manifest, bars used, equity,
+/// orders, fills, positions, risk events, audit chain), trades.csv and equity.csv as the
+/// envelopes arrive, then statistics.json and report.html from what it gathered on the way
+/// (``StatisticsAccumulator``, ``ReportCurves``). Nothing it keeps grows with the bars but the
+/// few numbers per closed trade and per day that the statistics read.
+///
+/// Two threads share the work so the engine does not wait on storage: ``prepare(_:into:)``
+/// turns the engine's envelopes into rows (chaining the audit hashes), writes the CSV files and
+/// gathers statistics; ``storeRows(_:)`` writes the rows into run.sqlite in one bulk-load
+/// transaction. Bounded channels join engine, preparer and store.
+final class RunWriter {
     let prepared: PreparedStrategy
-    let result: BacktestEngine.Result
-    let statistics: BacktestStatistics
-    let equity: [Reports.EquityPoint]
-    let parametersJSON: String
-    var clock = PhaseClock(enabled: false)
+    let folder: URL
+    let store: RunStore
+    private let instruments: [String]
+    private let tracePrefix: String
+    private let equityFile: EquityWriter.Stream
+    private let tradesFile: BlotterWriter.Stream
+    private(set) var statistics: StatisticsAccumulator
+    private(set) var curves = ReportCurves()
+    private(set) var finalEquity: Double?
+    private var lastClose = Double.nan
+    /// Equity points waiting for the first instrument's first close: moments before it take that close.
+    private var waitingForClose: [(timestamp: Int64, equity: Double)] = []
+    /// Orders recorded and not yet in a final status.
+    private var openOrders = Set<UInt64>()
+    private var fills = 0
+    private var positions = PositionBook()
+    private var chain: AuditChainer
+    /// The rows of the batch being prepared.
+    private var rows: [RunRow] = []
 
-    /// The curve statistics, equity.csv and the report read: one point per moment (with several
-    /// sources, the engine marks equity once all bars of a timestamp are in), aligned with `result.closes`.
-    static func equityPoints(_ result: BacktestEngine.Result) -> [Reports.EquityPoint] {
-        result.sink.equity.map { Reports.EquityPoint(timestamp: $0.timestamp, equity: $0.equity) }
+    init(prepared: PreparedStrategy, folder: URL, store: RunStore) throws {
+        self.prepared = prepared
+        self.folder = folder
+        self.store = store
+        instruments = prepared.plan.spec.dataSources.map(\.instrument)
+        tracePrefix = String(prepared.plan.hash.prefix(12))
+        equityFile = try EquityWriter.Stream(url: folder.appendingPathComponent("equity.csv"))
+        tradesFile = try BlotterWriter.Stream(url: folder.appendingPathComponent("trades.csv"))
+        statistics = StatisticsAccumulator(firstTradingBar: prepared.plan.firstTradingBar)
+        chain = AuditChainer(after: try store.auditEntries().last)
+    }
+
+    /// Turns every batch of envelopes into a batch of rows for ``storeRows(_:)``, writing the CSV
+    /// files and gathering statistics on the way, until the engine's channel closes. Stops early
+    /// (abandoning the engine's channel) when the store has given up.
+    func prepare(_ envelopes: EnvelopeChannel, into rowBatches: BatchChannel<[RunRow]>) throws {
+        while let batch = envelopes.receive() {
+            if rowBatches.isAbandoned {
+                envelopes.abandon()
+                return
+            }
+            rows.reserveCapacity(batch.count)
+            for envelope in batch { try take(envelope) }
+            rowBatches.send(rows)
+            rows = []
+        }
+        rows = positions.drain(instruments).map(RunRow.position)
+        try flushWaiting()
+        rowBatches.send(rows)
+        rows = []
+    }
+
+    /// Writes every batch of rows into run.sqlite in one transaction, until the channel closes.
+    func storeRows(_ rowBatches: BatchChannel<[RunRow]>) throws {
+        try store.bulkLoad { loader in
+            while let batch = rowBatches.receive() {
+                for row in batch { try loader.append(row) }
+            }
+        }
+    }
+
+    private func take(_ envelope: Envelope) throws {
+        switch envelope.payload {
+        case .bar(let market):
+            let bar = market.bar
+            if market.instrument == 0 { lastClose = bar.close }
+            rows.append(.bar(BarRecord(instrument: instruments[market.instrument], timestampMicros: bar.timestamp, open: bar.open,
+                                        high: bar.high, low: bar.low, close: bar.close, volume: bar.volume)))
+        case .equity(let snapshot):
+            rows.append(.equity(Storage.EquityPoint(timestampMicros: snapshot.timestamp, cash: snapshot.cash,
+                                                    equity: snapshot.equity, drawdown: snapshot.drawdown)))
+            finalEquity = snapshot.equity
+            if lastClose.isNaN && (!waitingForClose.isEmpty || statistics.count == 0) {
+                waitingForClose.append((snapshot.timestamp, snapshot.equity))
+            } else {
+                try flushWaiting()
+                try mark(snapshot.timestamp, snapshot.equity, close: lastClose)
+            }
+        case .trade(let trade):
+            try tradesFile.add(trade)
+            curves.add(trade: trade)
+            // Statistics count the trades the strategy closed; positions still open at the end are
+            // marked in the equity curve (backtesting.py's finalize_trades=False) and listed in trades.csv.
+            if !trade.closedAtEnd { statistics.add(trade: trade) }
+        case .order(let order):
+            record(order, at: envelope.timestamp)
+        case .fill(let fill):
+            fills += 1
+            let id = Self.clientID(fill.order)
+            rows.append(.fill(FillRecord(fillID: "\(id)-f\(fills)", clientOrderID: id, timestampMicros: envelope.timestamp,
+                                         quantity: abs(fill.quantity), price: fill.price, fee: fill.fee, liquidity: .taker)))
+            if let record = positions.apply(fill, at: envelope.timestamp, instruments) { rows.append(.position(record)) }
+        case .alert(let alert):
+            rows.append(.riskEvent(RiskEventRecord(
+                timestampMicros: envelope.timestamp, kind: alert.kind.rawValue,
+                severity: alert.kind == .drawdown || alert.kind == .halted ? .critical : .warning,
+                message: "\(alert.kind.rawValue): requested \(alert.requested), allowed \(alert.allowed) (measured \(alert.measured), limit \(alert.limit))",
+                subjectJSON: String(decoding: try JSONEncoder.stable.encode(alert), as: UTF8.self))))
+        case .audit(let record):
+            rows.append(.audit(chain.next(AuditEvent(kind: record.kind, canonicalJSON: record.payload.canonicalJSON, at: record.timestamp))))
+        default:
+            break
+        }
+    }
+
+    /// One equity point into the statistics, the report's curves and equity.csv.
+    private func mark(_ timestamp: Int64, _ equity: Double, close: Double) throws {
+        let fraction = statistics.add(timestamp: timestamp, equity: equity, close: close)
+        curves.add(timestamp: timestamp, equity: equity, drawdownFraction: fraction, close: close)
+        try equityFile.add(timestamp: timestamp, equity: equity, drawdownFraction: fraction)
+    }
+
+    private func flushWaiting() throws {
+        guard !waitingForClose.isEmpty else { return }
+        for point in waitingForClose { try mark(point.timestamp, point.equity, close: lastClose) }
+        waitingForClose = []
+    }
+
+    /// An order's first update inserts its row; later ones move its status (ids grow in creation
+    /// order, so a parent is recorded before its children).
+    private func record(_ order: OrderUpdate, at timestamp: Int64) {
+        let status = Self.status(order.status)
+        if openOrders.contains(order.id) {
+            rows.append(.orderStatus(clientOrderID: Self.clientID(order.id), status: status, updatedMicros: timestamp))
+        } else {
+            rows.append(.order(OrderRecord(
+                clientOrderID: Self.clientID(order.id), parentClientOrderID: order.parent == order.id ? nil : Self.clientID(order.parent),
+                instrument: instruments[order.instrument], side: order.quantity >= 0 ? .buy : .sell,
+                type: order.kind == .limit ? .limit : .market, quantity: abs(order.quantity), limitPrice: order.limitPrice,
+                status: status, createdMicros: timestamp, updatedMicros: timestamp, traceID: "\(tracePrefix)-\(order.parent)")))
+            openOrders.insert(order.id)
+        }
+        switch status {
+        case .filled, .cancelled, .rejected, .expired: openOrders.remove(order.id)
+        default: break
+        }
+    }
+
+    /// After the run: the feeds' summaries and the model scores on the record, the run marked
+    /// completed, every file synced, then statistics.json and report.html.
+    func finish(outcome: BacktestEngine.Outcome, runID: RunID, created: Int64) throws -> BacktestStatistics {
+        // What the feeds looked like (anomalies, gaps) goes on the record too.
+        try store.appendAudit(outcome.feeds.map { feed in
+            try AuditEvent(kind: "feed.summary", payload: feed, at: feed.lastTimestamp ?? created)
+        })
+        try store.record(shadowEvaluations: Self.shadowRecords(outcome.shadows, runID: runID))
+        try store.markCompleted(at: created)
+        try store.finishBulkLoad()
+        try equityFile.finish()
+        try tradesFile.finish()
+        let statistics: BacktestStatistics
+        do {
+            statistics = try self.statistics.statistics()
+        } catch {
+            throw CommandError("\(prepared.path): statistics cannot be computed: \(error)")
+        }
+        try Data(StatisticsJSON.encode(statistics).utf8).write(to: folder.appendingPathComponent("statistics.json"))
+        try HTMLReport.write(title: prepared.plan.spec.name.value, statistics: statistics, curves: curves,
+                             to: folder.appendingPathComponent("report.html"))
+        return statistics
     }
 
     /// The manifest: what the run read, hashed, so `--replay` can prove it reads the same again.
@@ -32,110 +190,6 @@ struct RunWriter {
         }
         return RunManifest(runID: runID, createdMicros: created, mode: .backtest, strategy: strategy, dataFiles: data,
                            models: models, stratumVersion: StratumVersion.current, parametersJSON: parametersJSON)
-    }
-
-    func write(into folder: URL, runID: RunID, created: Int64) throws {
-        let manifest = try Self.manifest(for: prepared, runID: runID, created: created, parametersJSON: parametersJSON)
-        let store = try RunStore.create(at: folder.appendingPathComponent(RunStore.fileName), manifest: manifest)
-        do {
-            try store.append(equity: result.sink.equity.map {
-                Storage.EquityPoint(timestampMicros: $0.timestamp, cash: $0.cash, equity: $0.equity, drawdown: $0.drawdown)
-            })
-            clock.lap("  equity rows")
-            try store.append(bars: result.sink.bars.map { market in
-                BarRecord(instrument: instruments[market.instrument], timestampMicros: market.bar.timestamp, open: market.bar.open,
-                          high: market.bar.high, low: market.bar.low, close: market.bar.close, volume: market.bar.volume)
-            })
-            try store.append(positions: positions())
-            try recordOrders(in: store)
-            clock.lap("  orders and fills")
-            try store.record(riskEvents: result.sink.alerts.map { timestamp, alert in
-                RiskEventRecord(timestampMicros: timestamp, kind: alert.kind.rawValue, severity: alert.kind == .drawdown || alert.kind == .halted ? .critical : .warning,
-                                message: "\(alert.kind.rawValue): requested \(alert.requested), allowed \(alert.allowed) (measured \(alert.measured), limit \(alert.limit))",
-                                subjectJSON: String(decoding: try JSONEncoder.stable.encode(alert), as: UTF8.self))
-            })
-            try store.appendAudit(result.sink.audit.map { record in
-                AuditEvent(kind: record.kind, canonicalJSON: record.payload.canonicalJSON, at: record.timestamp)
-            })
-            // What the feeds looked like (anomalies, gaps) goes on the record too.
-            try store.appendAudit(result.feeds.map { feed in
-                try AuditEvent(kind: "feed.summary", payload: feed, at: feed.lastTimestamp ?? created)
-            })
-            clock.lap("  audit chain")
-            try store.record(shadowEvaluations: Self.shadowRecords(result.shadows, runID: runID))
-            try store.markCompleted(at: created)
-            try store.close()
-        } catch {
-            try? store.close()
-            throw error
-        }
-        try BlotterWriter.write(result.sink.trades, to: folder.appendingPathComponent("trades.csv"))
-        try EquityWriter.write(equity, to: folder.appendingPathComponent("equity.csv"))
-        clock.lap("  csv files")
-        try Data(StatisticsJSON.encode(statistics).utf8).write(to: folder.appendingPathComponent("statistics.json"))
-        try HTMLReport.write(title: prepared.plan.spec.name.value, statistics: statistics, equity: equity,
-                             closes: result.closes, trades: result.sink.trades, to: folder.appendingPathComponent("report.html"))
-        clock.lap("  report")
-    }
-
-    private var instruments: [String] { prepared.plan.spec.dataSources.map(\.instrument) }
-
-    /// The position after each moment with fills: signed quantity and average entry price, the
-    /// last fill of a moment standing for it (a reversal closes and reopens at one time).
-    private func positions() -> [PositionRecord] {
-        var quantity: [Int: Double] = [:]
-        var average: [Int: Double] = [:]
-        var records: [PositionRecord] = []
-        var index: [String: Int] = [:]
-        for (timestamp, fill) in result.sink.fills {
-            let held = quantity[fill.instrument, default: 0]
-            let next = held + fill.quantity
-            let price: Double
-            if next == 0 {
-                price = 0
-            } else if held == 0 || (held > 0) == (fill.quantity > 0) {
-                // Opening or adding: volume-weighted entry price.
-                price = (average[fill.instrument, default: 0] * abs(held) + fill.price * abs(fill.quantity)) / abs(next)
-            } else if (held > 0) == (next > 0) {
-                price = average[fill.instrument, default: 0]  // reducing keeps the entry price
-            } else {
-                price = fill.price  // reversed: the new side starts at this fill
-            }
-            quantity[fill.instrument] = next
-            average[fill.instrument] = price
-            let record = PositionRecord(instrument: instruments[fill.instrument], timestampMicros: timestamp, quantity: next, averagePrice: price)
-            let key = "\(fill.instrument)@\(timestamp)"
-            if let existing = index[key] {
-                records[existing] = record
-            } else {
-                index[key] = records.count
-                records.append(record)
-            }
-        }
-        return records
-    }
-
-    /// Orders in their final state, parents before children (ids grow in creation order), then fills.
-    private func recordOrders(in store: RunStore) throws {
-        let instruments = prepared.plan.spec.dataSources.map(\.instrument)
-        var latest: [UInt64: (created: Int64, updated: Int64, order: OrderUpdate)] = [:]
-        for (timestamp, order) in result.sink.orders {
-            latest[order.id] = (latest[order.id]?.created ?? timestamp, timestamp, order)
-        }
-        let records = latest.values.sorted { $0.order.id < $1.order.id }.map { entry in
-            let order = entry.order
-            return OrderRecord(clientOrderID: Self.clientID(order.id), parentClientOrderID: order.parent == order.id ? nil : Self.clientID(order.parent),
-                               instrument: instruments[order.instrument], side: order.quantity >= 0 ? .buy : .sell,
-                               type: order.kind == .limit ? .limit : .market, quantity: abs(order.quantity), limitPrice: order.limitPrice,
-                               status: Self.status(order.status), createdMicros: entry.created, updatedMicros: entry.updated,
-                               traceID: "\(prepared.plan.hash.prefix(12))-\(order.parent)")
-        }
-        try store.record(orders: records)
-        try store.record(fills: result.sink.fills.enumerated().map { index, entry in
-            FillRecord(fillID: "\(Self.clientID(entry.fill.order))-f\(index + 1)", clientOrderID: Self.clientID(entry.fill.order),
-                       timestampMicros: entry.timestamp, quantity: abs(entry.fill.quantity),
-                       price: entry.fill.price, fee: entry.fill.fee, liquidity: .taker)
-        })
     }
 
     /// The run's model scores as `shadow_evaluations` rows.
@@ -182,5 +236,76 @@ extension JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
+    }
+}
+
+/// The position after each moment with fills: signed quantity and average entry price, the last
+/// fill of a moment standing for it (a reversal closes and reopens at one time).
+struct PositionBook {
+    private var quantity: [Int: Double] = [:]
+    private var average: [Int: Double] = [:]
+    /// Per instrument, the position at its latest fill time, written once a later fill or the end comes.
+    private var pending: [Int: PositionRecord] = [:]
+
+    /// Applies a fill; returns the instrument's previous moment's position once it is final.
+    mutating func apply(_ fill: Fill, at timestamp: Int64, _ instruments: [String]) -> PositionRecord? {
+        let held = quantity[fill.instrument, default: 0]
+        let next = held + fill.quantity
+        let price: Double
+        if next == 0 {
+            price = 0
+        } else if held == 0 || (held > 0) == (fill.quantity > 0) {
+            // Opening or adding: volume-weighted entry price.
+            price = (average[fill.instrument, default: 0] * abs(held) + fill.price * abs(fill.quantity)) / abs(next)
+        } else if (held > 0) == (next > 0) {
+            price = average[fill.instrument, default: 0]  // reducing keeps the entry price
+        } else {
+            price = fill.price  // reversed: the new side starts at this fill
+        }
+        quantity[fill.instrument] = next
+        average[fill.instrument] = price
+        let record = PositionRecord(instrument: instruments[fill.instrument], timestampMicros: timestamp, quantity: next, averagePrice: price)
+        let previous = pending[fill.instrument]
+        pending[fill.instrument] = record
+        guard let previous, previous.timestampMicros != timestamp else { return nil }
+        return previous
+    }
+
+    /// The positions still pending, by instrument.
+    mutating func drain(_ instruments: [String]) -> [PositionRecord] {
+        defer { pending = [:] }
+        return pending.keys.sorted().compactMap { pending[$0] }
+    }
+}
+
+/// Work that runs on a thread of its own and is joined once.
+final class BackgroundThread: @unchecked Sendable {
+    // `body` runs only on the thread; `failure` is written there before `done` is signalled
+    // and read after `join` has waited for it.
+    private let body: () throws -> Void
+    private let done = DispatchSemaphore(value: 0)
+    private var failure: (any Error)?
+
+    init(_ body: @escaping () throws -> Void) {
+        self.body = body
+    }
+
+    func start(name: String) {
+        let thread = Thread { [self] in
+            do {
+                try body()
+            } catch {
+                failure = error
+            }
+            done.signal()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Waits for the work to end; its error, if it failed.
+    func join() -> (any Error)? {
+        done.wait()
+        return failure
     }
 }

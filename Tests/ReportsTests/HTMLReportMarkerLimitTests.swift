@@ -22,7 +22,8 @@ struct HTMLReportMarkerLimitTests {
         #expect(marked.first?.entryBar == 0 && marked.last?.entryBar == 39_166)
         // The 500th marker (index 499) is trade 499 × 39,166 / 999 = 19,563 (integer division).
         #expect(marked[499].entryBar == 19_563)
-        let svg = HTMLReport.priceChart(times: all.map(\.entryTime), closes: all.map { _ in 100 }, trades: all)
+        let svg = HTMLReport.priceChart(HTMLReport.curves(equity: all.map { EquityPoint(timestamp: $0.entryTime, equity: 1) },
+                                                           closes: all.map { _ in 100 }, trades: all))
         #expect(svg.components(separatedBy: "class=\"marker").count - 1 == 2_000)
         #expect(HTMLReport.legend(for: all).contains("1000 of 39167 trades"))
     }

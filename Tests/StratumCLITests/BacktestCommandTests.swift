@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Reports
+import Runtime
 import Testing
 @testable import StratumCLI
 
@@ -141,6 +142,29 @@ struct BacktestCommandTests {
             let second = try Data(contentsOf: folders[1].appendingPathComponent(name))
             #expect(!first.isEmpty && first == second, "\(name)")
         }
+    }
+
+    /// The run folder is written while the engine runs; the files must be the bytes the
+    /// whole-series writers give for the same run collected in memory (``CollectingSink``).
+    @Test func streamedRunFolderEqualsTheRunCollectedInMemory() throws {
+        let fixture = try BacktestFixture()
+        let strategy = try fixture.shippedStrategy()
+        #expect(fixture.backtest(strategy).code == 0)
+        let run = try fixture.onlyRun()
+        let prepared = try PreparedStrategy.load(path: strategy, registry: URL(fileURLWithPath: fixture.registry))
+        let result = try BacktestEngine(plan: prepared.plan, evaluators: prepared.evaluators).run(feeds: prepared.feeds)
+        let equity = result.sink.equity.map { Reports.EquityPoint(timestamp: $0.timestamp, equity: $0.equity) }
+        let statistics = try BacktestStatistics(
+            equity: equity, trades: result.sink.trades.filter { !$0.closedAtEnd }, closes: result.closes,
+            firstTradingBar: min(prepared.plan.firstTradingBar, result.closes.count - 1))
+        func text(_ name: String) throws -> String {
+            try String(contentsOf: run.appendingPathComponent(name), encoding: .utf8)
+        }
+        #expect(try text("equity.csv") == EquityWriter.csv(equity))
+        #expect(try text("trades.csv") == BlotterWriter.csv(result.sink.trades))
+        #expect(try text("statistics.json") == StatisticsJSON.encode(statistics))
+        #expect(try text("report.html") == HTMLReport.render(title: prepared.plan.spec.name.value, statistics: statistics,
+                                                             equity: equity, closes: result.closes, trades: result.sink.trades))
     }
 
     @Test func replayReportsIdenticalResults() throws {
