@@ -27,7 +27,11 @@ let package = Package(
         .target(name: "ModelRegistry"),
         .target(name: "StrategyCompiler", dependencies: ["StrategyDSL", "ModelRegistry", "Indicators"]),
         .target(name: "Agents", dependencies: ["StrategyCompiler"]),
-        .target(name: "Runtime", dependencies: ["Agents", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
+        .target(name: "Runtime", dependencies: [
+            "Agents", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            // The actor runner and its feeds are Services of the process's ServiceGroup.
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Adapters: the only modules that may import GRDB (and later hiredis, Hummingbird).
         .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["Runtime"]),
@@ -50,6 +54,8 @@ let package = Package(
             "StrategyDSL", "StrategyCompiler", "ModelRegistry", "Indicators", "Agents", "Runtime", "Storage", "Reports",
             "ControlHTTP", "ExchangeAdapters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "stratum", dependencies: ["StratumCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Benchmarks: release builds only, run by the scripts under benchmarks/.
