@@ -1,6 +1,7 @@
 import Agents
 import Foundation
 import Runtime
+import StrategyCompiler
 import Testing
 
 /// The seams other parts of the runtime use: state between bars, stopping and restarting one
@@ -130,8 +131,8 @@ struct LiveRunnerSeamTests {
         let journal = InMemoryLiveJournal()
         let first = try await LiveFixtures.runLive(plan, bars: Array(bars.prefix(900)), journal: journal)
         #expect(await journal.bars.count == 900)
-        #expect(await journal.bars.map(\.sequence) == Array(0..<900))
-        #expect(await journal.orders.map(\.order) == first.orders.map(\.order))
+        #expect(await journal.bars.map { $0.sequence } == Array(0..<900))
+        #expect(await journal.orders.map { $0.order } == first.orders.map(\.order))
         #expect(await journal.load()?.sequence == 900)
         let second = try await LiveFixtures.runLive(plan, bars: Array(bars.dropFirst(900)), journal: journal)
         var joined = first

@@ -6,13 +6,16 @@ import StrategyCompiler
 import Testing
 
 /// Collects what the actor runner reports into the backtest's sink, so both runs compare field by field.
-actor LiveCollector: LiveObserver {
-    var sink = CollectingSink()
-    var reports = 0
+final class LiveCollector: LiveObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected = CollectingSink()
 
-    func observe(_ report: LiveReport) {
-        reports += 1
-        for envelope in report.envelopes { sink.receive(envelope) }
+    var sink: CollectingSink { lock.withLock { collected } }
+
+    func observe(_ report: LiveReport) async {
+        lock.withLock {
+            for envelope in report.envelopes { collected.receive(envelope) }
+        }
     }
 }
 
@@ -63,7 +66,7 @@ enum LiveFixtures {
             runner.finish()
             try await group.waitForAll()
         }
-        return await collector.sink
+        return collector.sink
     }
 
     /// The sma_cross strategy of the parity tests (no model), at the next open without fees.
