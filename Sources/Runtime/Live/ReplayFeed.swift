@@ -52,6 +52,10 @@ public enum ReplaySpeed: Sendable, Equatable, CustomStringConvertible {
 public struct ReplaySpeedError: Error, Sendable, Equatable, CustomStringConvertible {
     public var text: String
 
+    public init(text: String) {
+        self.text = text
+    }
+
     public var description: String {
         "replay speed '\(text)' is not one of: NUMBERx (times real time, e.g. 60x), NUMBER/s (bars per second, e.g. 100/s), max"
     }
