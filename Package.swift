@@ -71,7 +71,12 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], resources: [.copy("References")]),
-        .testTarget(name: "StratumCLITests", dependencies: ["StratumCLI"]),
+        .testTarget(name: "StratumCLITests", dependencies: [
+            "StratumCLI",
+            // `stratum run` against a local server in Binance's stream and REST formats.
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+        ]),
         .testTarget(name: "ControlHTTPTests", dependencies: [
             "ControlHTTP", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
