@@ -23,7 +23,14 @@ struct LiveSession {
         let stateFolder = try command.state.map(Self.prepareState)
         let logger = Self.logger()
 
-        let journal = InMemoryLiveJournal()
+        let journal = Self.journal(stateFolder: stateFolder)
+        let restored: LiveCheckpoint?
+        do {
+            restored = try await journal.load()
+        } catch {
+            throw CommandError("the strategy's state cannot be read: \(redactor.redact(String(describing: error)))", status: ExitStatus.usageOrIO)
+        }
+        if let restored { say("restored after bar \(restored.sequence): the feeds continue from there") }
         let metrics = RuntimeMetrics()
         let instruments = plan.spec.dataSources.map(\.instrument)
         let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
@@ -34,7 +41,7 @@ struct LiveSession {
             metrics: metrics, journal: journal,
             observers: [book, ProgressLine(every: command.progressEvery, say: say)])
         let connectivity = FeedConnectivity()
-        let feeds = try makeFeeds(strategy, logger: logger)
+        let feeds = try makeFeeds(strategy, resumingAfter: restored, logger: logger)
         let startedAt = LiveRunner.wallClockMicroseconds()
         let target = LiveControlTarget(
             identity: .init(strategy: plan.spec.name.value, planHash: plan.hash, mode: command.mode, startedAt: startedAt),
@@ -78,8 +85,14 @@ struct LiveSession {
         }
         let status = await target.status()
         if let stateFolder { try Self.writeStatus(status, into: stateFolder, redactor: redactor) }
-        say("stopped after \(status.barsProcessed) bars: equity \(status.equity), state \(status.state.rawValue)"
+        say("stopped after \(status.barsProcessed) bars: equity \((status.equity * 100).rounded() / 100), state \(status.state.rawValue)"
             + (stateFolder.map { "; status in \($0.appendingPathComponent("status.json").path)" } ?? ""))
+    }
+
+    /// Where the runner writes ahead and checkpoints. In memory for now: a run starts fresh and
+    /// `status.json` is what it leaves; a durable journal in `stateFolder` plugs in here.
+    static func journal(stateFolder: URL?) -> any LiveJournal {
+        InMemoryLiveJournal()
     }
 
     /// Live mode needs a venue adapter that sends real orders; none is built in yet.
@@ -97,7 +110,9 @@ struct LiveSession {
     }
 
     /// The feeds of the strategy's sources: exchange streams, or every historical source as one replay.
-    func makeFeeds(_ strategy: LiveStrategy, logger: Logger) throws -> [any LiveFeed] {
+    /// - Parameter checkpoint: where a restored run stands: a replay skips the bars it took, an
+    ///   exchange stream backfills from its last bar.
+    func makeFeeds(_ strategy: LiveStrategy, resumingAfter checkpoint: LiveCheckpoint? = nil, logger: Logger) throws -> [any LiveFeed] {
         let sources = strategy.plan.spec.dataSources
         var historical: [any BarFeed] = []
         var speeds: [String] = []
@@ -111,7 +126,7 @@ struct LiveSession {
                 do {
                     let binance = try BinanceSource(spec)
                     streams.append(BinanceLiveFeed(name: "\(spec.name.value) (\(binance.stream.streamURL))", instrument: index,
-                                                   source: binance, lastDelivered: nil, logger: logger))
+                                                   source: binance, lastDelivered: checkpoint?.lastTimestamp, logger: logger))
                 } catch {
                     throw CommandError("\(strategy.path):\(spec.name.range.start): \(error)")
                 }
@@ -146,7 +161,8 @@ struct LiveSession {
         } catch {
             throw CommandError(wrapping: error)
         }
-        return [ReplayFeed(name: "\(sources.map(\.name.value).joined(separator: "+")) replay at \(speed)", bars: bars, speed: speed)]
+        return [ReplayFeed(name: "\(sources.map(\.name.value).joined(separator: "+")) replay at \(speed)", bars: bars, speed: speed,
+                           skip: Int(checkpoint?.sequence ?? 0))]
     }
 
     static func prepareState(_ path: String) throws -> URL {
@@ -189,7 +205,7 @@ struct ProgressLine: LiveObserver {
         case .bar:
             guard every > 0, (report.sequence + 1) % UInt64(every) == 0 else { return }
             let equity = report.envelopes.lazy.compactMap { if case .equity(let snapshot) = $0.payload { snapshot } else { nil } }.last
-            say("bar \(report.sequence + 1)" + (equity.map { ": equity \($0.equity), \($0.state.rawValue)" } ?? ""))
+            say("bar \(report.sequence + 1)" + (equity.map { ": equity \(($0.equity * 100).rounded() / 100), \($0.state.rawValue)" } ?? ""))
         case .command(let command):
             say("supervisor command \(command) applied")
         case .momentClosed:

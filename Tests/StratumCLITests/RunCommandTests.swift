@@ -25,6 +25,11 @@ struct RunCommandTests {
         return try #require(Double(last.split(separator: ",")[1]))
     }
 
+    /// The value of an unlabelled Prometheus counter line `NAME VALUE`.
+    static func counter(_ name: String, in text: String) -> Double {
+        text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) } ?? -1
+    }
+
     @Test func helpNamesEveryOption() throws {
         let help = Stratum.helpMessage(for: RunCommand.self)
         for option in ["--mode", "--control", "--state", "--replay", "--control-token-file", "60x", "100/s", "SIGTERM"] {
@@ -100,12 +105,13 @@ struct RunCommandTests {
         #expect(live.status == 200 && live.body.contains("\"live\":true"))
 
         // Wait (bounded) until some bars went through, then read everything.
+        // sma_cross first trades at bar 70 (backtesting.py's reference trades): by bar 120 it holds GOOG.
         var bars = 0
-        for _ in 0..<600 where bars < 40 {
+        for _ in 0..<1200 where bars < 120 {
             bars = try jsonObject(try await http("GET", "\(base)/status").body)["bars_processed"] as? Int ?? 0
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(25))
         }
-        #expect(bars >= 40)
+        #expect(bars >= 120)
         let ready = try await http("GET", "\(base)/ready")
         #expect(ready.status == 200, "\(ready.body)")
         #expect(try jsonObject(ready.body)["ready"] as? Bool == true)
@@ -117,13 +123,17 @@ struct RunCommandTests {
         #expect(status["state"] as? String == "ACTIVE")
         #expect(status["equity"] is Double)
         #expect(status["pnl"] is [String: Any])
-        #expect(status["positions"] is [Any])
+        let positions = try #require(status["positions"] as? [[String: Any]])
+        #expect(positions.count == 1 && positions.first?["instrument"] as? String == "GOOG")
+        #expect((positions.first?["quantity"] as? Double ?? 0) != 0)
         let agents = try #require(status["agents"] as? [[String: Any]])
         #expect(agents.map { $0["agent"] as? String } == ["supervisor", "market_data", "feature", "signal", "portfolio_risk", "execution", "compliance"])
 
         let metrics = try await http("GET", "\(base)/metrics")
         #expect(metrics.body.contains("stratum_bars_processed_total"))
         #expect(metrics.body.contains(#"stratum_agent_latency_seconds_count{agent="feature"}"#))
+        #expect(Self.counter("stratum_orders_total", in: metrics.body) >= 1)
+        #expect(Self.counter("stratum_fills_total", in: metrics.body) >= 1)
 
         let refused = try await http("POST", "\(base)/kill", body: #"{"reason": "test"}"#)
         #expect(refused.status == 401)
@@ -136,7 +146,17 @@ struct RunCommandTests {
         #expect(again.status == 409)
         #expect(try jsonObject(try await http("GET", "\(base)/status").body)["state"] as? String == "HALTED")
 
-        let seen = try jsonObject(try await http("GET", "\(base)/status").body)["bars_processed"] as? Int ?? 0
+        // Halted at the next open: the position is closed (a reducing order), none is opened again.
+        let haltedAt = try jsonObject(try await http("GET", "\(base)/status").body)["bars_processed"] as? Int ?? 0
+        var afterKill: [String: Any] = [:]
+        for _ in 0..<1200 {
+            afterKill = try jsonObject(try await http("GET", "\(base)/status").body)
+            if (afterKill["bars_processed"] as? Int ?? 0) >= haltedAt + 5 { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect((afterKill["positions"] as? [Any])?.isEmpty == true, "\(afterKill)")
+
+        let seen = afterKill["bars_processed"] as? Int ?? 0
         child.signal(SIGTERM)
         #expect(try await child.exitCode() == 0, "\(child.standardError)")
         let flushed = try jsonObject(String(contentsOf: state.appendingPathComponent("status.json"), encoding: .utf8))
