@@ -160,3 +160,30 @@ final class LockedState<Value>: @unchecked Sendable {
         set { lock.withLock { stored = newValue } }
     }
 }
+
+/// A subscriber of the in-memory bus sees the run's fills as the backtest records them.
+struct LiveBusPublisherTests {
+    @Test func fillsReachABusSubscriberInOrder() async throws {
+        let (plan, bars, backtest) = try LiveRunnerSeamTests.smaCross()
+        let bus = InMemoryBus()
+        let subscription = try await bus.subscribe(to: [.executionFill], as: "test")
+        let reader = Task {
+            var fills: [Fill] = []
+            for await envelope in subscription { if case .fill(let fill) = envelope.payload { fills.append(fill) } }
+            return fills
+        }
+        let runner = LiveRunner(agents: AgentSet(plan: plan, evaluators: [:]), configuration: .init(instruments: 1),
+                                observers: [BusPublisher(bus: bus)])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await runner.run() }
+            for bar in bars { await runner.send(bar) }
+            await runner.feedEnded()
+            runner.finish()
+            try await group.waitForAll()
+        }
+        await bus.close()
+        let fills = await reader.value
+        #expect(fills == backtest.sink.fills.map(\.fill))
+        #expect(fills.count > 10)
+    }
+}
