@@ -62,6 +62,7 @@ let package = Package(
         .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "benchmarks/indicators/Sources"),
         .executableTarget(name: "bench-data", dependencies: ["Runtime"], path: "benchmarks/data/Sources"),
         .executableTarget(name: "bench-backtest", dependencies: ["Runtime", "StrategyCompiler", "Agents", "Indicators"], path: "benchmarks/backtest/Sources"),
+        .executableTarget(name: "bench-live", dependencies: ["Runtime", "StrategyCompiler", "Agents", "Indicators"], path: "benchmarks/live/Sources"),
 
         .testTarget(name: "StrategyDSLTests", dependencies: ["StrategyDSL"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators"], resources: [.copy("References")]),
