@@ -106,6 +106,16 @@ struct LiveRunnerSeamTests {
         #expect(seen.map(\.1) == [true, true, false])
     }
 
+    @Test func theRunnerItselfCannotBeStopped() async throws {
+        let (plan, bars, backtest) = try Self.smaCross()
+        let live = try await LiveFixtures.runLive(plan, bars: bars) { index, runner in
+            guard index == 10 else { return }
+            await #expect(throws: LiveRunnerError.notAnAgent) { try await runner.stopAgent(.runner) }
+            await #expect(throws: LiveRunnerError.notAnAgent) { try await runner.restartAgent(.runner, from: AgentSet(plan: plan, evaluators: [:])) }
+        }
+        expectSameResults(live: live, backtest: backtest)
+    }
+
     @Test func everyActorSendsHeartbeats() async throws {
         let (plan, bars, _) = try Self.smaCross()
         let beats = LockedState<Set<AgentID>>([])

@@ -274,6 +274,8 @@ public final class LiveRunner: Sendable {
                 }
                 known = set
                 reply.resume(returning: .success(()))
+            case .stop(.runner, let reply), .restart(.runner, _, let reply):
+                reply.resume(returning: .failure(.notAnAgent))
             case .stop(let agent, let reply):
                 if let inbox = lanes.remove(agent) { inbox.finish() }
                 down.insert(agent)
@@ -464,9 +466,12 @@ public enum LiveRunnerError: Error, Sendable, Equatable, CustomStringConvertible
     case notRunning
     case agentDown(AgentID)
     case transformFailed(String)
+    /// `.runner` names the runner itself, which has no actor.
+    case notAnAgent
 
     public var description: String {
         switch self {
+        case .notAnAgent: "the runner has no actor to stop or restart; name one of the seven agents"
         case .notRunning: "the runner is not running (not started yet, or shut down)"
         case .agentDown(let agent): "agent \(agent.wireName) is down; restart it first"
         case .transformFailed(let reason): "the change to the agents was refused, nothing changed: \(reason)"

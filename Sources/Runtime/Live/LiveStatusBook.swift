@@ -4,15 +4,15 @@ import Foundation
 /// Positions, P&L, equity and risk state of a running strategy, kept from the messages the
 /// runner reports: `/status` reads it without stopping the agents.
 ///
-/// Positions and their average prices follow the fills (an average that resets when a
-/// position crosses zero); realized P&L is the sum of closed trades (after both fees); fees
+/// Positions follow the fills in first-in, first-out lots, as the portfolio books them, so the
+/// average price is that of the lots still open; realized P&L is the sum of closed trades (after both fees); fees
 /// are every fill's fee; unrealized P&L marks each position at its instrument's last close;
 /// equity and state are the portfolio's own, from its last equity snapshot or command.
 public final class LiveStatusBook: LiveObserver, @unchecked Sendable {
     private let lock = NSLock()
     private let instruments: [String]
-    private var quantities: [Double]
-    private var averages: [Double]
+    /// Open lots per instrument, oldest first: (signed size, entry price).
+    private var lots: [[(size: Double, price: Double)]]
     private var marks: [Double]
     private var realized = 0.0
     private var fees = 0.0
@@ -24,8 +24,7 @@ public final class LiveStatusBook: LiveObserver, @unchecked Sendable {
     ///   - cash: the starting equity, reported until the first bar closes.
     public init(instruments: [String], cash: Double) {
         self.instruments = instruments
-        quantities = Array(repeating: 0, count: instruments.count)
-        averages = Array(repeating: 0, count: instruments.count)
+        lots = Array(repeating: [], count: instruments.count)
         marks = Array(repeating: .nan, count: instruments.count)
         equity = cash
     }
@@ -45,17 +44,9 @@ public final class LiveStatusBook: LiveObserver, @unchecked Sendable {
         switch envelope.payload {
         case .bar(let market) where market.instrument < marks.count:
             marks[market.instrument] = market.bar.close
-        case .fill(let fill) where fill.instrument < quantities.count:
+        case .fill(let fill) where fill.instrument < lots.count:
             fees += fill.fee
-            let held = quantities[fill.instrument]
-            let after = held + fill.quantity
-            if held == 0 || (held > 0) != (after > 0) && after != 0 {
-                averages[fill.instrument] = fill.price
-            } else if (held > 0) == (fill.quantity > 0) {
-                averages[fill.instrument] = (averages[fill.instrument] * abs(held) + fill.price * abs(fill.quantity)) / abs(after)
-            }
-            quantities[fill.instrument] = abs(after) < 1e-12 ? 0 : after
-            if quantities[fill.instrument] == 0 { averages[fill.instrument] = 0 }
+            book(fill)
         case .trade(let trade):
             realized += trade.pnl
         case .equity(let snapshot):
@@ -64,6 +55,22 @@ public final class LiveStatusBook: LiveObserver, @unchecked Sendable {
         default:
             break
         }
+    }
+
+    /// Closes the oldest opposite lots first, then opens a lot with what is left (PortfolioRisk's rule).
+    private func book(_ fill: Fill) {
+        var remaining = fill.quantity
+        while remaining != 0, let first = lots[fill.instrument].first, (first.size > 0) != (remaining > 0) {
+            let closing = min(abs(first.size), abs(remaining))
+            let closedSize = first.size > 0 ? closing : -closing
+            if closing == abs(first.size) {
+                lots[fill.instrument].removeFirst()
+            } else {
+                lots[fill.instrument][0].size -= closedSize
+            }
+            remaining += closedSize
+        }
+        if remaining != 0 { lots[fill.instrument].append((remaining, fill.price)) }
     }
 
     public struct Snapshot: Sendable, Equatable {
@@ -77,12 +84,15 @@ public final class LiveStatusBook: LiveObserver, @unchecked Sendable {
         lock.withLock {
             var positions: [PositionSnapshot] = []
             var unrealized = 0.0
-            for index in instruments.indices where quantities[index] != 0 {
-                let mark = marks[index].isNaN ? averages[index] : marks[index]
-                let open = quantities[index] * (mark - averages[index])
+            for index in instruments.indices where !lots[index].isEmpty {
+                let quantity = lots[index].reduce(0) { $0 + $1.size }
+                let cost = lots[index].reduce(0) { $0 + $1.size * $1.price }
+                let average = cost / quantity
+                let mark = marks[index].isNaN ? average : marks[index]
+                let open = quantity * mark - cost
                 unrealized += open
-                positions.append(PositionSnapshot(instrument: instruments[index], quantity: quantities[index],
-                                                  averagePrice: averages[index], markPrice: mark, unrealizedPnL: open))
+                positions.append(PositionSnapshot(instrument: instruments[index], quantity: quantity,
+                                                  averagePrice: average, markPrice: mark, unrealizedPnL: open))
             }
             return Snapshot(positions: positions, pnl: ProfitAndLoss(realized: realized, unrealized: unrealized, fees: fees),
                             equity: equity, state: state)
