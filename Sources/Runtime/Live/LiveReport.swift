@@ -34,7 +34,8 @@ public struct LiveReport: Sendable {
 /// Watches a running strategy step by step: persistence, metrics, status, tests.
 ///
 /// Called on the runner's task after each step and before the next one starts, so an observer
-/// that takes time slows the runner (back-pressure) instead of falling behind.
+/// that takes time slows the runner (back-pressure) instead of falling behind. For the same
+/// reason an observer must not wait on the runner (`pause`, `command`): the runner is waiting on it.
 public protocol LiveObserver: Sendable {
     func observe(_ report: LiveReport) async
 }
