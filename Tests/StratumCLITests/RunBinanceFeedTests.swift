@@ -12,7 +12,9 @@ import Testing
 /// An `exchange:` source through the live runtime, against a local server on loopback that
 /// speaks Binance's documented kline stream and REST formats: every closed bar reaches the
 /// agents once and in order, a gap after a reconnect is filled over REST, and readiness follows
-/// the connection.
+/// the connection. Serialized: the two tests' local servers are not meant to share the machine's
+/// two cores with each other.
+@Suite(.serialized)
 struct RunBinanceFeedTests {
     static let minute: Int64 = 60_000_000
     /// 2024-01-01T00:00:00Z in microseconds.
@@ -68,9 +70,79 @@ struct RunBinanceFeedTests {
         }
     }
 
-    @Test func exchangeBarsReachTheAgentsOnceInOrderWithTheGapBackfilled() async throws {
+    /// A strategy on the local server's BTCUSDT 1m stream, paper-traded on the simulated venue.
+    static func strategy(port: Int) -> String {
+        """
+        strategy: { name: live-binance }
+        data:
+          btc:
+            exchange: { venue: binance, symbol: BTCUSDT, url: "ws://127.0.0.1:\(port)/ws", rest_url: "http://127.0.0.1:\(port)", backfill: true }
+            instrument: BTCUSDT
+            interval: 1m
+            calendar: always
+        features:
+          fast: sma(close, 3)
+          slow: sma(close, 8)
+        signals:
+          trend:
+            long: crossover(fast, slow)
+            short: crossunder(fast, slow)
+        risk:
+          sizing: { equity_fraction: 0.5, lot: 1 }
+        execution:
+          venue: { sim: { fill: close } }
+        """
+    }
+
+    /// Runs the local Binance stand-in on a free loopback port while `body` runs.
+    static func withServer(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
         var logger = Logger(label: "stratum.run.tests")
         logger.logLevel = .critical
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        serve(router, script: Script())
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let server = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
+                                 configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                 onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await body(port)
+            group.cancelAll()
+        }
+    }
+
+    /// The same through a `stratum run` process: ready once the stream is connected, every bar
+    /// processed, and a clean exit on SIGTERM.
+    @Test func aRunProcessOnTheStreamIsReadyAndStopsCleanly() async throws {
+        try await Self.withServer { port in
+            let fixture = try BacktestFixture()
+            let path = try fixture.write("live.yaml", Self.strategy(port: port))
+            let child = try StratumProcess(["run", path, "--control", "127.0.0.1:0", "--state", "state", "--registry", fixture.folder.path],
+                                           in: fixture.folder)
+            let control = try await child.await(#"control plane: http://127\.0\.0\.1:(\d+)"#)
+            let base = "http://127.0.0.1:\(control)"
+            var status: [String: Any] = [:]
+            for _ in 0..<1500 {
+                status = try jsonObject(try await http("GET", "\(base)/status").body)
+                if status["bars_processed"] as? Int == 40 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(status["bars_processed"] as? Int == 40, "\(child.standardError)")
+            let ready = try await http("GET", "\(base)/ready")
+            #expect(ready.status == 200, "\(ready.body)")
+            #expect(try jsonObject(ready.body)["feeds_connected"] as? [String: Any] != nil)
+            child.signal(SIGTERM)
+            #expect(try await child.exitCode() == 0, "\(child.standardError)")
+            let flushed = try jsonObject(String(contentsOf: fixture.folder.appendingPathComponent("state/status.json"), encoding: .utf8))
+            #expect(flushed["bars_processed"] as? Int == 40)
+        }
+    }
+
+    @Test func exchangeBarsReachTheAgentsOnceInOrderWithTheGapBackfilled() async throws {
+        var logger = Logger(label: "stratum.run.tests")
+        logger.logLevel = .debug
         let script = Script()
         let router = Router(context: BasicWebSocketRequestContext.self)
         Self.serve(router, script: script)
@@ -87,26 +159,7 @@ struct RunBinanceFeedTests {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             let path = folder.appendingPathComponent("live.yaml").path
-            try Data("""
-                strategy: { name: live-binance }
-                data:
-                  btc:
-                    exchange: { venue: binance, symbol: BTCUSDT, url: "ws://127.0.0.1:\(port)/ws", rest_url: "http://127.0.0.1:\(port)", backfill: true }
-                    instrument: BTCUSDT
-                    interval: 1m
-                    calendar: always
-                features:
-                  fast: sma(close, 3)
-                  slow: sma(close, 8)
-                signals:
-                  trend:
-                    long: crossover(fast, slow)
-                    short: crossunder(fast, slow)
-                risk:
-                  sizing: { equity_fraction: 0.5, lot: 1 }
-                execution:
-                  venue: { sim: { fill: close } }
-                """.utf8).write(to: URL(fileURLWithPath: path))
+            try Data(Self.strategy(port: port).utf8).write(to: URL(fileURLWithPath: path))
             let strategy = try LiveStrategy.load(path: path, registry: folder)
             let command = try RunCommand.parse([path])
             let feeds = try LiveSession(command: command).makeFeeds(strategy, logger: logger)

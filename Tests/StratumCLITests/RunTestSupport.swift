@@ -37,12 +37,22 @@ final class StratumProcess: @unchecked Sendable {
         process.standardOutput = out
         err.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
+            // At end of file the handler would be called again and again: stop listening.
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            guard let self else { return }
             self.lock.withLock { self.errText += String(decoding: data, as: UTF8.self) }
         }
         out.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
+            // At end of file the handler would be called again and again: stop listening.
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            guard let self else { return }
             self.lock.withLock { self.outText += String(decoding: data, as: UTF8.self) }
         }
         try process.run()
