@@ -142,7 +142,7 @@ struct RunBinanceFeedTests {
 
     @Test func exchangeBarsReachTheAgentsOnceInOrderWithTheGapBackfilled() async throws {
         var logger = Logger(label: "stratum.run.tests")
-        logger.logLevel = .debug
+        logger.logLevel = .critical
         let script = Script()
         let router = Router(context: BasicWebSocketRequestContext.self)
         Self.serve(router, script: script)
