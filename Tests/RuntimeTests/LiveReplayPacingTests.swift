@@ -73,15 +73,14 @@ struct LiveReplayPacingTests {
         #expect(runner.progress.barsProcessed == 25)
     }
 
-    /// On the real clock, 100/s cannot deliver 30 bars in less than 0.29 s; the upper bound only
-    /// catches a hang.
-    @Test func barsPerSecondOnTheRealClockIsNeverEarly() async throws {
+    /// On the real clock, 100/s cannot deliver 30 bars in less than 0.29 s. No upper bound: on a
+    /// busy machine a run can take any time, and a hang fails on the test's own time limit.
+    @Test(.timeLimit(.minutes(10))) func barsPerSecondOnTheRealClockIsNeverEarly() async throws {
         let started = ContinuousClock.now
         let runner = try await Self.replay(ReplayFeed(name: "t", bars: Self.bars(30, every: 60_000_000), speed: .barsPerSecond(100)))
         let elapsed = started.duration(to: .now)
         #expect(runner.progress.barsProcessed == 30)
         #expect(elapsed >= .milliseconds(290))
-        #expect(elapsed < .seconds(60))
     }
 
     @Test(arguments: [("60x", ReplaySpeed.timesRealTime(60)), ("100/s", .barsPerSecond(100)), ("max", .max), ("0.5x", .timesRealTime(0.5))])

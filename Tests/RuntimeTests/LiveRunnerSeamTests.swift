@@ -116,6 +116,20 @@ struct LiveRunnerSeamTests {
         expectSameResults(live: live, backtest: backtest)
     }
 
+    /// Nobody waits forever on a runner that has stopped.
+    @Test func requestsToAStoppedRunnerAreRefused() async throws {
+        let (plan, _, _) = try Self.smaCross()
+        let runner = LiveRunner(agents: AgentSet(plan: plan, evaluators: [:]), configuration: .init(instruments: 1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await runner.run() }
+            runner.finish()
+            try await group.waitForAll()
+        }
+        await #expect(throws: LiveRunnerError.notRunning) { try await runner.command(.halt(reason: "late")) }
+        await #expect(throws: LiveRunnerError.notRunning) { try await runner.agents() }
+        #expect(runner.progress.running == false)
+    }
+
     @Test func everyActorSendsHeartbeats() async throws {
         let (plan, bars, _) = try Self.smaCross()
         let beats = LockedState<Set<AgentID>>([])

@@ -49,6 +49,7 @@ public final class LiveRunner: Sendable {
     private let controlRequests: AsyncStream<Request>
     private let controlContinuation: AsyncStream<Request>.Continuation
     private let progressBox = LockedBox(LiveRunnerProgress())
+    private let pending = PendingReplies()
 
     /// - Parameters:
     ///   - agents: where to start; a checkpoint in `journal` replaces it.
@@ -130,11 +131,19 @@ public final class LiveRunner: Sendable {
         try await ask { .restart(agent, state, $0) }.get()
     }
 
-    private func ask<T: Sendable>(_ request: (CheckedContinuation<Result<T, LiveRunnerError>, Never>) -> Request) async -> Result<T, LiveRunnerError> {
+    /// Queues a request between two bars and waits for its answer. A request the runner never
+    /// gets to (it stopped first) is answered `notRunning`, so no caller waits forever.
+    private func ask<T: Sendable>(_ request: (@escaping Reply<T>) -> Request) async -> Result<T, LiveRunnerError> {
         await withCheckedContinuation { continuation in
-            if case .terminated = controlContinuation.yield(request(continuation)) {
+            guard let id = pending.add({ continuation.resume(returning: .failure(.notRunning)) }) else {
                 continuation.resume(returning: .failure(.notRunning))
+                return
             }
+            let pending = pending
+            let reply: Reply<T> = { result in
+                if pending.remove(id) { continuation.resume(returning: result) }
+            }
+            if case .terminated = controlContinuation.yield(request(reply)) { reply(.failure(.notRunning)) }
         }
     }
 
@@ -158,6 +167,11 @@ public final class LiveRunner: Sendable {
         let context = LaneContext(health: health, metrics: metrics, now: configuration.now)
         let interval = configuration.heartbeatInterval
         let lanes = LaneRegistry()
+        defer {
+            // Requests still queued will never be taken: answer them, and refuse new ones.
+            controlContinuation.finish()
+            pending.closeAll()
+        }
         try await withThrowingDiscardingTaskGroup { group in
             var core = Coordinator(runner: self, replies: replies, lanes: lanes, context: context, sequence: sequence,
                                    lastTimestamp: lastTimestamp, agents: start)
@@ -189,10 +203,10 @@ public final class LiveRunner: Sendable {
     enum Request: Sendable {
         case bar(LiveBar)
         case feedEnded(AsyncChannel<Void>)
-        case command(SupervisorCommand, CheckedContinuation<Result<[Envelope], LiveRunnerError>, Never>)
-        case transform(@Sendable (inout AgentSet) throws -> Void, CheckedContinuation<Result<Void, LiveRunnerError>, Never>)
-        case stop(AgentID, CheckedContinuation<Result<Void, LiveRunnerError>, Never>)
-        case restart(AgentID, AgentSet, CheckedContinuation<Result<Void, LiveRunnerError>, Never>)
+        case command(SupervisorCommand, Reply<[Envelope]>)
+        case transform(@Sendable (inout AgentSet) throws -> Void, Reply<Void>)
+        case stop(AgentID, Reply<Void>)
+        case restart(AgentID, AgentSet, Reply<Void>)
     }
 
     /// The runner's loop state; lives in `run()`'s frame, touched by one task only.
@@ -253,34 +267,34 @@ public final class LiveRunner: Sendable {
                 done.finish()
             case .command(let command, let reply):
                 guard let missing = missing(LiveRoutes.subscribers(.supervisorCommand)) else {
-                    reply.resume(returning: .success(try await runCommand(command)))
+                    reply(.success(try await runCommand(command)))
                     return
                 }
-                reply.resume(returning: .failure(.agentDown(missing)))
+                reply(.failure(.agentDown(missing)))
             case .transform(let body, let reply):
                 if let missing = missing(LiveRoutes.startOrder) {
-                    reply.resume(returning: .failure(.agentDown(missing)))
+                    reply(.failure(.agentDown(missing)))
                     return
                 }
                 var set = try await gather()
                 do {
                     try body(&set)
                 } catch {
-                    reply.resume(returning: .failure(.transformFailed(String(describing: error))))
+                    reply(.failure(.transformFailed(String(describing: error))))
                     return
                 }
                 for agent in LiveRoutes.startOrder {
                     if let state = AgentState(agent, of: set) { await lanes.inbox(agent)?.send(.install(state)) }
                 }
                 known = set
-                reply.resume(returning: .success(()))
+                reply(.success(()))
             case .stop(.runner, let reply), .restart(.runner, _, let reply):
-                reply.resume(returning: .failure(.notAnAgent))
+                reply(.failure(.notAnAgent))
             case .stop(let agent, let reply):
                 if let inbox = lanes.remove(agent) { inbox.finish() }
                 down.insert(agent)
                 runner.progressBox.withValue { $0.agentsDown = down.count }
-                reply.resume(returning: .success(()))
+                reply(.success(()))
             case .restart(let agent, let state, let reply):
                 if let inbox = lanes.remove(agent) { inbox.finish() }
                 spawn(agent, from: state, in: &group)
@@ -289,7 +303,7 @@ public final class LiveRunner: Sendable {
                 runner.progressBox.withValue { $0.agentsDown = down.count }
                 context.health.restarted(agent)
                 runner.metrics?.agentRestarted(agent)
-                reply.resume(returning: .success(()))
+                reply(.success(()))
                 if down.isEmpty { try await releaseHeld() }
             }
         }
@@ -476,6 +490,41 @@ public enum LiveRunnerError: Error, Sendable, Equatable, CustomStringConvertible
         case .agentDown(let agent): "agent \(agent.wireName) is down; restart it first"
         case .transformFailed(let reason): "the change to the agents was refused, nothing changed: \(reason)"
         }
+    }
+}
+
+typealias Reply<T: Sendable> = @Sendable (Result<T, LiveRunnerError>) -> Void
+
+/// The answers control requests wait for, so that the ones the runner never takes can be given
+/// `notRunning` when it stops. Each is answered exactly once: by the runner or by `closeAll`.
+final class PendingReplies: @unchecked Sendable {
+    private let lock = NSLock()
+    private var open: [UInt64: @Sendable () -> Void] = [:]
+    private var next: UInt64 = 0
+    private var closed = false
+
+    /// Registers how to refuse a request; nil once closed.
+    func add(_ refuse: @escaping @Sendable () -> Void) -> UInt64? {
+        lock.withLock {
+            guard !closed else { return nil }
+            next += 1
+            open[next] = refuse
+            return next
+        }
+    }
+
+    /// True when `id` was still waiting: the caller answers it now.
+    func remove(_ id: UInt64) -> Bool {
+        lock.withLock { open.removeValue(forKey: id) != nil }
+    }
+
+    func closeAll() {
+        let refusals = lock.withLock {
+            closed = true
+            defer { open.removeAll() }
+            return Array(open.values)
+        }
+        for refuse in refusals { refuse() }
     }
 }
 
