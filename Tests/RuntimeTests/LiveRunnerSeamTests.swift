@@ -140,7 +140,8 @@ struct LiveRunnerSeamTests {
             group.addTask { try await runner.run() }
             await runner.send(bars[0])
             // Pings reach idle actors too (the Supervisor's actor handles no bar message here).
-            for _ in 0..<2000 where beats.value.count < 7 { try await Task.sleep(for: .milliseconds(5)) }
+            let patience = ContinuousClock.now + .seconds(300)
+            while beats.value.count < 7, ContinuousClock.now < patience { try await Task.sleep(for: .milliseconds(5)) }
             runner.finish()
             try await group.waitForAll()
         }

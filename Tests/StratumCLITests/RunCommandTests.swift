@@ -107,7 +107,8 @@ struct RunCommandTests {
         // Wait (bounded) until some bars went through, then read everything.
         // sma_cross first trades at bar 70 (backtesting.py's reference trades): by bar 120 it holds GOOG.
         var bars = 0
-        for _ in 0..<1200 where bars < 120 {
+        let patience = ContinuousClock.now + waitLimit
+        while bars < 120, ContinuousClock.now < patience {
             bars = try jsonObject(try await http("GET", "\(base)/status").body)["bars_processed"] as? Int ?? 0
             try await Task.sleep(for: .milliseconds(25))
         }
@@ -149,7 +150,8 @@ struct RunCommandTests {
         // Halted at the next open: the position is closed (a reducing order), none is opened again.
         let haltedAt = try jsonObject(try await http("GET", "\(base)/status").body)["bars_processed"] as? Int ?? 0
         var afterKill: [String: Any] = [:]
-        for _ in 0..<1200 {
+        let killPatience = ContinuousClock.now + waitLimit
+        while ContinuousClock.now < killPatience {
             afterKill = try jsonObject(try await http("GET", "\(base)/status").body)
             if (afterKill["bars_processed"] as? Int ?? 0) >= haltedAt + 5 { break }
             try await Task.sleep(for: .milliseconds(25))

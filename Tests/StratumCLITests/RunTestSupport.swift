@@ -64,7 +64,7 @@ final class StratumProcess: @unchecked Sendable {
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for the process to end (at most `limit`; then it is killed and the test fails).
-    func exitCode(within limit: Duration = .seconds(120)) async throws -> Int32 {
+    func exitCode(within limit: Duration = waitLimit) async throws -> Int32 {
         let deadline = ContinuousClock.now + limit
         while process.isRunning {
             if ContinuousClock.now > deadline {
@@ -81,7 +81,7 @@ final class StratumProcess: @unchecked Sendable {
     }
 
     /// Polls standard error until `pattern` appears; returns its first match's capture group 1.
-    func await(_ pattern: String, within limit: Duration = .seconds(120)) async throws -> String {
+    func await(_ pattern: String, within limit: Duration = waitLimit) async throws -> String {
         let regex = try NSRegularExpression(pattern: pattern)
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
@@ -105,6 +105,10 @@ struct ProcessWaitError: Error, CustomStringConvertible {
     var stderr: String
     var description: String { "'\(pattern)' never appeared on standard error:\n\(stderr)" }
 }
+
+/// How long a test waits for a running process to get somewhere before it fails: generous, since
+/// the whole suite shares two cores; a test that gets there sooner goes on at once.
+let waitLimit: Duration = .seconds(300)
 
 /// One HTTP request over a real loopback socket.
 func http(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> (status: Int, body: String) {
