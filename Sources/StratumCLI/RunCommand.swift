@@ -49,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Bearer token file of the control plane's commands (mode 600); else STRATUM_CONTROL_TOKEN.", valueName: "file"))
     var controlTokenFile: String?
 
-    @Option(help: ArgumentHelp("Folder for the strategy's state: checkpoints and status.json.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder for the strategy's state: status.json is written there at shutdown.", valueName: "dir"))
     var state: String?
 
     @Option(help: ArgumentHelp("Replay file, table and synthetic sources as a live feed at 60x, 100/s or max.", valueName: "speed"))
