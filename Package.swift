@@ -28,7 +28,11 @@ let package = Package(
         .target(name: "ModelRegistry"),
         .target(name: "StrategyCompiler", dependencies: ["StrategyDSL", "ModelRegistry", "Indicators"]),
         .target(name: "Agents", dependencies: ["StrategyCompiler"]),
-        .target(name: "Runtime", dependencies: ["Agents", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
+        .target(name: "Runtime", dependencies: [
+            "Agents", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            // The actor runner and its feeds are Services of the process's ServiceGroup.
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Adapters: the only modules that may import GRDB (and later hiredis, Hummingbird).
         .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["Runtime"]),
@@ -56,6 +60,8 @@ let package = Package(
             "StrategyDSL", "StrategyCompiler", "ModelRegistry", "Indicators", "Agents", "Runtime", "Storage", "Reports",
             "ControlHTTP", "ExchangeAdapters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "stratum", dependencies: ["StratumCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Benchmarks: release builds only, run by the scripts under benchmarks/.
@@ -64,6 +70,7 @@ let package = Package(
         .executableTarget(name: "bench-redis", dependencies: ["RedisBus", "Agents"], path: "benchmarks/redis/Sources"),
         .executableTarget(name: "bench-backtest", dependencies: ["Runtime", "StrategyCompiler", "Agents", "Indicators"], path: "benchmarks/backtest/Sources"),
         .executableTarget(name: "bench-reload", dependencies: ["Runtime", "StrategyCompiler", "Agents", "Indicators"], path: "benchmarks/reload/Sources"),
+        .executableTarget(name: "bench-live", dependencies: ["Runtime", "StrategyCompiler", "Agents", "Indicators"], path: "benchmarks/live/Sources"),
 
         .testTarget(name: "StrategyDSLTests", dependencies: ["StrategyDSL"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators"], resources: [.copy("References")]),
@@ -73,7 +80,12 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], resources: [.copy("References")]),
-        .testTarget(name: "StratumCLITests", dependencies: ["StratumCLI"]),
+        .testTarget(name: "StratumCLITests", dependencies: [
+            "StratumCLI",
+            // `stratum run` against a local server in Binance's stream and REST formats.
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+        ]),
         .testTarget(name: "ControlHTTPTests", dependencies: [
             "ControlHTTP", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -8,7 +8,7 @@ public struct Stratum: AsyncParsableCommand {
         abstract: "A declarative strategy runtime: lint, compile and run trading strategies written in YAML.",
         version: StratumVersion.current,
         subcommands: [LintCommand.self, SchemaCommand.self, GraphCommand.self, FeaturesCommand.self, BacktestCommand.self,
-                      AuditCommand.self, RegistryCommand.self, ModelCommand.self,
+                      AuditCommand.self, RegistryCommand.self, ModelCommand.self, RunCommand.self,
                       ResumeCommand.self, HandoffCommand.self, StateWriterCommand.self]
     )
 

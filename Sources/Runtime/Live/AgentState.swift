@@ -1,0 +1,52 @@
+import Agents
+
+/// One agent's state as a value that can cross from its actor to the runner and back: what a
+/// snapshot, a hot reload or a restart moves around.
+public enum AgentState: Sendable {
+    case supervisor(SupervisorAgent)
+    case marketData(MarketDataAgent)
+    case feature(FeatureAgent)
+    case signal(SignalAgent)
+    case portfolioRisk(PortfolioRiskAgent)
+    case execution(ExecutionAgent)
+    case compliance(ComplianceAgent)
+
+    /// The member of `set` that `agent` names; nil for `.runner`, which has no state.
+    public init?(_ agent: AgentID, of set: AgentSet) {
+        switch agent {
+        case .supervisor: self = .supervisor(set.supervisor)
+        case .marketData: self = .marketData(set.marketData)
+        case .feature: self = .feature(set.feature)
+        case .signal: self = .signal(set.signal)
+        case .portfolioRisk: self = .portfolioRisk(set.portfolio)
+        case .execution: self = .execution(set.execution)
+        case .compliance: self = .compliance(set.compliance)
+        case .runner: return nil
+        }
+    }
+
+    public var agent: AgentID {
+        switch self {
+        case .supervisor: .supervisor
+        case .marketData: .marketData
+        case .feature: .feature
+        case .signal: .signal
+        case .portfolioRisk: .portfolioRisk
+        case .execution: .execution
+        case .compliance: .compliance
+        }
+    }
+
+    /// Writes this state into its place in `set`.
+    public func write(into set: inout AgentSet) {
+        switch self {
+        case .supervisor(let agent): set.supervisor = agent
+        case .marketData(let agent): set.marketData = agent
+        case .feature(let agent): set.feature = agent
+        case .signal(let agent): set.signal = agent
+        case .portfolioRisk(let agent): set.portfolio = agent
+        case .execution(let agent): set.execution = agent
+        case .compliance(let agent): set.compliance = agent
+        }
+    }
+}

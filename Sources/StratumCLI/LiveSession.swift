@@ -1,0 +1,215 @@
+import Agents
+import ExchangeAdapters
+import ControlHTTP
+import Foundation
+import Logging
+import Runtime
+import ServiceLifecycle
+import StrategyCompiler
+import StrategyDSL
+
+/// One `stratum run`: the composition of feeds, the actor runner, the control plane and the
+/// state folder in one ServiceGroup.
+struct LiveSession {
+    let command: RunCommand
+
+    func run() async throws {
+        let environment = try RunEnvironment.load(strategyPath: command.file, process: ProcessInfo.processInfo.environment)
+        let redactor = SecretRedactor.environment(environment)
+        let say: @Sendable (String) -> Void = { Console.error(redactor.redact($0)) }
+        let strategy = try LiveStrategy.load(path: command.file, registry: command.registryOptions.registryURL)
+        let plan = strategy.plan
+        try Self.checkMode(command.mode, plan: plan, path: command.file, environment: environment)
+        let stateFolder = try command.state.map(Self.prepareState)
+        let logger = Self.logger()
+
+        let journal = Self.journal(stateFolder: stateFolder)
+        let restored: LiveCheckpoint?
+        do {
+            restored = try await journal.load()
+        } catch {
+            throw CommandError("the strategy's state cannot be read: \(redactor.redact(String(describing: error)))", status: ExitStatus.usageOrIO)
+        }
+        if let restored { say("restored after bar \(restored.sequence): the feeds continue from there") }
+        let metrics = RuntimeMetrics()
+        let instruments = plan.spec.dataSources.map(\.instrument)
+        let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
+        let runner = LiveRunner(
+            agents: AgentSet(plan: plan, evaluators: strategy.evaluators),
+            configuration: .init(instruments: instruments.count, heartbeatInterval: .microseconds(plan.spec.supervisor.heartbeatMicroseconds),
+                                 checkpointEvery: 100),
+            metrics: metrics, journal: journal,
+            observers: [book, ProgressLine(every: command.progressEvery, say: say)])
+        let connectivity = FeedConnectivity()
+        let feeds = try makeFeeds(strategy, resumingAfter: restored, logger: logger)
+        let startedAt = LiveRunner.wallClockMicroseconds()
+        let target = LiveControlTarget(
+            identity: .init(strategy: plan.spec.name.value, planHash: plan.hash, mode: command.mode, startedAt: startedAt),
+            runner: runner, book: book, connectivity: connectivity)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let control = command.control {
+            let address = try ControlAddress(parsing: control)
+            let token: ControlToken?
+            do {
+                token = try ControlToken.load(environment: environment, file: command.controlTokenFile)
+                let server = try ControlServer(
+                    target: target, metrics: metrics, token: token, redactor: redactor,
+                    configuration: .init(host: address.host, port: address.port), logger: logger,
+                    onListening: { port in say("control plane: http://\(address.host):\(port)") })
+                services.append(.init(service: server, serviceName: "control plane"))
+            } catch let error as ControlPlaneError {
+                throw CommandError("\(error)", status: ExitStatus.usageOrIO)
+            }
+            if token == nil {
+                say("warning: no control token (\(ControlToken.environmentVariable) or --control-token-file): POST /reload, /kill and /resume answer 403")
+            }
+        }
+        services.append(.init(service: runner, serviceName: "runner"))
+        // A finished replay ends the process unless the control plane is there to be read.
+        let feedService = LiveFeedService(feeds: feeds, runner: runner, connectivity: connectivity) {
+            say("feeds ended after \(runner.progress.barsProcessed) bars" + (command.control == nil ? "" : "; serving the control plane until SIGTERM or SIGINT"))
+        }
+        services.append(.init(service: feedService, successTerminationBehavior: command.control == nil ? .gracefullyShutdownGroup : .ignore,
+                              serviceName: "feeds"))
+
+        say("\(plan.spec.name.value): \(command.mode.rawValue) mode, plan \(plan.hash.prefix(12)), \(feeds.map(\.name).joined(separator: ", "))")
+        if command.mode == .paper, case .exchange = plan.spec.execution.venue {
+            say("paper mode: orders fill on the simulated venue, none reach the exchange")
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw CommandError("the run stopped: \(redactor.redact(String(describing: error)))")
+        }
+        let status = await target.status()
+        if let stateFolder { try Self.writeStatus(status, into: stateFolder, redactor: redactor) }
+        say("stopped after \(status.barsProcessed) bars: equity \((status.equity * 100).rounded() / 100), state \(status.state.rawValue)"
+            + (stateFolder.map { "; status in \($0.appendingPathComponent("status.json").path)" } ?? ""))
+    }
+
+    /// Where the runner writes ahead and checkpoints. In memory for now: a run starts fresh and
+    /// `status.json` is what it leaves; a durable journal in `stateFolder` plugs in here.
+    static func journal(stateFolder: URL?) -> any LiveJournal {
+        InMemoryLiveJournal()
+    }
+
+    /// Live mode needs a venue adapter that sends real orders; none is built in yet.
+    static func checkMode(_ mode: TradingMode, plan: Plan, path: String, environment: [String: String]) throws {
+        guard mode == .live else { return }
+        switch plan.spec.execution.venue {
+        case .simulated:
+            throw CommandError("\(path): --mode live needs a real venue, and the strategy's execution venue is the simulator "
+                + "(`venue: { sim: ... }`). Configure `execution.venue.exchange`, or run with --mode paper.")
+        case .exchange(let name, _, let keyVariable):
+            let key = environment[keyVariable] == nil ? " (and \(keyVariable) is not set in the environment or .env)" : ""
+            throw CommandError("\(path): --mode live: no order adapter for venue `\(name)` is built into this stratum\(key), so no "
+                + "real order can be sent. Run with --mode paper to trade the same agents on the simulated venue.")
+        }
+    }
+
+    /// The feeds of the strategy's sources: exchange streams, or every historical source as one replay.
+    /// - Parameter checkpoint: where a restored run stands: a replay skips the bars it took, an
+    ///   exchange stream backfills from its last bar.
+    func makeFeeds(_ strategy: LiveStrategy, resumingAfter checkpoint: LiveCheckpoint? = nil, logger: Logger) throws -> [any LiveFeed] {
+        let sources = strategy.plan.spec.dataSources
+        var historical: [any BarFeed] = []
+        var speeds: [String] = []
+        var streams: [any LiveFeed] = []
+        for (index, source) in strategy.sources.enumerated() {
+            switch source {
+            case .historical(let feed, let speed):
+                historical.append(feed)
+                if let speed { speeds.append(speed) }
+            case .exchange(let spec):
+                do {
+                    let binance = try BinanceSource(spec)
+                    streams.append(BinanceLiveFeed(name: "\(spec.name.value) (\(binance.stream.streamURL))", instrument: index,
+                                                   source: binance, lastDelivered: checkpoint?.lastTimestamp, logger: logger))
+                } catch {
+                    throw CommandError("\(strategy.path):\(spec.name.range.start): \(error)")
+                }
+            }
+        }
+        if !streams.isEmpty, !historical.isEmpty {
+            throw CommandError("\(strategy.path): the strategy mixes exchange streams with historical sources; a live run takes one kind: "
+                + "give every source an `exchange:` block, or none")
+        }
+        if !streams.isEmpty {
+            if command.replay != nil { throw CommandError("\(strategy.path): --replay applies to file sources; this strategy streams from an exchange") }
+            return streams
+        }
+        let text: String
+        if let replay = command.replay {
+            text = replay
+        } else if speeds.count == sources.count, let first = speeds.first, speeds.allSatisfy({ $0 == first }) {
+            text = first
+        } else {
+            throw CommandError("\(strategy.path): the data sources are historical (\(sources.map(\.name.value).joined(separator: ", "))); "
+                + "give --replay SPEED (60x, 100/s or max) to feed them as a live feed", status: ExitStatus.usageOrIO)
+        }
+        let speed: ReplaySpeed
+        do {
+            speed = try ReplaySpeed(parsing: text)
+        } catch {
+            throw CommandError("\(strategy.path): \(error)")
+        }
+        let bars: [LiveBar]
+        do {
+            bars = try ReplayFeed<ContinuousClock>.bars(of: historical)
+        } catch {
+            throw CommandError(wrapping: error)
+        }
+        return [ReplayFeed(name: "\(sources.map(\.name.value).joined(separator: "+")) replay at \(speed)", bars: bars, speed: speed,
+                           skip: Int(checkpoint?.sequence ?? 0))]
+    }
+
+    static func prepareState(_ path: String) throws -> URL {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw CommandError("--state \(path): cannot create the folder: \(error.localizedDescription)", status: ExitStatus.usageOrIO)
+        }
+        return url
+    }
+
+    /// The last status, written whole or not at all.
+    static func writeStatus(_ status: StatusSnapshot, into folder: URL, redactor: SecretRedactor) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        do {
+            let text = redactor.redact(String(decoding: try encoder.encode(status), as: UTF8.self)) + "\n"
+            try Data(text.utf8).write(to: folder.appendingPathComponent("status.json"), options: .atomic)
+        } catch {
+            throw CommandError("\(folder.path)/status.json cannot be written: \(error.localizedDescription)", status: ExitStatus.usageOrIO)
+        }
+    }
+
+    /// Log lines (the control plane's, the exchange adapters') on standard error.
+    static func logger() -> Logger {
+        var logger = Logger(label: "stratum.run") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .notice
+        return logger
+    }
+}
+
+/// A line on standard error every `every` bars and on every command: where the run stands.
+struct ProgressLine: LiveObserver {
+    let every: Int
+    let say: @Sendable (String) -> Void
+
+    func observe(_ report: LiveReport) async {
+        switch report.cause {
+        case .bar:
+            guard every > 0, (report.sequence + 1) % UInt64(every) == 0 else { return }
+            let equity = report.envelopes.lazy.compactMap { if case .equity(let snapshot) = $0.payload { snapshot } else { nil } }.last
+            say("bar \(report.sequence + 1)" + (equity.map { ": equity \(($0.equity * 100).rounded() / 100), \($0.state.rawValue)" } ?? ""))
+        case .command(let command):
+            say("supervisor command \(command) applied")
+        case .momentClosed:
+            break
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Agents
+import ArgumentParser
+import ControlHTTP
+import Foundation
+import Logging
+import Runtime
+import ServiceLifecycle
+import StrategyDSL
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a strategy as paper (or live) trading: agents as actors, fed bar by bar, with a control plane.",
+        discussion: """
+        Lints and plans the strategy, then runs its seven agents as actors fed by its data \
+        sources as live feeds. Paper mode trades on the simulated venue with the same agents as \
+        the backtest, and gives the same trades on the same bars.
+
+        Feeds: an `exchange:` source streams live bars (Binance kline streams, with REST backfill). \
+        File, table and synthetic sources are replayed as a live feed at --replay SPEED: 60x \
+        (times real time, from the bars' timestamps), 100/s (bars per second) or max. A `replay:` \
+        source has its own speed, which --replay overrides.
+
+        --control HOST:PORT serves /live, /ready, /status, /metrics and POST /reload, /kill, \
+        /resume on a loopback address (port 0 picks a free one; the port is printed). Commands \
+        need a bearer token from STRATUM_CONTROL_TOKEN or --control-token-file. Secrets come \
+        from the environment or a .env file beside the strategy and never appear in output.
+
+        SIGTERM or SIGINT: the bar in hand finishes, state is checkpointed and flushed, \
+        --state DIR/status.json is written, and the process exits 0. When a replay ends, the \
+        process exits the same way unless --control is given: then it keeps serving until \
+        signalled, so the final status can be read.
+
+        Exit status: 0 stopped cleanly, 1 the strategy fails lint or cannot run in the mode asked \
+        (live without a venue adapter), 2 usage or I/O error.
+        """)
+
+    @Argument(help: ArgumentHelp("Strategy file.", valueName: "file"))
+    var file: String
+
+    @OptionGroup var registryOptions: RegistryOptions
+
+    @Option(help: ArgumentHelp("paper: the simulated venue; live: the strategy's real venue.", valueName: "mode"))
+    var mode: TradingMode = .paper
+
+    @Option(help: ArgumentHelp("Serve the control plane on this loopback address (port 0: any free port).", valueName: "host:port"))
+    var control: String?
+
+    @Option(help: ArgumentHelp("Bearer token file of the control plane's commands (mode 600); else STRATUM_CONTROL_TOKEN.", valueName: "file"))
+    var controlTokenFile: String?
+
+    @Option(help: ArgumentHelp("Folder for the strategy's state: status.json is written there at shutdown.", valueName: "dir"))
+    var state: String?
+
+    @Option(help: ArgumentHelp("Replay file, table and synthetic sources as a live feed at 60x, 100/s or max.", valueName: "speed"))
+    var replay: String?
+
+    @Option(help: ArgumentHelp("Print a progress line on standard error every this many bars (0: never).", valueName: "bars"))
+    var progressEvery: Int = 1000
+
+    func validate() throws {
+        if let control { _ = try ControlAddress(parsing: control) }
+        if let replay {
+            do {
+                _ = try ReplaySpeed(parsing: replay)
+            } catch {
+                throw ValidationError("--replay: \(error)")
+            }
+        }
+        if progressEvery < 0 { throw ValidationError("--progress-every must be 0 or more") }
+    }
+
+    func run() async throws {
+        do {
+            try await LiveSession(command: self).run()
+        } catch let error as CommandError {
+            Console.error(error.prefixed ? "error: \(error.message)" : error.message)
+            throw error.status
+        }
+    }
+}
+
+extension TradingMode: ExpressibleByArgument {}
+
+/// `--control HOST:PORT`: an IPv4 address or name, or `[::1]`, and a port.
+struct ControlAddress: Equatable {
+    var host: String
+    var port: Int
+
+    init(parsing text: String) throws {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw ValidationError("--control '\(text)': give HOST:PORT, for example 127.0.0.1:9464 (port 0 picks a free port)")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("--control '\(text)': the host is missing; use 127.0.0.1:\(port)") }
+        self.host = host
+        self.port = port
+    }
+}
