@@ -13,6 +13,7 @@ enum RunSchema {
         migrator.registerMigration("v1-core") { db in try db.execute(sql: coreSQL) }
         migrator.registerMigration("v1-audit") { db in try db.execute(sql: auditSQL) }
         migrator.registerMigration("v2-shadow") { db in try db.execute(sql: shadowSQL) }
+        migrator.registerMigration("v3-optional-json") { db in try db.execute(sql: optionalJSONSQL) }
         return migrator
     }()
 
@@ -253,5 +254,40 @@ enum RunSchema {
         CREATE TRIGGER shadow_evaluations_of_this_run BEFORE INSERT ON shadow_evaluations
         WHEN NEW.run_id IS NOT (SELECT run_id FROM run)
         BEGIN SELECT RAISE(ABORT, 'shadow_evaluations: run_id must be this database''s run'); END;
+        """
+
+    /// `risk_events.subject_json` and `incidents.details_json` are optional, but SQLite before
+    /// 3.45 answers `json_valid(NULL)` with 0, so v1's checks refused a row without them. SQLite
+    /// cannot alter a check: both tables are rebuilt with `IS NULL OR json_valid(...)`.
+    static let optionalJSONSQL = """
+        CREATE TABLE risk_events_v3 (
+            id INTEGER PRIMARY KEY,
+            ts_us INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (length(kind) > 0),
+            severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+            message TEXT NOT NULL CHECK (length(message) > 0),
+            subject_json TEXT CHECK (subject_json IS NULL OR json_valid(subject_json))
+        ) STRICT;
+        INSERT INTO risk_events_v3 SELECT id, ts_us, kind, severity, message, subject_json FROM risk_events;
+        DROP TABLE risk_events;
+        ALTER TABLE risk_events_v3 RENAME TO risk_events;
+
+        CREATE TABLE incidents_v3 (
+            id INTEGER PRIMARY KEY,
+            opened_us INTEGER NOT NULL,
+            agent TEXT NOT NULL CHECK (length(agent) > 0),
+            severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+            summary TEXT NOT NULL CHECK (length(summary) > 0),
+            details_json TEXT CHECK (details_json IS NULL OR json_valid(details_json)),
+            closed_us INTEGER CHECK (closed_us >= opened_us),
+            resolution TEXT CHECK (length(resolution) > 0),
+            CHECK ((closed_us IS NULL) = (resolution IS NULL))
+        ) STRICT;
+        INSERT INTO incidents_v3
+            SELECT id, opened_us, agent, severity, summary, details_json, closed_us, resolution FROM incidents;
+        DROP TABLE incidents;
+        ALTER TABLE incidents_v3 RENAME TO incidents;
+        CREATE TRIGGER incidents_close_once BEFORE UPDATE ON incidents WHEN OLD.closed_us IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'incidents: a closed incident cannot change'); END;
         """
 }

@@ -155,9 +155,11 @@ import Testing
             try await client.waitUntilReachable(timeoutMilliseconds: 300) { _, _ in attempts.increment() }
             Issue.record("reached a port where nothing listens")
         } catch RedisError.unreachable(_, let reason) {
-            #expect(reason.contains("gave up after"))
+            // Every attempt is reported, and the error counts the same attempts. How many fit in
+            // 300 ms depends on how busy the machine is, so the count itself is not asserted.
+            #expect(attempts.value >= 1)
+            #expect(reason.contains("gave up after \(attempts.value) attempts in 300 ms"))
         }
-        #expect(attempts.value >= 2)
     }
 
     @Test func waitingConnectsOnceTheServerComesUp() async throws {

@@ -34,7 +34,7 @@ import Testing
         try Fixture.store(in: folder).close()
         let raw = try rawConnection(folder.file(RunStore.fileName))
         let applied = try raw.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
-        #expect(applied == ["v1-core", "v1-audit", "v2-shadow"])
+        #expect(applied == ["v1-core", "v1-audit", "v2-shadow", "v3-optional-json"])
     }
 
     @Test func tradingRecordsRoundTrip() throws {
@@ -106,6 +106,20 @@ import Testing
         #expect {
             try store.closeIncident(id: id + 1, at: 300, resolution: "none")
         } throws: { ($0 as? StorageError)?.problem.contains("no such incident") == true }
+    }
+
+    /// SQLite before 3.45 (Debian 12 ships 3.40) answers `json_valid(NULL)` with 0, so a bare
+    /// `CHECK (json_valid(col))` refuses a row that leaves the optional column out.
+    @Test func optionalJSONColumnsTakeNull() throws {
+        let folder = try TemporaryDirectory()
+        let store = try Fixture.store(in: folder)
+        let id = try store.openIncident(NewIncident(openedMicros: 100, agent: "feature", severity: .info, summary: "restarted"))
+        try store.record(riskEvents: [RiskEventRecord(timestampMicros: 100, kind: "var", severity: .warning, message: "VaR over limit")])
+        #expect(try store.incidents().map(\.id) == [id])
+        #expect(try store.incidents().first?.detailsJSON == nil)
+        #expect {
+            try store.openIncident(NewIncident(openedMicros: 100, agent: "feature", severity: .info, summary: "x", detailsJSON: "{not json"))
+        } throws: { $0 is StorageError }
     }
 
     @Test func failedRunKeepsItsReason() throws {
