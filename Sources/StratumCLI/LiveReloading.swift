@@ -1,5 +1,6 @@
 import Agents
 import Foundation
+import Indicators
 import Runtime
 import ServiceLifecycle
 import StrategyCompiler
