@@ -34,18 +34,22 @@ struct LiveSession {
         let metrics = RuntimeMetrics()
         let instruments = plan.spec.dataSources.map(\.instrument)
         let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
+        let recentBars = RecentBarsObserver(plan: plan)
         let runner = LiveRunner(
             agents: AgentSet(plan: plan, evaluators: strategy.evaluators),
             configuration: .init(instruments: instruments.count, heartbeatInterval: .microseconds(plan.spec.supervisor.heartbeatMicroseconds),
                                  checkpointEvery: 100),
             metrics: metrics, journal: journal,
-            observers: [book, ProgressLine(every: command.progressEvery, say: say)])
+            observers: [book, ProgressLine(every: command.progressEvery, say: say), recentBars])
+        let reloading = try LiveReloading(path: command.file, registry: command.registryOptions.registryURL, plan: plan, runner: runner,
+                                          recent: recentBars, audit: ReloadAuditLog(stateFolder: stateFolder), say: say)
         let connectivity = FeedConnectivity()
         let feeds = try makeFeeds(strategy, resumingAfter: restored, logger: logger)
         let startedAt = LiveRunner.wallClockMicroseconds()
         let target = LiveControlTarget(
             identity: .init(strategy: plan.spec.name.value, planHash: plan.hash, mode: command.mode, startedAt: startedAt),
-            runner: runner, book: book, connectivity: connectivity)
+            runner: runner, book: book, connectivity: connectivity,
+            reload: { await reloading.reloadNow() }, lastReload: { reloading.lastReload })
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let control = command.control {
@@ -54,7 +58,7 @@ struct LiveSession {
             do {
                 token = try ControlToken.load(environment: environment, file: command.controlTokenFile)
                 let server = try ControlServer(
-                    target: target, metrics: metrics, token: token, redactor: redactor,
+                    target: reloading.controlTarget(target), metrics: metrics, token: token, redactor: redactor,
                     configuration: .init(host: address.host, port: address.port), logger: logger,
                     onListening: { port in say("control plane: http://\(address.host):\(port)") })
                 services.append(.init(service: server, serviceName: "control plane"))
@@ -66,6 +70,7 @@ struct LiveSession {
             }
         }
         services.append(.init(service: runner, serviceName: "runner"))
+        services.append(.init(service: reloading, serviceName: "hot reload"))
         // A finished replay ends the process unless the control plane is there to be read.
         let feedService = LiveFeedService(feeds: feeds, runner: runner, connectivity: connectivity) {
             say("feeds ended after \(runner.progress.barsProcessed) bars" + (command.control == nil ? "" : "; serving the control plane until SIGTERM or SIGINT"))
@@ -83,7 +88,7 @@ struct LiveSession {
         } catch {
             throw CommandError("the run stopped: \(redactor.redact(String(describing: error)))")
         }
-        let status = await target.status()
+        let status = await reloading.controlTarget(target).status()
         if let stateFolder { try Self.writeStatus(status, into: stateFolder, redactor: redactor) }
         say("stopped after \(status.barsProcessed) bars: equity \((status.equity * 100).rounded() / 100), state \(status.state.rawValue)"
             + (stateFolder.map { "; status in \($0.appendingPathComponent("status.json").path)" } ?? ""))

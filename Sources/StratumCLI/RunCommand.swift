@@ -26,6 +26,11 @@ struct RunCommand: AsyncParsableCommand {
         need a bearer token from STRATUM_CONTROL_TOKEN or --control-token-file. Secrets come \
         from the environment or a .env file beside the strategy and never appear in output.
 
+        Hot reload: a save of the file (in place or by rename), a registry tag move of a model it \
+        reads, SIGHUP or POST /reload reloads it between two bars, keeping positions and unchanged \
+        state; a file that fails lint is refused and the old plan runs on. /status shows the \
+        running plan_hash and last_reload; with --state, each reload is appended to DIR/audit.jsonl.
+
         SIGTERM or SIGINT: the bar in hand finishes, state is checkpointed and flushed, \
         --state DIR/status.json is written, and the process exits 0. When a replay ends, the \
         process exits the same way unless --control is given: then it keeps serving until \
