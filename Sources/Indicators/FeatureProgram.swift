@@ -65,29 +65,46 @@ public struct FeatureProgram: Sendable {
     }
 
     /// Runs every instruction for one bar.
+    ///
+    /// Each array the loop writes is opened once, side by side, so the loop works on plain
+    /// buffers: an indicator or lag buffer reached through `self` from inside another array's
+    /// closure would otherwise be copied out and back on every bar.
     public mutating func evaluate(_ bar: Bar) {
-        registers.withUnsafeMutableBufferPointer { r in
-            for instruction in instructions {
-                switch instruction {
-                case .column(let field, let into):
-                    r[into] = bar.value(field)
-                case .indicator(let index, let a, let b, let into):
-                    let x = a >= 0 ? r[a] : .nan
-                    let y = b >= 0 ? r[b] : .nan
-                    indicators[index].update(a: x, b: y, bar: bar)
-                    let count = indicators[index].outputCount
-                    for output in 0..<count {
-                        r[into + output] = indicators[index].value(output)
+        instructions.withUnsafeBufferPointer { program in
+            indicators.withUnsafeMutableBufferPointer { indicators in
+                lags.withUnsafeMutableBufferPointer { lags in
+                    registers.withUnsafeMutableBufferPointer { r in
+                        Self.run(program, bar: bar, indicators: indicators, lags: lags, registers: r)
                     }
-                case .unary(let operation, let operand, let into):
-                    r[into] = Self.apply(operation, r[operand])
-                case .binary(let operation, let lhs, let rhs, let into):
-                    r[into] = Self.apply(operation, r[lhs], r[rhs])
-                case .lag(let buffer, let source, let into):
-                    r[into] = lags[buffer].push(r[source])
-                case .copy(let source, let into):
-                    r[into] = r[source]
                 }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func run(_ program: UnsafeBufferPointer<Instruction>, bar: Bar,
+                            indicators: UnsafeMutableBufferPointer<StreamingIndicator>,
+                            lags: UnsafeMutableBufferPointer<LagBuffer>, registers r: UnsafeMutableBufferPointer<Double>) {
+        for instruction in program {
+            switch instruction {
+            case .column(let field, let into):
+                r[into] = bar.value(field)
+            case .indicator(let index, let a, let b, let into):
+                let x = a >= 0 ? r[a] : .nan
+                let y = b >= 0 ? r[b] : .nan
+                indicators[index].update(a: x, b: y, bar: bar)
+                let count = indicators[index].outputCount
+                for output in 0..<count {
+                    r[into + output] = indicators[index].value(output)
+                }
+            case .unary(let operation, let operand, let into):
+                r[into] = apply(operation, r[operand])
+            case .binary(let operation, let lhs, let rhs, let into):
+                r[into] = apply(operation, r[lhs], r[rhs])
+            case .lag(let buffer, let source, let into):
+                r[into] = lags[buffer].push(r[source])
+            case .copy(let source, let into):
+                r[into] = r[source]
             }
         }
     }
