@@ -66,18 +66,38 @@ public struct FeatureProgram: Sendable {
 
     /// Runs every instruction for one bar.
     ///
-    /// Each array the loop writes is opened once, side by side, so the loop works on plain
-    /// buffers: an indicator or lag buffer reached through `self` from inside another array's
-    /// closure would otherwise be copied out and back on every bar.
+    /// The arrays the loop writes are moved out of `self` into locals (a swap with an empty
+    /// array allocates nothing) and opened once, side by side, as plain buffers: reached through
+    /// `self` from inside another array's closure, an array is retained across its uniqueness
+    /// check and copied on every bar.
     public mutating func evaluate(_ bar: Bar) {
+        var indicators: [StreamingIndicator] = [], lags: [LagBuffer] = [], registers: [Double] = []
+        swap(&indicators, &self.indicators)
+        swap(&lags, &self.lags)
+        swap(&registers, &self.registers)
         instructions.withUnsafeBufferPointer { program in
-            indicators.withUnsafeMutableBufferPointer { indicators in
-                lags.withUnsafeMutableBufferPointer { lags in
-                    registers.withUnsafeMutableBufferPointer { r in
+            Self.open(&indicators) { indicators in
+                Self.open(&lags) { lags in
+                    Self.open(&registers) { r in
                         Self.run(program, bar: bar, indicators: indicators, lags: lags, registers: r)
                     }
                 }
             }
+        }
+        swap(&indicators, &self.indicators)
+        swap(&lags, &self.lags)
+        swap(&registers, &self.registers)
+    }
+
+    /// `array` as a buffer to write through. An empty array (a program without lags or
+    /// indicators) shares the one static empty buffer, which is never uniquely referenced:
+    /// opening it for writing would make a new one on every bar.
+    @inline(__always)
+    private static func open<Element>(_ array: inout [Element], _ body: (UnsafeMutableBufferPointer<Element>) -> Void) {
+        if array.isEmpty {
+            body(UnsafeMutableBufferPointer(start: nil, count: 0))
+        } else {
+            array.withUnsafeMutableBufferPointer { body($0) }
         }
     }
 
