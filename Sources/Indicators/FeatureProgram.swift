@@ -65,29 +65,66 @@ public struct FeatureProgram: Sendable {
     }
 
     /// Runs every instruction for one bar.
+    ///
+    /// The arrays the loop writes are moved out of `self` into locals (a swap with an empty
+    /// array allocates nothing) and opened once, side by side, as plain buffers: reached through
+    /// `self` from inside another array's closure, an array is retained across its uniqueness
+    /// check and copied on every bar.
     public mutating func evaluate(_ bar: Bar) {
-        registers.withUnsafeMutableBufferPointer { r in
-            for instruction in instructions {
-                switch instruction {
-                case .column(let field, let into):
-                    r[into] = bar.value(field)
-                case .indicator(let index, let a, let b, let into):
-                    let x = a >= 0 ? r[a] : .nan
-                    let y = b >= 0 ? r[b] : .nan
-                    indicators[index].update(a: x, b: y, bar: bar)
-                    let count = indicators[index].outputCount
-                    for output in 0..<count {
-                        r[into + output] = indicators[index].value(output)
+        var indicators: [StreamingIndicator] = [], lags: [LagBuffer] = [], registers: [Double] = []
+        swap(&indicators, &self.indicators)
+        swap(&lags, &self.lags)
+        swap(&registers, &self.registers)
+        instructions.withUnsafeBufferPointer { program in
+            Self.open(&indicators) { indicators in
+                Self.open(&lags) { lags in
+                    Self.open(&registers) { r in
+                        Self.run(program, bar: bar, indicators: indicators, lags: lags, registers: r)
                     }
-                case .unary(let operation, let operand, let into):
-                    r[into] = Self.apply(operation, r[operand])
-                case .binary(let operation, let lhs, let rhs, let into):
-                    r[into] = Self.apply(operation, r[lhs], r[rhs])
-                case .lag(let buffer, let source, let into):
-                    r[into] = lags[buffer].push(r[source])
-                case .copy(let source, let into):
-                    r[into] = r[source]
                 }
+            }
+        }
+        swap(&indicators, &self.indicators)
+        swap(&lags, &self.lags)
+        swap(&registers, &self.registers)
+    }
+
+    /// `array` as a buffer to write through. An empty array (a program without lags or
+    /// indicators) shares the one static empty buffer, which is never uniquely referenced:
+    /// opening it for writing would make a new one on every bar.
+    @inline(__always)
+    private static func open<Element>(_ array: inout [Element], _ body: (UnsafeMutableBufferPointer<Element>) -> Void) {
+        if array.isEmpty {
+            body(UnsafeMutableBufferPointer(start: nil, count: 0))
+        } else {
+            array.withUnsafeMutableBufferPointer { body($0) }
+        }
+    }
+
+    @inline(__always)
+    private static func run(_ program: UnsafeBufferPointer<Instruction>, bar: Bar,
+                            indicators: UnsafeMutableBufferPointer<StreamingIndicator>,
+                            lags: UnsafeMutableBufferPointer<LagBuffer>, registers r: UnsafeMutableBufferPointer<Double>) {
+        for instruction in program {
+            switch instruction {
+            case .column(let field, let into):
+                r[into] = bar.value(field)
+            case .indicator(let index, let a, let b, let into):
+                let x = a >= 0 ? r[a] : .nan
+                let y = b >= 0 ? r[b] : .nan
+                indicators[index].update(a: x, b: y, bar: bar)
+                let count = indicators[index].outputCount
+                for output in 0..<count {
+                    r[into + output] = indicators[index].value(output)
+                }
+            case .unary(let operation, let operand, let into):
+                r[into] = apply(operation, r[operand])
+            case .binary(let operation, let lhs, let rhs, let into):
+                r[into] = apply(operation, r[lhs], r[rhs])
+            case .lag(let buffer, let source, let into):
+                r[into] = lags[buffer].push(r[source])
+            case .copy(let source, let into):
+                r[into] = r[source]
             }
         }
     }
