@@ -22,10 +22,6 @@ public struct FusedRunner {
 
     /// What MarketData passed on for the bar being pushed.
     private var normalised = Outbox()
-    /// The first instrument's latest close at each closed moment: what Buy & Hold and the price
-    /// chart read, aligned with the equity points.
-    public private(set) var momentCloses: [Double] = []
-    private var lastClose = Double.nan
     /// First in, first out is delivery by generations: every message of one generation is
     /// routed, in order, before any message it caused. The runner takes the messages of the
     /// current generation out of their buffer while the agents append the next one to the other,
@@ -113,7 +109,6 @@ public struct FusedRunner {
         route(Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
                        payload: .barClosed(instrument: 0)), into: &sink)
         drain(into: &sink)
-        momentCloses.append(lastClose)
     }
 
     /// Closes what is still open at the last close (recorded as closed at the end).
@@ -144,10 +139,7 @@ public struct FusedRunner {
     private mutating func route<Sink: RunSink>(_ message: Envelope, into sink: inout Sink) {
         switch message.topic {
         case .marketRaw:
-            if case .bar(let market) = message.payload {
-                lastTimestamp = market.bar.timestamp
-                if market.instrument == 0 { lastClose = market.bar.close }
-            }
+            if case .bar(let market) = message.payload { lastTimestamp = market.bar.timestamp }
             sink.receive(message)
             execution.handle(message, into: &next)
             portfolio.handle(message, into: &next)

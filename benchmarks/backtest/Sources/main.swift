@@ -13,7 +13,7 @@ import StrategyCompiler
 /// - Default: parses BARS.csv once with `CSVBarReader.readAll`, then, over the bars in memory,
 ///   REPEATS times each (default 5, best time kept):
 ///   - the engine: `FusedRunner` into a sink that keeps what the statistics read (the equity
-///     curve and the trades); the runner keeps the closes;
+///     curve, the first instrument's close at each equity point, and the trades);
 ///   - `BacktestEngine`, which also keeps every bar, signal, order and fill for the run folder;
 ///   - `FusedRunner` into a sink that only counts.
 /// - `--stream`: CSV → engine: `CSVBarReader` streaming into `FusedRunner` and the statistics
@@ -65,19 +65,26 @@ struct CountingSink: RunSink {
 struct StatisticsSink: RunSink {
     var times: [Int64] = []
     var equity: [Double] = []
+    /// The first instrument's close at each equity point (Buy & Hold).
+    var closes: [Double] = []
     var trades: [TradeRecord] = []
+    private var lastClose = Double.nan
 
     init(reserving bars: Int) {
         times.reserveCapacity(bars)
         equity.reserveCapacity(bars)
+        closes.reserveCapacity(bars)
     }
 
     mutating func receive(_ envelope: Envelope) {
         switch envelope.topic {
+        case .marketRaw:
+            if case .bar(let market) = envelope.payload, market.instrument == 0 { lastClose = market.bar.close }
         case .portfolioEquity:
             if case .equity(let snapshot) = envelope.payload {
                 times.append(snapshot.timestamp)
                 equity.append(snapshot.equity)
+                closes.append(lastClose)
             }
         case .portfolioTrade:
             if case .trade(let trade) = envelope.payload { trades.append(trade) }
@@ -159,7 +166,7 @@ func engineRun(_ feed: some BarFeed, reserving bars: Int) throws -> (bars: Int, 
         count += 1
     }
     runner.finish(into: &sink)
-    return (count, sink, runner.momentCloses.count)
+    return (count, sink, sink.closes.count)
 }
 
 /// The closed trades, the trades closed at the end and the last equity mark of a run.
