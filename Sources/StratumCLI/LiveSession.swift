@@ -27,7 +27,10 @@ struct LiveSession {
         let configuration = LiveRunner.Configuration(
             instruments: plan.spec.dataSources.count, heartbeatInterval: .microseconds(plan.spec.supervisor.heartbeatMicroseconds),
             checkpointEvery: 100)
-        let durable = try Self.stateJournal(stateFolder: stateFolder, strategy: strategy, configuration: configuration, redactor: redactor)
+        let instruments = plan.spec.dataSources.map(\.instrument)
+        let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
+        let durable = try Self.stateJournal(stateFolder: stateFolder, strategy: strategy, configuration: configuration, book: book,
+                                            redactor: redactor)
         let journal: any LiveJournal = durable ?? InMemoryLiveJournal()
         let restored: LiveCheckpoint?
         do {
@@ -37,8 +40,6 @@ struct LiveSession {
         }
         if let restored { say("restored after bar \(restored.sequence): the feeds continue from there") }
         let metrics = RuntimeMetrics()
-        let instruments = plan.spec.dataSources.map(\.instrument)
-        let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
         let runner = LiveRunner(
             agents: AgentSet(plan: plan, evaluators: strategy.evaluators),
             configuration: configuration,
@@ -103,14 +104,15 @@ struct LiveSession {
     /// Where the runner writes ahead: `stateFolder/state.sqlite` with --state (see StateJournal),
     /// nil without it (the run keeps its journal in memory and starts fresh each time).
     static func stateJournal(stateFolder: URL?, strategy: LiveStrategy, configuration: LiveRunner.Configuration,
-                             redactor: SecretRedactor) throws -> StateJournal? {
+                             book: LiveStatusBook, redactor: SecretRedactor) throws -> StateJournal? {
         guard let stateFolder else { return nil }
         let plan = strategy.plan
         do {
             let store = try StateStore.open(directory: stateFolder, redacting: { redactor.redact($0) })
             try store.bind(strategyID: plan.spec.name.value, at: LiveRunner.wallClockMicroseconds())
             return StateJournal(store: store, plan: plan, instruments: plan.spec.dataSources.map(\.instrument),
-                                fresh: AgentSet(plan: plan, evaluators: strategy.evaluators), configuration: configuration)
+                                fresh: AgentSet(plan: plan, evaluators: strategy.evaluators), configuration: configuration,
+                                replayObservers: [book])
         } catch let error as CommandError {
             throw error
         } catch {

@@ -32,10 +32,17 @@ actor StateJournal: LiveJournal {
     /// The agents' order ids to their client ids.
     private var clientIDs: [UInt64: String] = [:]
     private var ordersInBar: (sequence: UInt64, count: Int) = (0, 0)
+    /// Fills already in the store (`client id/venue fill id`): the replay makes them again, and
+    /// the store refuses a second copy as an overfill rather than ignoring it.
+    private var recordedFills: Set<String> = []
+    /// Told about every step of the replay too, so `/status` starts where the last run stood.
+    let replayObservers: [any LiveObserver]
     /// Whether `load` has finished: the control plane's readiness.
     nonisolated let restoreDone = LockedFlag()
 
-    init(store: StateStore, plan: Plan, instruments: [String], fresh: AgentSet, configuration: LiveRunner.Configuration) {
+    init(store: StateStore, plan: Plan, instruments: [String], fresh: AgentSet, configuration: LiveRunner.Configuration,
+         replayObservers: [any LiveObserver] = []) {
+        self.replayObservers = replayObservers
         self.store = store
         self.plan = plan
         self.instruments = instruments
@@ -92,7 +99,9 @@ actor StateJournal: LiveJournal {
     func recordFills(_ fills: [Fill], sequence: UInt64) throws {
         for fill in fills {
             guard let id = clientIDs[fill.order] else { continue }
-            try store.recordFill(FillReport(clientOrderID: id, venueFillID: "b\(String(sequence, radix: 36))",
+            let venueFillID = "o\(fill.order)-\(fill.barIndex)"
+            guard recordedFills.insert("\(id)/\(venueFillID)").inserted else { continue }
+            try store.recordFill(FillReport(clientOrderID: id, venueFillID: venueFillID,
                                             quantity: abs(fill.quantity), price: fill.price, fee: fill.fee,
                                             timestampMicros: Self.now()))
         }
@@ -112,6 +121,7 @@ actor StateJournal: LiveJournal {
         if loaded { return restored }
         defer { restoreDone.set() }
         let state = try store.load()
+        recordedFills = Set(try store.fills().map { "\($0.clientOrderID)/\($0.venueFillID)" })
         let tripped = state.killSwitch.state != .active
         guard !state.journal.isEmpty || tripped else {
             loaded = true
@@ -127,7 +137,7 @@ actor StateJournal: LiveJournal {
     private func replay(_ bars: [JournalBar], commands: [UInt64: [SupervisorCommand]], killSwitch: KillSwitch) async throws -> LiveCheckpoint {
         let first = bars.first?.sequence ?? 0
         let replaying = Replaying(journal: self, start: LiveCheckpoint(agents: fresh, sequence: first, lastTimestamp: nil))
-        let runner = LiveRunner(agents: fresh, configuration: configuration, journal: replaying, observers: [FillRecorder(journal: self)])
+        let runner = LiveRunner(agents: fresh, configuration: configuration, journal: replaying, observers: [FillRecorder(journal: self)] + replayObservers)
         let index = Dictionary(instruments.enumerated().map { ($1, $0) }) { first, _ in first }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await runner.run() }
