@@ -3,6 +3,7 @@ import Foundation
 import Indicators
 import Runtime
 import ServiceLifecycle
+import Storage
 import StrategyCompiler
 import Synchronization
 
@@ -204,12 +205,22 @@ struct ReloadingControlTarget: ControlTarget {
 /// without a state folder the log line on standard error is the only trace.
 struct ReloadAuditLog: Sendable {
     let file: URL?
+    /// The run's state store (`--state`): reloads join its hash-chained audit log.
+    let store: StateStore?
 
-    init(stateFolder: URL?) {
+    init(stateFolder: URL?, store: StateStore? = nil) {
         file = stateFolder?.appendingPathComponent("audit.jsonl")
+        self.store = store
     }
 
     func append(_ record: ReloadRecord) throws {
+        if let store {
+            if !record.applied {
+                _ = try store.recordReloadRefused(diagnostics: record.diagnostics, at: record.timestamp)
+            } else {
+                _ = try store.recordReloadApplied(diff: record, at: record.timestamp)
+            }
+        }
         guard let file else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

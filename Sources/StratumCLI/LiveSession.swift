@@ -6,6 +6,7 @@ import Logging
 import Runtime
 import ServiceLifecycle
 import StrategyCompiler
+import Storage
 import StrategyDSL
 
 /// One `stratum run`: the composition of feeds, the actor runner, the control plane and the
@@ -23,7 +24,14 @@ struct LiveSession {
         let stateFolder = try command.state.map(Self.prepareState)
         let logger = Self.logger()
 
-        let journal = Self.journal(stateFolder: stateFolder)
+        let configuration = LiveRunner.Configuration(
+            instruments: plan.spec.dataSources.count, heartbeatInterval: .microseconds(plan.spec.supervisor.heartbeatMicroseconds),
+            checkpointEvery: 100)
+        let instruments = plan.spec.dataSources.map(\.instrument)
+        let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
+        let durable = try Self.stateJournal(stateFolder: stateFolder, strategy: strategy, configuration: configuration, book: book,
+                                            redactor: redactor)
+        let journal: any LiveJournal = durable ?? InMemoryLiveJournal()
         let restored: LiveCheckpoint?
         do {
             restored = try await journal.load()
@@ -32,24 +40,29 @@ struct LiveSession {
         }
         if let restored { say("restored after bar \(restored.sequence): the feeds continue from there") }
         let metrics = RuntimeMetrics()
-        let instruments = plan.spec.dataSources.map(\.instrument)
-        let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
         let recentBars = RecentBarsObserver(plan: plan)
         let runner = LiveRunner(
             agents: AgentSet(plan: plan, evaluators: strategy.evaluators),
-            configuration: .init(instruments: instruments.count, heartbeatInterval: .microseconds(plan.spec.supervisor.heartbeatMicroseconds),
-                                 checkpointEvery: 100),
+            configuration: configuration,
             metrics: metrics, journal: journal,
-            observers: [book, ProgressLine(every: command.progressEvery, say: say), recentBars])
+            observers: [book, ProgressLine(every: command.progressEvery, say: say), recentBars] + (durable?.observers ?? []))
         let reloading = try LiveReloading(path: command.file, registry: command.registryOptions.registryURL, plan: plan, runner: runner,
-                                          recent: recentBars, audit: ReloadAuditLog(stateFolder: stateFolder), say: say)
+                                          recent: recentBars, audit: ReloadAuditLog(stateFolder: stateFolder, store: durable?.store), say: say)
         let connectivity = FeedConnectivity()
         let feeds = try makeFeeds(strategy, resumingAfter: restored, logger: logger)
         let startedAt = LiveRunner.wallClockMicroseconds()
         let target = LiveControlTarget(
             identity: .init(strategy: plan.spec.name.value, planHash: plan.hash, mode: command.mode, startedAt: startedAt),
             runner: runner, book: book, connectivity: connectivity,
-            reload: { await reloading.reloadNow() }, lastReload: { reloading.lastReload })
+            stateRestored: {
+                guard let durable, !durable.restoreDone.isSet else { return ReadinessCheck.passed }
+                return ReadinessCheck.failed("replaying the state's journal")
+            },
+            reload: { await reloading.reloadNow() },
+            kill: durable.map { Self.persistedKill(store: $0.store, runner: runner, book: book) },
+            resume: durable.map { Self.persistedResume(store: $0.store, runner: runner, book: book) },
+            lastReload: { reloading.lastReload })
+        if let restored { book.setState(restored.agents.portfolio.state) }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let control = command.control {
@@ -94,10 +107,56 @@ struct LiveSession {
             + (stateFolder.map { "; status in \($0.appendingPathComponent("status.json").path)" } ?? ""))
     }
 
-    /// Where the runner writes ahead and checkpoints. In memory for now: a run starts fresh and
-    /// `status.json` is what it leaves; a durable journal in `stateFolder` plugs in here.
-    static func journal(stateFolder: URL?) -> any LiveJournal {
-        InMemoryLiveJournal()
+    /// Where the runner writes ahead: `stateFolder/state.sqlite` with --state (see StateJournal),
+    /// nil without it (the run keeps its journal in memory and starts fresh each time).
+    static func stateJournal(stateFolder: URL?, strategy: LiveStrategy, configuration: LiveRunner.Configuration,
+                             book: LiveStatusBook, redactor: SecretRedactor) throws -> StateJournal? {
+        guard let stateFolder else { return nil }
+        let plan = strategy.plan
+        do {
+            let store = try StateStore.open(directory: stateFolder, redacting: { redactor.redact($0) })
+            try store.bind(strategyID: plan.spec.name.value, at: LiveRunner.wallClockMicroseconds())
+            return StateJournal(store: store, plan: plan, instruments: plan.spec.dataSources.map(\.instrument),
+                                fresh: AgentSet(plan: plan, evaluators: strategy.evaluators), configuration: configuration,
+                                replayObservers: [book])
+        } catch let error as CommandError {
+            throw error
+        } catch {
+            throw CommandError("--state \(stateFolder.path): \(redactor.redact(String(describing: error)))", status: ExitStatus.usageOrIO)
+        }
+    }
+
+    /// POST /kill with --state: the kill switch persisted first (so no bar taken after the halt
+    /// can be seen by a restart without it), then the halt through the agents.
+    static func persistedKill(store: StateStore, runner: LiveRunner, book: LiveStatusBook) -> LiveControlTarget.Command {
+        let halt = LiveControlTarget.haltThroughAgents(runner: runner, book: book)
+        return { reason in
+            do {
+                var killSwitch = try store.killSwitch()
+                if let transition = killSwitch.trip(to: .halted, trigger: .command(reason: reason), actor: "operator",
+                                                    at: LiveRunner.wallClockMicroseconds()) {
+                    try store.recordKillSwitch(transition)
+                }
+            } catch {
+                return CommandOutcome(accepted: false, state: book.snapshot.state, message: "the kill switch cannot be persisted: \(error)")
+            }
+            return await halt(reason)
+        }
+    }
+
+    /// POST /resume with --state: persisted first (as `stratum resume` does), then through the agents.
+    static func persistedResume(store: StateStore, runner: LiveRunner, book: LiveStatusBook) -> LiveControlTarget.Command {
+        let resume = LiveControlTarget.resumeThroughAgents(runner: runner, book: book)
+        return { reason in
+            do {
+                if try store.killSwitch().state != .active {
+                    try store.resume(reason: reason, actor: "operator", at: LiveRunner.wallClockMicroseconds())
+                }
+            } catch {
+                return CommandOutcome(accepted: false, state: book.snapshot.state, message: "\(error)")
+            }
+            return await resume(reason)
+        }
     }
 
     /// Live mode needs a venue adapter that sends real orders; none is built in yet.

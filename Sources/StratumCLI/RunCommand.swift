@@ -29,7 +29,16 @@ struct RunCommand: AsyncParsableCommand {
         Hot reload: a save of the file (in place or by rename), a registry tag move of a model it \
         reads, SIGHUP or POST /reload reloads it between two bars, keeping positions and unchanged \
         state; a file that fails lint is refused and the old plan runs on. /status shows the \
-        running plan_hash and last_reload; with --state, each reload is appended to DIR/audit.jsonl.
+        running plan_hash and last_reload; with --state, each reload is recorded in DIR/state.sqlite's \
+        audit chain and appended to DIR/audit.jsonl.
+
+        --state DIR makes the run crash-safe: every bar is journaled in DIR/state.sqlite before \
+        the agents see it, every order before it is sent, every fill and kill-switch change as it \
+        happens. Started again on the same folder (after a stop or a kill -9), the run replays the \
+        journal through fresh agents (same positions, orders, equity and indicators), never sends \
+        an order id twice, and continues with the next bar. A kill (POST /kill, or a drawdown \
+        halt) is persisted: the restart stays HALTED until `stratum resume --state DIR --reason` \
+        or POST /resume. Without --state nothing survives the process.
 
         SIGTERM or SIGINT: the bar in hand finishes, state is checkpointed and flushed, \
         --state DIR/status.json is written, and the process exits 0. When a replay ends, the \
@@ -54,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Bearer token file of the control plane's commands (mode 600); else STRATUM_CONTROL_TOKEN.", valueName: "file"))
     var controlTokenFile: String?
 
-    @Option(help: ArgumentHelp("Folder for the strategy's state: status.json is written there at shutdown.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder of the strategy's crash-safe state (state.sqlite: journal, orders, fills, kill switch; status.json at shutdown). A restart on it resumes where the run stopped.", valueName: "dir"))
     var state: String?
 
     @Option(help: ArgumentHelp("Replay file, table and synthetic sources as a live feed at 60x, 100/s or max.", valueName: "speed"))

@@ -1,0 +1,289 @@
+import Agents
+import Foundation
+import Indicators
+import Runtime
+import Storage
+import StrategyCompiler
+
+/// The durable journal of `stratum run --state DIR`: the runner's write-ahead calls land in
+/// `DIR/state.sqlite` (``StateStore``), and a start on an existing folder restores the agents by
+/// replaying every journaled bar through fresh agents.
+///
+/// Restoring by replay rather than from a stored snapshot: the agents are deterministic, so the
+/// same bars give the same indicator windows, positions, open orders and equity, and a snapshot
+/// format that could drift from the agents' state is not needed. The replay runs the same actor
+/// runner with no feed; the orders it makes are admitted again, which the store recognises by
+/// their derived client id (``ClientOrderID``): an order already sent is never sent twice, one
+/// recorded but never confirmed is confirmed (on the simulated venue the agents themselves are
+/// the venue), and the orders of the bar in hand at the crash are admitted for the first time.
+///
+/// The kill switch as persisted is applied at the end of the replay, so a restart after a kill
+/// starts HALTED until `stratum resume` or POST /resume.
+actor StateJournal: LiveJournal {
+    let store: StateStore
+    let plan: Plan
+    /// The plan's instruments, by data source index.
+    let instruments: [String]
+    /// Fresh agents, where a replay starts.
+    let fresh: AgentSet
+    let configuration: LiveRunner.Configuration
+    private var restored: LiveCheckpoint?
+    private var loaded = false
+    /// The agents' order ids to their client ids.
+    private var clientIDs: [UInt64: String] = [:]
+    private var ordersInBar: (sequence: UInt64, count: Int) = (0, 0)
+    /// Fills already in the store (`client id/venue fill id`): the replay makes them again, and
+    /// the store refuses a second copy as an overfill rather than ignoring it.
+    private var recordedFills: Set<String> = []
+    /// Told about every step of the replay too, so `/status` starts where the last run stood.
+    let replayObservers: [any LiveObserver]
+    /// Whether `load` has finished: the control plane's readiness.
+    nonisolated let restoreDone = LockedFlag()
+
+    init(store: StateStore, plan: Plan, instruments: [String], fresh: AgentSet, configuration: LiveRunner.Configuration,
+         replayObservers: [any LiveObserver] = []) {
+        self.replayObservers = replayObservers
+        self.store = store
+        self.plan = plan
+        self.instruments = instruments
+        self.fresh = fresh
+        self.configuration = configuration
+    }
+
+    func recordBar(_ bar: LiveBar, sequence: UInt64) throws {
+        let b = bar.bar
+        try store.recordBar(JournalBar(sequence: sequence, instrument: instruments[bar.instrument], timestampMicros: b.timestamp,
+                                       open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume))
+    }
+
+    /// New orders are admitted (and, the simulated venue holding them at once, marked sent);
+    /// cancellations and rejections close them. Fills come through ``FillRecorder``.
+    func recordOrders(_ orders: [OrderUpdate], sequence: UInt64) throws {
+        for order in orders {
+            if let id = clientIDs[order.id] {
+                switch order.status {
+                case .cancelled: try store.closeOrder(id, as: .cancelled, at: Self.now())
+                case .rejected: try store.closeOrder(id, as: .rejected, at: Self.now())
+                case .expired: try store.closeOrder(id, as: .expired, at: Self.now())
+                case .accepted, .partiallyFilled, .filled: break
+                }
+                continue
+            }
+            if ordersInBar.sequence != sequence { ordersInBar = (sequence, 0) }
+            let index = ordersInBar.count
+            ordersInBar.count += 1
+            let intent = OrderIntent(
+                barSequence: sequence, index: index, instrument: instruments[order.instrument], side: order.quantity >= 0 ? .buy : .sell,
+                quantity: abs(order.quantity), kind: order.kind == .limit ? .limit : .market,
+                limitPrice: order.limitPrice.flatMap { $0.isFinite ? $0 : nil }, createdMicros: Self.now())
+            let id: String
+            switch try store.admit(intent) {
+            case .send(let clientID):
+                id = clientID.value
+                try store.markSent(id, at: Self.now())
+            case .reconcile(let stored):
+                // The simulated venue is the agents: the replay has just made the order there.
+                id = stored.clientOrderID
+                try store.markSent(id, at: Self.now())
+            case .alreadySent(let stored):
+                id = stored.clientOrderID
+            }
+            clientIDs[order.id] = id
+            if order.status == .cancelled || order.status == .rejected || order.status == .expired {
+                try store.closeOrder(id, as: order.status == .cancelled ? .cancelled : order.status == .rejected ? .rejected : .expired,
+                                     at: Self.now())
+            }
+        }
+    }
+
+    func recordFills(_ fills: [Fill], sequence: UInt64) throws {
+        for fill in fills {
+            guard let id = clientIDs[fill.order] else { continue }
+            let venueFillID = "o\(fill.order)-\(fill.barIndex)"
+            guard recordedFills.insert("\(id)/\(venueFillID)").inserted else { continue }
+            try store.recordFill(FillReport(clientOrderID: id, venueFillID: venueFillID,
+                                            quantity: abs(fill.quantity), price: fill.price, fee: fill.fee,
+                                            timestampMicros: Self.now()))
+        }
+    }
+
+    /// The agents' state lives in the journal itself: a checkpoint only moves where the next
+    /// start would begin if it were asked again in this process.
+    func checkpoint(_ checkpoint: LiveCheckpoint) {
+        restored = checkpoint
+        loaded = true
+    }
+
+    /// Every write is committed with `synchronous = FULL` when it returns.
+    func flush() {}
+
+    func load() async throws -> LiveCheckpoint? {
+        if loaded { return restored }
+        defer { restoreDone.set() }
+        let state = try store.load()
+        recordedFills = Set(try store.fills().map { "\($0.clientOrderID)/\($0.venueFillID)" })
+        let tripped = state.killSwitch.state != .active
+        guard !state.journal.isEmpty || tripped else {
+            loaded = true
+            return nil
+        }
+        restored = try await replay(state.journal, commands: try JournaledCommand.all(in: store), killSwitch: state.killSwitch)
+        loaded = true
+        return restored
+    }
+
+    /// Runs the journaled bars through fresh agents on a runner of their own, then applies the
+    /// persisted kill switch.
+    private func replay(_ bars: [JournalBar], commands: [UInt64: [SupervisorCommand]], killSwitch: KillSwitch) async throws -> LiveCheckpoint {
+        let first = bars.first?.sequence ?? 0
+        let replaying = Replaying(journal: self, start: LiveCheckpoint(agents: fresh, sequence: first, lastTimestamp: nil))
+        let runner = LiveRunner(agents: fresh, configuration: configuration, journal: replaying, observers: [FillRecorder(journal: self)] + replayObservers)
+        let index = Dictionary(instruments.enumerated().map { ($1, $0) }) { first, _ in first }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await runner.run() }
+            for bar in bars {
+                guard let instrument = index[bar.instrument] else {
+                    runner.finish()
+                    throw CommandError("\(store.url.path): the journal holds bars of \(bar.instrument), which the strategy does not trade; "
+                        + "use a new --state folder for a changed strategy", status: ExitStatus.usageOrIO)
+                }
+                // A command between two bars: the bar before it has been taken (send returns once
+                // the runner holds it), so the command is applied right after it, as it was live.
+                for command in commands[bar.sequence] ?? [] { try await runner.command(command) }
+                await runner.send(LiveBar(Bar(timestamp: bar.timestampMicros, open: bar.open, high: bar.high, low: bar.low,
+                                              close: bar.close, volume: bar.volume), instrument: instrument))
+            }
+            await runner.feedEnded()
+            let end = bars.last.map { $0.sequence + 1 } ?? first
+            for command in commands[end] ?? [] { try await runner.command(command) }
+            // The persisted switch has the last word (`stratum resume` writes it while no process
+            // runs); the command that brings the agents there is journaled for the next replay.
+            let replayed = try await runner.pause { $0.portfolio.state }
+            if replayed != .active, killSwitch.state == .active, killSwitch.atMicros == nil {
+                // The agents tripped (a drawdown) and the process died before the switch was written.
+                try store.recordKillSwitch(KillSwitchTransition(
+                    from: .active, to: replayed, trigger: "drawdown", reason: "the portfolio went \(replayed.rawValue) (found by the replay)",
+                    actor: KillSwitch.supervisorActor, atMicros: Self.now()))
+            } else if replayed != killSwitch.state {
+                let reason = killSwitch.reason ?? "kill switch as persisted"
+                let command: SupervisorCommand = switch killSwitch.state {
+                case .halted: .halt(reason: reason)
+                case .reducing: .reduceOnly(reason: reason)
+                case .active: .resume(reason: reason)
+                }
+                try JournaledCommand.record(command, before: end, in: store)
+                try await runner.command(command)
+            }
+            var agents = try await runner.agents()
+            // The Supervisor keeps the persisted switch: a resume must come from an operator.
+            if killSwitch.state != .active { agents.supervisor = SupervisorAgent(plan: plan, killSwitch: killSwitch) }
+            runner.finish()
+            try await group.waitForAll()
+            return LiveCheckpoint(agents: agents, sequence: end, lastTimestamp: bars.last?.timestampMicros)
+        }
+    }
+
+    /// What the live run adds to its observers: fills, the agents' own trips, and commands
+    /// go to the state as they happen.
+    nonisolated var observers: [any LiveObserver] {
+        [FillRecorder(journal: self), KillSwitchRecorder(store: store), CommandRecorder(store: store)]
+    }
+
+    static func now() -> Int64 { LiveRunner.wallClockMicroseconds() }
+
+    /// The replay's journal: bars are already journaled; orders go through admission again.
+    struct Replaying: LiveJournal {
+        let journal: StateJournal
+        let start: LiveCheckpoint
+        func recordBar(_ bar: LiveBar, sequence: UInt64) {}
+        func recordOrders(_ orders: [OrderUpdate], sequence: UInt64) async throws {
+            try await journal.recordOrders(orders, sequence: sequence)
+        }
+        func checkpoint(_ checkpoint: LiveCheckpoint) {}
+        func flush() {}
+        func load() -> LiveCheckpoint? { start }
+    }
+}
+
+/// Records the fills of every step in the state store (after the step: a fill lost to a crash
+/// is made again by the replay, under the same venue fill id).
+struct FillRecorder: LiveObserver {
+    let journal: StateJournal
+
+    func observe(_ report: LiveReport) async {
+        let fills = report.envelopes.compactMap { if case .fill(let fill) = $0.payload { fill } else { nil } }
+        guard !fills.isEmpty else { return }
+        do {
+            try await journal.recordFills(fills, sequence: report.sequence)
+        } catch {
+            Console.error("warning: a fill could not be recorded in the state: \(error)")
+        }
+    }
+}
+
+/// Persists the trips the agents decide on a bar (drawdown past the limit), so that a restart
+/// starts in the same state. Commands are persisted by the control plane's kill and resume.
+struct KillSwitchRecorder: LiveObserver {
+    let store: StateStore
+
+    func observe(_ report: LiveReport) async {
+        guard case .bar = report.cause,
+              let equity = report.envelopes.lazy.compactMap({ if case .equity(let snapshot) = $0.payload { snapshot } else { nil } }).last
+        else { return }
+        do {
+            let current = try store.killSwitch().state
+            guard equity.state != current, equity.state != .active else { return }
+            try store.recordKillSwitch(KillSwitchTransition(
+                from: current, to: equity.state, trigger: "drawdown",
+                reason: "the portfolio went \(equity.state.rawValue) at bar \(report.sequence + 1) (equity \(equity.equity))",
+                actor: KillSwitch.supervisorActor, atMicros: LiveRunner.wallClockMicroseconds()))
+        } catch {
+            Console.error("warning: the kill switch could not be persisted: \(error)")
+        }
+    }
+}
+
+/// A Supervisor command as the state keeps it: which bar it came before. Stored as an alert of
+/// kind `runner.command`, written before the next bar is taken, so a replay applies it at the
+/// same place and makes the same orders.
+struct JournaledCommand: Codable {
+    static let kind = "runner.command"
+    var before: UInt64
+    var command: SupervisorCommand
+
+    static func record(_ command: SupervisorCommand, before sequence: UInt64, in store: StateStore) throws {
+        let text = String(decoding: try JSONEncoder().encode(JournaledCommand(before: sequence, command: command)), as: UTF8.self)
+        _ = try store.recordAlert(kind: kind, message: text, at: LiveRunner.wallClockMicroseconds())
+    }
+
+    static func all(in store: StateStore) throws -> [UInt64: [SupervisorCommand]] {
+        var commands: [UInt64: [SupervisorCommand]] = [:]
+        for alert in try store.alerts() where alert.kind == kind {
+            let entry = try JSONDecoder().decode(JournaledCommand.self, from: Data(alert.message.utf8))
+            commands[entry.before, default: []].append(entry.command)
+        }
+        return commands
+    }
+}
+
+/// Journals every command the live run applies (kill, resume, reduce only), before the next bar.
+struct CommandRecorder: LiveObserver {
+    let store: StateStore
+
+    func observe(_ report: LiveReport) async {
+        guard case .command(let command) = report.cause else { return }
+        do {
+            try JournaledCommand.record(command, before: report.sequence &+ 1, in: store)
+        } catch {
+            Console.error("warning: a command could not be journaled in the state: \(error)")
+        }
+    }
+}
+
+/// A flag set once, readable from any thread.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
