@@ -40,14 +40,29 @@ public struct WaveAgentWorker: Sendable {
         var inbox = WaveInbox(client: client, group: agent.wireName, consumer: consumer, streams: keys.inputs(of: agent))
         let codec = EnvelopeCodec()
         var last = after
+        /// Effects of the commands handled, sent with the next read.
+        var outgoing: [RedisCommand] = []
         while !Task.isCancelled {
-            let reply = try await client.send(RedisCommand("XREAD", "COUNT", 64, "BLOCK", 1_000, "STREAMS", keys.control(agent), last))
+            // One round trip: the last command's effects and answer, the wait for the next command,
+            // and the read of the inputs published before it.
+            var replies = try await client.pipeline(outgoing + [RedisCommand("XREAD", "COUNT", 64, "BLOCK", 1_000, "STREAMS", keys.control(agent), last),
+                                                                inbox.readArrived])
+            try Self.check(replies.prefix(outgoing.count))
+            replies.removeFirst(outgoing.count)
+            outgoing = []
+            let reply = replies[0]
             if let message = reply.errorMessage { throw RedisError.server(command: "XREAD", message: message) }
+            _ = try inbox.absorb(replies[1])
             for (_, entries) in reply.streamEntries {
                 for entry in entries {
                     last = entry.id
                     guard let bytes = entry.fields["command"] else { continue }
                     let command = try WaveJSON.decode(WaveCommand.self, bytes)
+                    if !outgoing.isEmpty {
+                        // An earlier command of this read: its outputs go out before this one's inputs are read.
+                        try Self.check(try await client.pipeline(outgoing))
+                        outgoing = []
+                    }
                     var answer = WaveAnswer(agent: agent.wireName, tag: command.tag)
                     var effects: [RedisCommand] = []
                     var outputs: [Envelope] = []
@@ -82,13 +97,19 @@ public struct WaveAgentWorker: Sendable {
                     }
                     effects.append(.xadd(keys.control(.runner), maxLength: options.maxStreamLength,
                                          fields: [("answer", try WaveJSON.encode(answer))]))
-                    let replies = try await client.pipeline(effects)
-                    if let message = replies.compactMap(\.errorMessage).first {
-                        throw RedisError.server(command: "pipeline", message: message)
+                    if command.kind == .stop {
+                        try Self.check(try await client.pipeline(outgoing + effects))
+                        return
                     }
-                    if command.kind == .stop { return }
+                    outgoing += effects
                 }
             }
         }
     }
+
+    static func check(_ replies: ArraySlice<RedisReply>) throws {
+        if let message = replies.compactMap(\.errorMessage).first { throw RedisError.server(command: "pipeline", message: message) }
+    }
+
+    static func check(_ replies: [RedisReply]) throws { try check(replies[...]) }
 }

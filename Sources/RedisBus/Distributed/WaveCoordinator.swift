@@ -24,6 +24,8 @@ public struct WaveCoordinator {
     private var sequence: UInt64 = 0
     private var lastTimestamp: Int64 = 0
     private var openMoment: Int64?
+    /// Commands that go with the next pipeline: a clock's publication, the sink's acks.
+    private var pending: [RedisCommand] = []
     /// Messages published, routed to an agent or the sink: the run's message count.
     public private(set) var messages = 0
 
@@ -73,9 +75,9 @@ public struct WaveCoordinator {
                            payload: .bar(MarketBar(instrument: instrument, bar: bar)))
         let tag = nextTag()
         let id = "\(tag).runner.0"
-        try await run([RedisCommand.xadd(keys.feed, maxLength: options.maxStreamLength,
-                                          fields: [(RedisStreamsBus.envelopeField, try codec.encode(WireEnvelope(id: id, envelope: raw)))])])
-        let normalised = try await ask([.marketData: WaveCommand(kind: .wave, tag: tag, ids: [id])])
+        let feed = RedisCommand.xadd(keys.feed, maxLength: options.maxStreamLength,
+                                     fields: [(RedisStreamsBus.envelopeField, try codec.encode(WireEnvelope(id: id, envelope: raw)))])
+        let normalised = try await ask([.marketData: WaveCommand(kind: .wave, tag: tag, ids: [id])], after: [feed])
         messages += 1
         let passed = normalised[.marketData].map { answer in zip(answer.ids, answer.topics).map { Item(id: $0, topic: Self.topic($1)) } } ?? []
         if instruments > 1 {
@@ -119,8 +121,8 @@ public struct WaveCoordinator {
     private mutating func closeMoment<Sink: RunSink>(traceId: UInt64, into sink: inout Sink) async throws {
         let clock = Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock, payload: .barClosed(instrument: 0))
         let id = "\(nextTag()).runner.0"
-        try await run([RedisCommand.xadd(keys.stream(.clock), maxLength: options.maxStreamLength,
-                                          fields: [(RedisStreamsBus.envelopeField, try codec.encode(WireEnvelope(id: id, envelope: clock)))])])
+        pending.append(.xadd(keys.stream(.clock), maxLength: options.maxStreamLength,
+                             fields: [(RedisStreamsBus.envelopeField, try codec.encode(WireEnvelope(id: id, envelope: clock)))]))
         try await propagate([Item(id: id, topic: .clock, envelope: clock)], into: &sink)
         openMoment = nil
     }
@@ -140,7 +142,8 @@ public struct WaveCoordinator {
                 if case .bar(let market) = envelope.payload, envelope.topic == .marketRaw { lastTimestamp = market.bar.timestamp }
                 sink.receive(envelope)
             }
-            if !read.isEmpty { try await run(inbox.acks(read)) }
+            // Acked with the next commands: the sink has them.
+            pending += inbox.acks(read)
             let topics = wave.map(\.topic)
             let tag = nextTag()
             var commands: [AgentID: WaveCommand] = [:]
@@ -157,14 +160,20 @@ public struct WaveCoordinator {
     }
 
     /// Sends each agent its command and waits for every answer.
-    private mutating func ask(_ commands: [AgentID: WaveCommand]) async throws -> [AgentID: WaveAnswer] {
-        guard !commands.isEmpty else { return [:] }
-        var sends: [RedisCommand] = []
+    ///
+    /// - Parameter after: commands to run first in the same pipeline (a root's publication),
+    ///   after those pending (a clock's publication, the sink's acks).
+    private mutating func ask(_ commands: [AgentID: WaveCommand], after: [RedisCommand] = []) async throws -> [AgentID: WaveAnswer] {
+        var sends = pending + after
+        pending = []
+        guard !commands.isEmpty else {
+            try await run(sends)
+            return [:]
+        }
         for agent in WaveRouting.agents {
             guard let command = commands[agent] else { continue }
             sends.append(.xadd(keys.control(agent), maxLength: options.maxStreamLength, fields: [("command", try WaveJSON.encode(command))]))
         }
-        try await run(sends)
         var answers: [AgentID: WaveAnswer] = [:]
         var waited = 0
         while answers.count < commands.count {
@@ -172,8 +181,18 @@ public struct WaveCoordinator {
                 let missing = commands.keys.filter { answers[$0] == nil }.map(\.wireName).sorted().joined(separator: ", ")
                 throw WaveError("no answer from \(missing) within 30 s on \(endpoint): is every agent running (stratum agent NAME --bus ...)?")
             }
-            let reply = try await client.send(RedisCommand("XREAD", "COUNT", 64, "BLOCK", 1_000, "STREAMS", keys.control(.runner), lastAnswer))
+            // What the agents published for the sink is read right after their answers, in the same round trip.
+            // The commands go in the same round trip as the first wait for answers.
+            var replies = try await client.pipeline(sends + [RedisCommand("XREAD", "COUNT", 64, "BLOCK", 1_000, "STREAMS", keys.control(.runner),
+                                                                          lastAnswer), inbox.readArrived])
+            if let message = replies.prefix(sends.count).compactMap(\.errorMessage).first {
+                throw RedisError.server(command: sends[0].name, message: message)
+            }
+            replies.removeFirst(sends.count)
+            sends = []
+            let reply = replies[0]
             if let message = reply.errorMessage { throw RedisError.server(command: "XREAD", message: message) }
+            _ = try inbox.absorb(replies[1])
             var got = false
             for (_, entries) in reply.streamEntries {
                 for entry in entries {

@@ -30,18 +30,30 @@ struct WaveInbox {
             let reply = try await client.send(.xreadgroup(group: group, consumer: consumer, count: 1024, blockMilliseconds: block,
                                                          streams: streams.map { ($0, ">") }))
             if let message = reply.errorMessage { throw RedisError.server(command: "XREADGROUP", message: message) }
-            var got = false
-            for (stream, entries) in reply.streamEntries {
-                for entry in entries {
-                    guard let bytes = entry.fields[RedisStreamsBus.envelopeField] else { continue }
-                    let message = try codec.decode(bytes)
-                    buffered[message.id] = Entry(stream: stream, entryID: entry.id, message: message)
-                    got = true
-                }
-            }
-            if !got { waited += block }
+            if try !absorb(reply) { waited += block }
         }
         return ids.map { buffered.removeValue(forKey: $0)! }
+    }
+
+    /// `XREADGROUP` of whatever has arrived, without waiting: pipelined behind a blocking read of
+    /// commands, it fetches a command's messages in the same round trip (they were published first).
+    var readArrived: RedisCommand {
+        .xreadgroup(group: group, consumer: consumer, count: 1024, blockMilliseconds: nil, streams: streams.map { ($0, ">") })
+    }
+
+    /// Keeps the messages of an `XREADGROUP` reply; whether there were any.
+    mutating func absorb(_ reply: RedisReply) throws -> Bool {
+        if let message = reply.errorMessage { throw RedisError.server(command: "XREADGROUP", message: message) }
+        var got = false
+        for (stream, entries) in reply.streamEntries {
+            for entry in entries {
+                guard let bytes = entry.fields[RedisStreamsBus.envelopeField] else { continue }
+                let message = try codec.decode(bytes)
+                buffered[message.id] = Entry(stream: stream, entryID: entry.id, message: message)
+                got = true
+            }
+        }
+        return got
     }
 
     /// `XACK` of `entries`, grouped by stream: appended to a pipeline that commits their effect.
