@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Runtime"]),
         // The distributed bus: Redis Streams through the system libhiredis.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
-        .target(name: "RedisBus", dependencies: ["Runtime", "Agents", "CHiredis", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
+        .target(name: "RedisBus", dependencies: ["Runtime", "Agents", "Indicators", "CHiredis", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
         // A consumer that a test kills between reading and acknowledging.
         .executableTarget(name: "redis-bus-consumer", dependencies: ["RedisBus"], path: "Tests/RedisBusConsumer"),
         // The control plane: health, readiness, status, metrics, reload, kill, resume over HTTP.
@@ -57,7 +57,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "StratumCLI", dependencies: [
-            "StrategyDSL", "StrategyCompiler", "ModelRegistry", "Indicators", "Agents", "Runtime", "Storage", "Reports",
+            "StrategyDSL", "StrategyCompiler", "ModelRegistry", "Indicators", "Agents", "Runtime", "Storage", "Reports", "RedisBus",
             "ControlHTTP", "ExchangeAdapters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], resources: [.copy("References")]),
         .testTarget(name: "StratumCLITests", dependencies: [
-            "StratumCLI",
+            "StratumCLI", "RedisBus",
             // `stratum run` against a local server in Binance's stream and REST formats.
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "ControlHTTPTests", dependencies: [
             "ControlHTTP", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "RedisBusTests", dependencies: ["RedisBus", "Runtime", "Agents", "redis-bus-consumer"]),
+        .testTarget(name: "RedisBusTests", dependencies: ["RedisBus", "Runtime", "Agents", "StrategyCompiler", "Indicators", "redis-bus-consumer"]),
         .testTarget(name: "ExchangeAdaptersTests", dependencies: [
             "ExchangeAdapters", "Runtime", "Indicators", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -40,6 +40,8 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "Print how long each phase took (load, run, statistics, writing) on standard error.")
     var timings = false
 
+    @OptionGroup var busOptions: BacktestBusOptions
+
     func validate() throws {
         if file == nil && replay == nil { throw ValidationError("give a strategy file, or --replay RUN") }
     }
@@ -51,7 +53,8 @@ struct BacktestCommand: ParsableCommand {
                 return
             }
             let clock = PhaseClock(enabled: timings)
-            let outcome = try BacktestRun.execute(path: file!, registry: registryOptions.registryURL, runsDirectory: URL(fileURLWithPath: out), clock: clock)
+            let outcome = try BacktestRun.execute(path: file!, registry: registryOptions.registryURL, runsDirectory: URL(fileURLWithPath: out), clock: clock,
+                                                 bus: busOptions.run)
             if json {
                 CommandOutput.line(outcome.json())
             } else {
@@ -77,7 +80,8 @@ struct BacktestRun {
     /// - Parameter recordShadows: whether to add the run's model scores to the registry's
     ///   shadow records (`--replay` does not: it proves a run, it does not add evidence).
     static func execute(path: String, registry: URL, runsDirectory: URL, pinned: [String: [String]] = [:],
-                        recordShadows: Bool = true, clock: PhaseClock = PhaseClock(enabled: false)) throws -> BacktestRun {
+                        recordShadows: Bool = true, clock: PhaseClock = PhaseClock(enabled: false),
+                        bus: BacktestBus? = nil) throws -> BacktestRun {
         let prepared = try PreparedStrategy.load(path: path, registry: registry, pinned: pinned)
         clock.lap("load and check")
         let parameters = "{\"plan\":\"\(prepared.plan.hash)\",\"warmup\":\(prepared.plan.warmup)}"
@@ -97,7 +101,7 @@ struct BacktestRun {
                 throw error
             }
             do {
-                let outcome = try stream(prepared: prepared, writer: writer, path: path)
+                let outcome = try stream(prepared: prepared, writer: writer, path: path, bus: bus)
                 clock.lap("run \(outcome.bars) bars, writing as it runs")
                 guard outcome.bars > 0 else { throw CommandError("\(path): the data sources hold no bars") }
                 let statistics = try writer.finish(outcome: outcome, runID: runID, created: created)
@@ -130,7 +134,7 @@ struct BacktestRun {
 
     /// Runs the engine on this thread, the writer's preparing and storing on two others, joined
     /// by bounded channels (back-pressure all the way to the engine).
-    private static func stream(prepared: PreparedStrategy, writer: RunWriter, path: String) throws -> BacktestEngine.Outcome {
+    private static func stream(prepared: PreparedStrategy, writer: RunWriter, path: String, bus: BacktestBus?) throws -> BacktestEngine.Outcome {
         let channel = EnvelopeChannel(capacity: 4)
         let rowBatches = BatchChannel<[RunRow]>(capacity: 4)
         let storing = BackgroundThread {
@@ -156,7 +160,8 @@ struct BacktestRun {
         let progress = ProgressBar(label: "backtest", total: nil)
         let outcome: BacktestEngine.Outcome
         do {
-            let run = try BacktestEngine(plan: prepared.plan, evaluators: prepared.evaluators)
+            let run = try bus?.run(prepared: prepared, into: BatchingSink(channel: channel), progress: { progress.update($0) })
+                ?? BacktestEngine(plan: prepared.plan, evaluators: prepared.evaluators)
                 .run(feeds: prepared.feeds, into: BatchingSink(channel: channel), progress: { progress.update($0) })
             var sink = run.sink
             sink.flush()

@@ -9,7 +9,7 @@ public struct Stratum: AsyncParsableCommand {
         version: StratumVersion.current,
         subcommands: [LintCommand.self, SchemaCommand.self, GraphCommand.self, FeaturesCommand.self, BacktestCommand.self,
                       AuditCommand.self, RegistryCommand.self, ModelCommand.self, RunCommand.self,
-                      ResumeCommand.self, HandoffCommand.self, StateWriterCommand.self]
+                      ResumeCommand.self, HandoffCommand.self, StateWriterCommand.self, AgentCommand.self]
     )
 
     public init() {}
