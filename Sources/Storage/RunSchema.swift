@@ -20,11 +20,6 @@ enum RunSchema {
     /// Identifiers of the migrations this version knows.
     static var knownMigrations: [String] { migrator.migrations }
 
-    /// SQL for "exactly 64 lowercase hex digits".
-    private static func isHex64(_ column: String) -> String {
-        "length(\(column)) = 64 AND \(column) NOT GLOB '*[^0-9a-f]*'"
-    }
-
     /// GLOB pattern of a run id: 8 digits, `-`, 6 digits, `-`, 7 lowercase hex digits.
     private static let runIDPattern = "'"
         + String(repeating: "[0-9]", count: 8) + "-" + String(repeating: "[0-9]", count: 6) + "-"
@@ -40,14 +35,14 @@ enum RunSchema {
             created_us INTEGER NOT NULL,
             mode TEXT NOT NULL CHECK (mode IN ('backtest', 'paper', 'live')),
             strategy_path TEXT NOT NULL CHECK (length(strategy_path) > 0),
-            strategy_sha256 TEXT NOT NULL CHECK (\(isHex64("strategy_sha256"))),
+            strategy_sha256 TEXT NOT NULL CHECK (\(SchemaSQL.isHex64("strategy_sha256"))),
             stratum_version TEXT NOT NULL CHECK (length(stratum_version) > 0),
             parameters_json TEXT NOT NULL CHECK (json_valid(parameters_json) AND json_type(parameters_json) = 'object'),
             status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'completed', 'failed')),
             finished_us INTEGER CHECK (finished_us >= created_us),
             failure_reason TEXT CHECK (length(failure_reason) > 0),
             audit_head_seq INTEGER CHECK (audit_head_seq >= 1),
-            audit_head_hash TEXT CHECK (\(isHex64("audit_head_hash"))),
+            audit_head_hash TEXT CHECK (\(SchemaSQL.isHex64("audit_head_hash"))),
             CHECK ((status = 'running') = (finished_us IS NULL)),
             CHECK ((status = 'failed') = (failure_reason IS NOT NULL)),
             CHECK ((audit_head_seq IS NULL) = (audit_head_hash IS NULL))
@@ -66,13 +61,13 @@ enum RunSchema {
         CREATE TABLE run_data_files (
             position INTEGER PRIMARY KEY,
             path TEXT NOT NULL UNIQUE CHECK (length(path) > 0),
-            sha256 TEXT NOT NULL CHECK (\(isHex64("sha256")))
+            sha256 TEXT NOT NULL CHECK (\(SchemaSQL.isHex64("sha256")))
         ) STRICT;
         CREATE TABLE run_models (
             position INTEGER PRIMARY KEY,
             name TEXT NOT NULL CHECK (length(name) > 0),
             version TEXT NOT NULL CHECK (length(version) > 0),
-            sha256 TEXT NOT NULL CHECK (\(isHex64("sha256"))),
+            sha256 TEXT NOT NULL CHECK (\(SchemaSQL.isHex64("sha256"))),
             UNIQUE (name, version)
         ) STRICT;
         CREATE TRIGGER run_data_files_are_fixed BEFORE UPDATE ON run_data_files
@@ -200,25 +195,11 @@ enum RunSchema {
         ) STRICT, WITHOUT ROWID;
         """
 
-    /// The hash-chained audit log and the triggers that keep it append-only. (RAISE takes
-    /// only a string literal, so its messages stay on one line.)
+    /// The hash-chained audit log (``SchemaSQL/auditChain``) and the triggers that keep it
+    /// append-only and sealed once the run ends. (RAISE takes only a string literal, so its
+    /// messages stay on one line.)
     static let auditSQL = """
-        CREATE TABLE audit (
-            seq INTEGER PRIMARY KEY CHECK (seq >= 1),
-            ts_us INTEGER NOT NULL,
-            kind TEXT NOT NULL CHECK (length(kind) > 0 AND instr(kind, char(10)) = 0),
-            payload TEXT NOT NULL CHECK (json_valid(payload)),
-            prev_hash TEXT NOT NULL CHECK (\(isHex64("prev_hash"))),
-            hash TEXT NOT NULL CHECK (\(isHex64("hash")))
-        ) STRICT;
-        CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
-        WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM audit), 0) + 1
-          OR NEW.prev_hash IS NOT
-             coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '\(AuditChain.genesisHash)')
-        BEGIN
-            SELECT RAISE(ABORT,
-                'audit is append-only: a new row must have the next seq and the last row''s hash as prev_hash');
-        END;
+        \(SchemaSQL.auditChain)
         CREATE TRIGGER audit_sealed_when_finished BEFORE INSERT ON audit
         WHEN (SELECT status FROM run) IS NOT 'running'
         BEGIN SELECT RAISE(ABORT, 'audit is sealed: the run has finished or was never recorded'); END;

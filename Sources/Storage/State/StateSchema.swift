@@ -23,10 +23,6 @@ enum StateSchema {
         """
     }
 
-    private static func isHex64(_ column: String) -> String {
-        "length(\(column)) = 64 AND \(column) NOT GLOB '*[^0-9a-f]*'"
-    }
-
     static let v1SQL = """
         CREATE TABLE strategy (
             singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
@@ -157,22 +153,7 @@ enum StateSchema {
         \(appendOnly("handoffs"))
 
         -- The hash chain of operator and supervisor decisions (the run audit's format, docs/storage.md).
-        CREATE TABLE audit (
-            seq INTEGER PRIMARY KEY CHECK (seq >= 1),
-            ts_us INTEGER NOT NULL,
-            kind TEXT NOT NULL CHECK (length(kind) > 0 AND instr(kind, char(10)) = 0),
-            payload TEXT NOT NULL CHECK (json_valid(payload)),
-            prev_hash TEXT NOT NULL CHECK (\(isHex64("prev_hash"))),
-            hash TEXT NOT NULL CHECK (\(isHex64("hash")))
-        ) STRICT;
-        CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
-        WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM audit), 0) + 1
-          OR NEW.prev_hash IS NOT
-             coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '\(AuditChain.genesisHash)')
-        BEGIN
-            SELECT RAISE(ABORT,
-                'audit is append-only: a new row must have the next seq and the last row''s hash as prev_hash');
-        END;
+        \(SchemaSQL.auditChain)
         \(appendOnly("audit"))
         """
 }
