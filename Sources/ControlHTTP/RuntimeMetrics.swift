@@ -42,9 +42,9 @@ public final class RuntimeMetrics: Sendable {
         let agents = AgentID.allCases.sorted { $0.rawValue < $1.rawValue }
         precondition(agents.map(\.rawValue) == Array(0..<UInt8(agents.count)), "AgentID raw values index the metric arrays")
         latency = agents.map {
-            registry.makeDurationHistogram(descriptor: latencyName, labels: [("agent", $0.wireName)], buckets: Self.latencyBuckets)
+            registry.makeDurationHistogram(descriptor: latencyName, labels: [("agent", $0.operatorName)], buckets: Self.latencyBuckets)
         }
-        restarts = agents.map { registry.makeCounter(descriptor: restartName, labels: [("agent", $0.wireName)]) }
+        restarts = agents.map { registry.makeCounter(descriptor: restartName, labels: [("agent", $0.operatorName)]) }
     }
 
     public func barsProcessed(_ count: Int = 1) {

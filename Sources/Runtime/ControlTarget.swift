@@ -79,7 +79,7 @@ public struct AgentHealth: Sendable, Equatable, Codable {
         case failed
     }
 
-    /// The agent's wire name (`market_data`, `portfolio_risk`): see `AgentID.wireName`.
+    /// The agent's wire name (`market_data`, `portfolio_risk`): see `AgentID.operatorName`.
     public var agent: String
     public var status: Status
     public var restarts: Int
@@ -87,7 +87,7 @@ public struct AgentHealth: Sendable, Equatable, Codable {
     public var lastHeartbeatAt: Int64?
 
     public init(agent: AgentID, status: Status, restarts: Int, lastHeartbeatAt: Int64?) {
-        self.agent = agent.wireName
+        self.agent = agent.operatorName
         self.status = status
         self.restarts = restarts
         self.lastHeartbeatAt = lastHeartbeatAt
@@ -256,21 +256,5 @@ public struct CommandOutcome: Sendable, Equatable, Codable {
         self.accepted = accepted
         self.state = state
         self.message = message
-    }
-}
-
-extension AgentID {
-    /// The snake_case name operators see in `/status` and in metric labels.
-    public var wireName: String {
-        switch self {
-        case .supervisor: "supervisor"
-        case .marketData: "market_data"
-        case .feature: "feature"
-        case .signal: "signal"
-        case .portfolioRisk: "portfolio_risk"
-        case .execution: "execution"
-        case .compliance: "compliance"
-        case .runner: "runner"
-        }
     }
 }

@@ -21,8 +21,8 @@ import Testing
         #expect(exposition.value("stratum_reloads_total", ["result": "applied"]) == 0)
         #expect(exposition.value("stratum_reloads_total", ["result": "refused"]) == 0)
         for agent in AgentID.allCases {
-            #expect(exposition.value("stratum_agent_restarts_total", ["agent": agent.wireName]) == 0)
-            #expect(exposition.value("stratum_agent_latency_seconds_count", ["agent": agent.wireName]) == 0)
+            #expect(exposition.value("stratum_agent_restarts_total", ["agent": agent.operatorName]) == 0)
+            #expect(exposition.value("stratum_agent_latency_seconds_count", ["agent": agent.operatorName]) == 0)
         }
     }
 
@@ -73,11 +73,11 @@ import Testing
 
         // Every agent's buckets never decrease and end at the count.
         for agent in AgentID.allCases {
-            let buckets = exposition.samples.filter { $0.name == "stratum_agent_latency_seconds_bucket" && $0.labels["agent"] == agent.wireName }
+            let buckets = exposition.samples.filter { $0.name == "stratum_agent_latency_seconds_bucket" && $0.labels["agent"] == agent.operatorName }
             #expect(buckets.count == RuntimeMetrics.latencyBuckets.count + 1)
             #expect(zip(buckets, buckets.dropFirst()).allSatisfy { $0.value <= $1.value })
             #expect(buckets.last?.labels["le"] == "+Inf")
-            #expect(buckets.last?.value == exposition.value("stratum_agent_latency_seconds_count", ["agent": agent.wireName]))
+            #expect(buckets.last?.value == exposition.value("stratum_agent_latency_seconds_count", ["agent": agent.operatorName]))
         }
     }
 

@@ -110,7 +110,7 @@ public enum KillSwitchTrigger: Sendable, Equatable, CustomStringConvertible {
         case .venueLost(let name, let silent): "venue \(name) unreachable for \(Self.seconds(silent)), past the venue timeout"
         case .drawdown(let measured, let limit): "drawdown \(measured) reached the limit \(limit)"
         case .rejects(let count, let last): "\(count) orders rejected in a row (last: \(last))"
-        case .agentFailed(let agent, let restarts, let error): "agent \(agent.supervisionName) failed after \(restarts) restarts (last: \(error))"
+        case .agentFailed(let agent, let restarts, let error): "agent \(agent.operatorName) failed after \(restarts) restarts (last: \(error))"
         case .command(let reason): reason
         case .resume: "resume"
         }
@@ -144,22 +144,6 @@ public struct KillSwitchTransition: Sendable, Equatable, Codable {
         self.reason = reason
         self.actor = actor
         self.atMicros = atMicros
-    }
-}
-
-extension AgentID {
-    /// The snake_case name used in incidents and logs (the same spelling `/status` uses).
-    public var supervisionName: String {
-        switch self {
-        case .supervisor: "supervisor"
-        case .marketData: "market_data"
-        case .feature: "feature"
-        case .signal: "signal"
-        case .portfolioRisk: "portfolio_risk"
-        case .execution: "execution"
-        case .compliance: "compliance"
-        case .runner: "runner"
-        }
     }
 }
 

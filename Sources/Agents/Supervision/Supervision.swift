@@ -198,7 +198,7 @@ public struct Supervision: Sendable {
             setCondition(agent, .failed, &actions)
             let trigger = KillSwitchTrigger.agentFailed(agent, restarts: tried, error: error)
             actions.append(.incident(SupervisorIncident(
-                atMicros: now, subject: agent.supervisionName, severity: .critical, summary: trigger.description,
+                atMicros: now, subject: agent.operatorName, severity: .critical, summary: trigger.description,
                 restartsTried: tried,
                 remedy: "the strategy is HALTED and its open orders were cancelled. Read the log for the agent's last error, "
                     + "fix the cause (data, venue, configuration), restart the process, check positions and open orders "

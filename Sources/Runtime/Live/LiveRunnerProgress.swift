@@ -24,7 +24,7 @@ public enum LiveRunnerError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .notAnAgent: "the runner has no actor to stop or restart; name one of the seven agents"
         case .notRunning: "the runner is not running (not started yet, or shut down)"
-        case .agentDown(let agent): "agent \(agent.wireName) is down; restart it first"
+        case .agentDown(let agent): "agent \(agent.operatorName) is down; restart it first"
         case .transformFailed(let reason): "the change to the agents was refused, nothing changed: \(reason)"
         }
     }
