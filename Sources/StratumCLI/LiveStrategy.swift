@@ -24,30 +24,22 @@ struct LiveStrategy {
     ///   or every lint error.
     static func load(path: String, registry: URL) throws -> LiveStrategy {
         let linter = Linter(models: RegistryModelResolver(root: registry))
-        let result = linter.lint(path: path)
-        guard !result.hasErrors, let checked = result.checked else {
-            let renderer = DiagnosticRenderer(colour: Console.stderrIsTerminal)
-            let text = result.diagnostics.filter { $0.severity == .error }.map { renderer.text($0, source: result.source) }.joined(separator: "\n")
-            throw CommandError("\(path) does not pass lint; nothing was started\n\n\(text)")
-        }
-        let plan: Plan
+        let compiled: CompiledStrategy
         do {
-            plan = try Planner.plan(checked)
+            compiled = try CompiledStrategy.compile(path: path, linter: linter, registry: registry)
         } catch {
-            throw CommandError("\(path): \(error)")
-        }
-        var evaluators: [String: any ModelEvaluator] = [:]
-        let store = ModelRegistry(root: registry)
-        for (alias, info) in checked.models {
-            do {
-                evaluators[alias] = try store.resolve(try ModelReference(name: info.name, selector: .version(info.version))).loadEvaluator()
-            } catch {
-                throw CommandError("model '\(alias)' (\(info.name)@\(info.version)) cannot be loaded: \(error)")
+            switch error {
+            case .lint:
+                throw CommandError("\(path) does not pass lint; nothing was started\n\n\(error.text(colour: Console.stderrIsTerminal))")
+            case .planning(let message):
+                throw CommandError("\(path): \(message)")
+            case .model:
+                throw CommandError(error.text())
             }
         }
         let bases = linter.baseDirectories(for: path)
         var sources: [Source] = []
-        for source in checked.spec.dataSources {
+        for source in compiled.plan.spec.dataSources {
             let timeZone = TimeZone(identifier: source.timezone) ?? .gmt
             switch source.kind {
             case .csv(let written), .replay(let written, _):
@@ -80,6 +72,6 @@ struct LiveStrategy {
                 sources.append(.exchange(source))
             }
         }
-        return LiveStrategy(path: path, plan: plan, evaluators: evaluators, sources: sources)
+        return LiveStrategy(path: path, plan: compiled.plan, evaluators: compiled.evaluators, sources: sources)
     }
 }
