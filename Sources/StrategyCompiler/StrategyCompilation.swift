@@ -19,7 +19,15 @@ public struct CompiledStrategy: Sendable {
     ///   - registry: where the resolved versions' artefacts are loaded from.
     /// - Throws: `CompilationError`, naming the stage that failed and everything it found.
     public static func compile(path: String, linter: Linter, registry: URL) throws(CompilationError) -> CompiledStrategy {
-        let result = linter.lint(path: path)
+        try compile(linter.lint(path: path), path: path, registry: registry)
+    }
+
+    /// The same from the file's text, as a run kept it (relative paths still resolve beside `path`).
+    public static func compile(text: String, path: String, linter: Linter, registry: URL) throws(CompilationError) -> CompiledStrategy {
+        try compile(linter.lint(text: text, path: path), path: path, registry: registry)
+    }
+
+    private static func compile(_ result: Linter.Result, path: String, registry: URL) throws(CompilationError) -> CompiledStrategy {
         guard !result.hasErrors, let checked = result.checked else { throw .lint(result) }
         let plan: Plan
         do {

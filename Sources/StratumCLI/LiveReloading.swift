@@ -15,7 +15,14 @@ import Synchronization
 ///
 /// Requests are taken in order by one task: two reloads never overlap, so a slow compile of an
 /// older save can never be applied over a newer one.
+///
+/// With `--state`, an applied reload is journaled (the file's text and model versions, at the bar
+/// sequence where it takes over) inside the pause, before the agents are swapped: a restart
+/// replays the bars before it through the old plan and applies the same reload at the same bar.
 final class LiveReloading: Service, Sendable {
+    /// Writes a plan ahead of the swap, with the bar sequence it takes over at; throwing keeps the running plan.
+    typealias WriteAhead = @Sendable (_ source: PlanSource, _ fromSequence: UInt64) throws -> Void
+
     /// One reload to do, and where its outcome goes (`POST /reload` waits for it).
     struct Job: Sendable {
         var triggers: [ReloadTrigger]
@@ -33,6 +40,9 @@ final class LiveReloading: Service, Sendable {
     let runner: LiveRunner
     let recent: RecentBarsObserver
     let audit: ReloadAuditLog
+    let writeAhead: WriteAhead?
+    /// A reload the restore applied before the first new bar (the file changed while the process was down).
+    let restored: ReloadRecord?
     let say: @Sendable (String) -> Void
     private let running: Mutex<Running>
     private let jobs: AsyncStream<Job>
@@ -40,9 +50,13 @@ final class LiveReloading: Service, Sendable {
 
     /// Starts watching the file, the tags of the models `plan` reads, and SIGHUP at once.
     ///
+    /// - Parameters:
+    ///   - plan: the plan the agents run on (after a restore, the last one the state journaled).
+    ///   - writeAhead: journals an applied reload before the swap (`StateJournal.writeAhead`); nil without `--state`.
+    ///   - restored: the reload the restore applied at start, reported and audited when the service starts.
     /// - Throws: `CommandError` when the strategy's folder cannot be watched.
     init(path: String, registry: URL, plan: Plan, runner: LiveRunner, recent: RecentBarsObserver, audit: ReloadAuditLog,
-         say: @escaping @Sendable (String) -> Void) throws {
+         writeAhead: WriteAhead? = nil, restored: ReloadRecord? = nil, say: @escaping @Sendable (String) -> Void) throws {
         coordinator = ReloadCoordinator(path: path, registry: registry)
         do {
             watcher = try StrategyWatcher(strategy: path, registry: registry, models: ReloadCoordinator.models(of: plan), sighup: true)
@@ -52,13 +66,21 @@ final class LiveReloading: Service, Sendable {
         self.runner = runner
         self.recent = recent
         self.audit = audit
+        self.writeAhead = writeAhead
+        self.restored = restored
         self.say = say
-        running = Mutex(Running(plan: plan, lastReload: nil))
+        running = Mutex(Running(plan: plan, lastReload: restored?.outcome))
         (jobs, jobsContinuation) = AsyncStream.makeStream(of: Job.self)
     }
 
+    /// The plan the agents run on now.
+    var plan: Plan { running.withLock { $0.plan } }
+
     /// The running plan's hash: what `/status` reports as `plan_hash`.
-    var planHash: String { running.withLock { $0.plan.hash } }
+    var planHash: String { plan.hash }
+
+    /// The running plan's `strategy.name`: what `/status` reports as `strategy` (a reload may rename it).
+    var strategyName: String { plan.spec.name.value }
 
     /// The last reload's outcome for `/status` (refused ones carry their diagnostics).
     var lastReload: ReloadOutcome? { running.withLock { $0.lastReload } }
@@ -91,6 +113,7 @@ final class LiveReloading: Service, Sendable {
             forwarding.cancel()
             watcher.stop()
         }
+        if let restored { publish(restored) }
         // On shutdown the queue closes and the jobs already in it still get their answer (a
         // `POST /reload` in flight is never left waiting); the runner stops after this service.
         await withGracefulShutdownHandler {
@@ -108,28 +131,52 @@ final class LiveReloading: Service, Sendable {
         let record: ReloadRecord
         do {
             record = try await runner.pause { [self] agents in
-                let result = coordinator.apply(compilation, running: running.withLock { $0.plan }, agents: agents,
-                                               recentBars: recent.bars, triggers: triggers, at: LiveRunner.wallClockMicroseconds())
-                if result.applied {
-                    agents = result.agents
-                    running.withLock { $0.plan = result.plan }
-                    recent.follow(result.plan)
+                let result = try Self.swap(compilation, coordinator: coordinator, running: running.withLock { $0.plan }, agents: &agents,
+                                           recent: recent, triggers: triggers, at: LiveRunner.wallClockMicroseconds()) { _ in
+                    // Between two bars: the bars taken so far are the sequence the new plan takes over at.
+                    if let writeAhead, case .ready(let compiled) = compilation {
+                        try writeAhead(PlanSource(compiled), runner.progress.barsProcessed)
+                    }
                 }
+                if result.applied { running.withLock { $0.plan = result.plan } }
                 return result.record
             }
         } catch {
-            record = .refused(diagnostics: "the runner is not running (\(error)); nothing was reloaded", path: coordinator.path,
+            record = .refused(diagnostics: "nothing was reloaded: \(error)", path: coordinator.path,
                               running: running.withLock { $0.plan }, triggers: triggers, at: LiveRunner.wallClockMicroseconds())
         }
         if record.applied { watcher.watchModels(ReloadCoordinator.models(of: running.withLock { $0.plan })) }
         running.withLock { $0.lastReload = record.outcome }
+        publish(record)
+        return record.outcome
+    }
+
+    /// The swap, between two bars inside `LiveRunner.pause`: the agents mapped onto the compiled
+    /// plan (state carried node by node, rebuilt features warmed up on the recent bars) and the
+    /// recent-bars ring deepened for the new plan. A live reload and the restore's replay of a
+    /// journaled one both come here, so the replay makes the same agents from the same bars.
+    ///
+    /// - Parameter writeAhead: called once the reload is known to apply, before anything changes;
+    ///   when it throws, nothing changes.
+    static func swap(_ compilation: ReloadCoordinator.Compilation, coordinator: ReloadCoordinator, running: Plan, agents: inout AgentSet,
+                     recent: RecentBarsObserver, triggers: [ReloadTrigger], at timestamp: Int64,
+                     writeAhead: (Reloader.Result) throws -> Void) throws -> Reloader.Result {
+        let result = coordinator.apply(compilation, running: running, agents: agents, recentBars: recent.bars, triggers: triggers, at: timestamp)
+        guard result.applied else { return result }
+        try writeAhead(result)
+        agents = result.agents
+        recent.follow(result.plan)
+        return result
+    }
+
+    /// Logs a reload and appends it to the audit.
+    private func publish(_ record: ReloadRecord) {
         say(Self.logText(record))
         do {
             try audit.append(record)
         } catch {
             say("warning: the reload record could not be written to the audit: \(error)")
         }
-        return record.outcome
     }
 
     /// The summary line, then one line per added, removed and changed node (and each note).
@@ -155,9 +202,13 @@ final class LiveReloading: Service, Sendable {
 final class RecentBarsObserver: LiveObserver, Sendable {
     private let recent: Mutex<RecentBars>
 
-    init(plan: Plan) {
-        recent = Mutex(RecentBars(plan: plan))
+    /// - Parameter restoring: the ring a restore's replay refilled; a fresh one sized for `plan` when nil.
+    init(plan: Plan, restoring ring: RecentBars? = nil) {
+        recent = Mutex(ring ?? RecentBars(plan: plan))
     }
+
+    /// The ring itself, to hand from a restore's replay to the live run.
+    var ring: RecentBars { recent.withLock { $0 } }
 
     func observe(_ report: LiveReport) async {
         recent.withLock { recent in
@@ -181,13 +232,14 @@ final class RecentBarsObserver: LiveObserver, Sendable {
     }
 }
 
-/// The control plane's view with the running plan's hash, which a reload changes.
+/// The control plane's view with the running plan's name and hash, which a reload changes.
 struct ReloadingControlTarget: ControlTarget {
     let base: LiveControlTarget
     let reloading: LiveReloading
 
     func status() async -> StatusSnapshot {
         var status = await base.status()
+        status.strategy = reloading.strategyName
         status.planHash = reloading.planHash
         return status
     }

@@ -29,8 +29,8 @@ struct LiveSession {
             checkpointEvery: 100)
         let instruments = plan.spec.dataSources.map(\.instrument)
         let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
-        let durable = try Self.stateJournal(stateFolder: stateFolder, strategy: strategy, configuration: configuration, book: book,
-                                            redactor: redactor)
+        let durable = try Self.stateJournal(stateFolder: stateFolder, strategy: strategy, registry: command.registryOptions.registryURL,
+                                            configuration: configuration, book: book, redactor: redactor)
         let journal: any LiveJournal = durable ?? InMemoryLiveJournal()
         let restored: LiveCheckpoint?
         do {
@@ -40,14 +40,18 @@ struct LiveSession {
         }
         if let restored { say("restored after bar \(restored.sequence): the feeds continue from there") }
         let metrics = RuntimeMetrics()
-        let recentBars = RecentBarsObserver(plan: plan)
+        // A restore leaves the agents on the last journaled plan, with the recent bars refilled.
+        let restoration = await durable?.restoration
+        let recentBars = RecentBarsObserver(plan: restoration?.plan ?? plan, restoring: restoration?.recent)
         let runner = LiveRunner(
             agents: AgentSet(plan: plan, evaluators: strategy.evaluators),
             configuration: configuration,
             metrics: metrics, journal: journal,
             observers: [book, ProgressLine(every: command.progressEvery, say: say), recentBars] + (durable?.observers ?? []))
-        let reloading = try LiveReloading(path: command.file, registry: command.registryOptions.registryURL, plan: plan, runner: runner,
-                                          recent: recentBars, audit: ReloadAuditLog(stateFolder: stateFolder, store: durable?.store), say: say)
+        let reloading = try LiveReloading(path: command.file, registry: command.registryOptions.registryURL, plan: restoration?.plan ?? plan,
+                                          runner: runner, recent: recentBars, audit: ReloadAuditLog(stateFolder: stateFolder, store: durable?.store),
+                                          writeAhead: durable.map { journal -> LiveReloading.WriteAhead in { try journal.writeAhead($0, from: $1) } },
+                                          restored: restoration?.reload, say: say)
         let connectivity = FeedConnectivity()
         let feeds = try makeFeeds(strategy, resumingAfter: restored, logger: logger)
         let startedAt = LiveRunner.wallClockMicroseconds()
@@ -109,15 +113,14 @@ struct LiveSession {
 
     /// Where the runner writes ahead: `stateFolder/state.sqlite` with --state (see StateJournal),
     /// nil without it (the run keeps its journal in memory and starts fresh each time).
-    static func stateJournal(stateFolder: URL?, strategy: LiveStrategy, configuration: LiveRunner.Configuration,
+    static func stateJournal(stateFolder: URL?, strategy: LiveStrategy, registry: URL, configuration: LiveRunner.Configuration,
                              book: LiveStatusBook, redactor: SecretRedactor) throws -> StateJournal? {
         guard let stateFolder else { return nil }
         let plan = strategy.plan
         do {
             let store = try StateStore.open(directory: stateFolder, redacting: { redactor.redact($0) })
             try store.bind(strategyID: plan.spec.name.value, at: LiveRunner.wallClockMicroseconds())
-            return StateJournal(store: store, plan: plan, instruments: plan.spec.dataSources.map(\.instrument),
-                                fresh: AgentSet(plan: plan, evaluators: strategy.evaluators), configuration: configuration,
+            return StateJournal(store: store, current: strategy.compiled, registry: registry, configuration: configuration,
                                 replayObservers: [book])
         } catch let error as CommandError {
             throw error

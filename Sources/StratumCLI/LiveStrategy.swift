@@ -19,6 +19,8 @@ struct LiveStrategy {
     var plan: Plan
     var evaluators: [String: any ModelEvaluator]
     var sources: [Source]
+    /// The file as compiled: with its text, what the state journal keeps of the plan.
+    var compiled: CompiledStrategy
 
     /// - Throws: `CommandError` naming the file and line of the first source that cannot be opened,
     ///   or every lint error.
@@ -72,6 +74,6 @@ struct LiveStrategy {
                 sources.append(.exchange(source))
             }
         }
-        return LiveStrategy(path: path, plan: compiled.plan, evaluators: compiled.evaluators, sources: sources)
+        return LiveStrategy(path: path, plan: compiled.plan, evaluators: compiled.evaluators, sources: sources, compiled: compiled)
     }
 }

@@ -9,6 +9,7 @@ enum StateSchema {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("state-v1") { db in try db.execute(sql: v1SQL) }
+        migrator.registerMigration("state-v2-plans") { db in try db.execute(sql: v2PlansSQL) }
         return migrator
     }()
 
@@ -155,5 +156,30 @@ enum StateSchema {
         -- The hash chain of operator and supervisor decisions (the run audit's format, docs/storage.md).
         \(SchemaSQL.auditChain)
         \(appendOnly("audit"))
+        """
+
+    /// The plan each stretch of the journal ran on, so a restart replays every bar through the plan
+    /// that handled it: the strategy file's text and the model versions it resolved, from the bar
+    /// where it took over. `start` rows begin with fresh agents; `reload` rows are hot reloads,
+    /// written before the swap. `last_alert_id` orders a reload among the Supervisor commands
+    /// journaled (as alerts) at the same bar boundary: it came after those with an id up to it.
+    static let v2PlansSQL = """
+        CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            from_seq INTEGER NOT NULL CHECK (from_seq >= 0),
+            last_alert_id INTEGER NOT NULL CHECK (last_alert_id >= 0),
+            cause TEXT NOT NULL CHECK (cause IN ('start', 'reload')),
+            strategy TEXT NOT NULL CHECK (length(strategy) > 0),
+            path TEXT NOT NULL CHECK (length(path) > 0),
+            source TEXT NOT NULL,
+            models_json TEXT NOT NULL CHECK (json_valid(models_json) AND json_type(models_json) = 'object'),
+            plan_hash TEXT NOT NULL CHECK (\(SchemaSQL.isHex64("plan_hash"))),
+            ts_us INTEGER NOT NULL
+        ) STRICT;
+        CREATE TRIGGER plans_in_order BEFORE INSERT ON plans
+        WHEN NEW.from_seq < coalesce((SELECT max(from_seq) FROM plans), 0)
+          OR ((SELECT max(seq) FROM journal) IS NOT NULL AND NEW.from_seq > (SELECT max(seq) FROM journal) + 1)
+        BEGIN SELECT RAISE(ABORT, 'plans: a plan takes over at the next bar, never before an earlier plan or past the journal'); END;
+        \(appendOnly("plans"))
         """
 }

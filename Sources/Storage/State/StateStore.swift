@@ -109,16 +109,19 @@ public final class StateStore: Sendable {
     /// Binds the state folder to one strategy, or checks that it is bound to this one.
     ///
     /// Client order ids are derived from the strategy id, so a folder reused by another strategy
-    /// would mix two strategies' orders; that is refused.
+    /// would mix two strategies' orders; that is refused. A strategy renamed by an applied hot
+    /// reload is still the same one: the name of the last journaled plan is accepted too, and
+    /// its orders keep the ids derived from the bound id.
     ///
     /// - Throws: ``StorageError`` of kind `rejected` when the folder belongs to another strategy.
     public func bind(strategyID: String, at timestampMicros: Int64) throws {
         try write("binding the state to a strategy") { db in
             if let bound = try String.fetchOne(db, sql: "SELECT strategy_id FROM strategy") {
-                guard bound == strategyID else {
+                let renamed = try String.fetchOne(db, sql: "SELECT strategy FROM plans ORDER BY id DESC LIMIT 1")
+                guard bound == strategyID || renamed == strategyID else {
                     throw StorageError(
                         kind: .rejected, path: self.url.path,
-                        problem: "holds the state of strategy '\(bound)', not '\(strategyID)'",
+                        problem: "holds the state of strategy '\(bound)'\(renamed.map { $0 == bound ? "" : " (running as '\($0)')" } ?? ""), not '\(strategyID)'",
                         remedy: "give each strategy its own --state folder")
                 }
                 return
