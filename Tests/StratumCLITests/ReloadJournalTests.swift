@@ -248,6 +248,16 @@ struct ReloadJournalTests {
         _ = try await run.status { RunReloadTests.bars($0) >= RunReloadTests.bars(after) + 50 }
         run.child.signal(SIGKILL)
         _ = try await run.child.exitCode()
+        // More kills at seeded random moments, each restart replaying through the journaled reload.
+        var random = SplitMix64(seed: 6)
+        for _ in 0..<5 {
+            let child = try StratumProcess(["run", strategy, "--replay", "500/s", "--state", run.state.path, "--registry", fixture.registry],
+                                           in: fixture.folder)
+            _ = try? await child.await("paper mode")
+            try await Task.sleep(for: .milliseconds(Int(20 + random.next() % 400)))
+            child.signal(SIGKILL)
+            _ = try await child.exitCode()
+        }
 
         let restarted = try await RunStateTests.runToEnd(strategy, state: run.state, in: fixture)
         let plans = try StateStore.open(directory: run.state, redacting: { $0 }).plans()
@@ -271,6 +281,38 @@ struct ReloadJournalTests {
         #expect(try Self.orders(run.state) == Self.orders(referenceState), "\(restarted.standardError)")
         let equity = try #require(status["equity"] as? Double)
         #expect(equity == reference.book.snapshot.equity)
+    }
+}
+
+/// The order of what the replay applies between two bars, worked out by hand from alert ids.
+struct ReplayStepTests {
+    static func reload(id: Int64, from sequence: UInt64, afterAlert alert: Int64) -> JournaledPlan {
+        JournaledPlan(id: id, fromSequence: sequence, lastAlertID: alert, cause: .reload, strategy: "s", path: "s.yaml", source: "",
+                      models: [:], planHash: String(repeating: "0", count: 64), atMicros: 0)
+    }
+
+    static func names(_ steps: [ReplayStep]) -> [String] {
+        steps.map { step in
+            switch step {
+            case .command(.halt(let reason)), .command(.reduceOnly(let reason)), .command(.resume(let reason)): reason
+            case .reload(let plan): "reload \(plan.id)"
+            }
+        }
+    }
+
+    @Test func reloadsAndCommandsAtOneBarKeepTheirOrder() {
+        // Before bar 7: halt (alert 3), reload 2 (written when alert 3 was the last), resume (alert 4),
+        // reload 3 (after alert 4). Before bar 8: nothing. A halt before bar 9 (alert 5).
+        let commands: [UInt64: [JournaledCommand.Entry]] = [
+            7: [.init(alertID: 4, command: .resume(reason: "resume")), .init(alertID: 3, command: .halt(reason: "halt"))],
+            9: [.init(alertID: 5, command: .halt(reason: "later"))],
+        ]
+        let reloads = [Self.reload(id: 3, from: 7, afterAlert: 4), Self.reload(id: 2, from: 7, afterAlert: 3)]
+        #expect(Self.names(ReplayStep.at(7, from: 7, commands: commands, reloads: reloads)) == ["halt", "reload 2", "resume", "reload 3"])
+        #expect(ReplayStep.at(8, from: 8, commands: commands, reloads: reloads).isEmpty)
+        // The first bar of a journal takes everything journaled at or before it.
+        #expect(Self.names(ReplayStep.at(9, from: 0, commands: commands, reloads: reloads))
+            == ["halt", "reload 2", "resume", "reload 3", "later"])
     }
 }
 
