@@ -227,6 +227,37 @@ struct ReloadJournalTests {
         #expect(plans.map(\.cause) == [.start, .reload])
     }
 
+    /// A folder written before plans were journaled (bars, no `plans` rows) replays through the
+    /// file as it is, as it always did, and from then on journals that file as its `start` plan.
+    @Test func aFolderFromBeforePlansWereJournaledReplaysThroughTheFileAsItIs() async throws {
+        let fixture = try BacktestFixture()
+        let registry = URL(fileURLWithPath: fixture.registry)
+        let (_, clean, crashed) = try Self.strategies(fixture)
+        let cleanState = fixture.folder.appendingPathComponent("clean"), oldState = fixture.folder.appendingPathComponent("old")
+
+        let reference = try await JournaledRun.start(clean, state: cleanState, registry: registry)
+        await reference.feed(0..<Self.goog.count)
+        try await reference.end()
+
+        let store = try StateStore.open(directory: oldState, redacting: { $0 })
+        try store.bind(strategyID: "sma-cross", at: 0)
+        for (sequence, bar) in Self.goog.prefix(300).enumerated() {
+            try store.recordBar(JournalBar(sequence: UInt64(sequence), instrument: "GOOG", timestampMicros: bar.timestamp, open: bar.open,
+                                           high: bar.high, low: bar.low, close: bar.close, volume: bar.volume))
+        }
+        try store.close()
+        let run = try await JournaledRun.start(crashed, state: oldState, registry: registry)
+        #expect(run.resumesAt == 300)
+        #expect(run.restoration.reload == nil)
+        await run.feed(300..<Self.goog.count)
+        try await run.end()
+        #expect(try Self.orders(oldState) == Self.orders(cleanState))
+        #expect(run.book.snapshot == reference.book.snapshot)
+        let plans = try StateStore.open(directory: oldState, redacting: { $0 }).plans()
+        #expect(plans.map(\.fromSequence) == [300])
+        #expect(plans.map(\.cause) == [.start])
+    }
+
     /// A real `stratum run --state` with its control plane on loopback: a rename-save that renames
     /// the strategy and edits a feature is reloaded at some bar k (the state journals which), and
     /// `/status` follows the new name and plan hash. SIGKILL some bars later, then a restart on the
