@@ -132,7 +132,7 @@ final class LiveReloading: Service, Sendable {
         do {
             record = try await runner.pause { [self] agents in
                 let result = try Self.swap(compilation, coordinator: coordinator, running: running.withLock { $0.plan }, agents: &agents,
-                                           recent: recent, triggers: triggers, at: LiveRunner.wallClockMicroseconds()) { _ in
+                                           recent: recent, triggers: triggers, at: LiveRunner.wallClockMicroseconds()) {
                     // Between two bars: the bars taken so far are the sequence the new plan takes over at.
                     if let writeAhead, case .ready(let compiled) = compilation {
                         try writeAhead(PlanSource(compiled), runner.progress.barsProcessed)
@@ -160,10 +160,10 @@ final class LiveReloading: Service, Sendable {
     ///   when it throws, nothing changes.
     static func swap(_ compilation: ReloadCoordinator.Compilation, coordinator: ReloadCoordinator, running: Plan, agents: inout AgentSet,
                      recent: RecentBarsObserver, triggers: [ReloadTrigger], at timestamp: Int64,
-                     writeAhead: (Reloader.Result) throws -> Void) throws -> Reloader.Result {
+                     writeAhead: () throws -> Void) throws -> Reloader.Result {
         let result = coordinator.apply(compilation, running: running, agents: agents, recentBars: recent.bars, triggers: triggers, at: timestamp)
         guard result.applied else { return result }
-        try writeAhead(result)
+        try writeAhead()
         agents = result.agents
         recent.follow(result.plan)
         return result

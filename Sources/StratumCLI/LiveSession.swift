@@ -42,13 +42,14 @@ struct LiveSession {
         let metrics = RuntimeMetrics()
         // A restore leaves the agents on the last journaled plan, with the recent bars refilled.
         let restoration = await durable?.restoration
-        let recentBars = RecentBarsObserver(plan: restoration?.plan ?? plan, restoring: restoration?.recent)
+        let runningPlan = restoration?.plan ?? plan
+        let recentBars = RecentBarsObserver(plan: runningPlan, restoring: restoration?.recent)
         let runner = LiveRunner(
             agents: AgentSet(plan: plan, evaluators: strategy.evaluators),
             configuration: configuration,
             metrics: metrics, journal: journal,
             observers: [book, ProgressLine(every: command.progressEvery, say: say), recentBars] + (durable?.observers ?? []))
-        let reloading = try LiveReloading(path: command.file, registry: command.registryOptions.registryURL, plan: restoration?.plan ?? plan,
+        let reloading = try LiveReloading(path: command.file, registry: command.registryOptions.registryURL, plan: runningPlan,
                                           runner: runner, recent: recentBars, audit: ReloadAuditLog(stateFolder: stateFolder, store: durable?.store),
                                           writeAhead: durable.map { journal -> LiveReloading.WriteAhead in { try journal.writeAhead($0, from: $1) } },
                                           restored: restoration?.reload, say: say)

@@ -1,6 +1,7 @@
 import Agents
 import Foundation
 import Indicators
+import ModelRegistry
 import Runtime
 import Storage
 import StrategyCompiler
@@ -248,7 +249,7 @@ actor StateJournal: LiveJournal {
         let coordinator = coordinator
         let result = try await runner.pause { agents in
             try LiveReloading.swap(compilation, coordinator: coordinator, running: running, agents: &agents, recent: recent,
-                                   triggers: [.file], at: plan.atMicros) { _ in }
+                                   triggers: [.file], at: plan.atMicros) {}
         }
         guard result.applied else {
             throw CommandError("\(store.url.path): the reload journaled at bar \(plan.fromSequence) (\(plan.path)) no longer applies to the "
@@ -269,11 +270,18 @@ actor StateJournal: LiveJournal {
             return nil
         }
         guard !Self.source(of: last).compilesLike(now) else { return nil }
+        // Why, as the watcher would have said had it been running: the file, and each moved tag.
+        var triggers: [ReloadTrigger] = last.source == now.text ? [] : [.file]
+        for (reference, version) in now.models.sorted(by: { $0.key < $1.key }) where last.models[reference] != version {
+            if let model = try? ModelReference(parsing: reference), !triggers.contains(.tags(model: model.name)) {
+                triggers.append(.tags(model: model.name))
+            }
+        }
         let compilation = ReloadCoordinator.Compilation.ready(current)
-        let (coordinator, store, before) = (coordinator, store, running)
+        let (coordinator, store, before, why) = (coordinator, store, running, triggers)
         let result = try await runner.pause { agents in
             try LiveReloading.swap(compilation, coordinator: coordinator, running: before, agents: &agents, recent: recent,
-                                   triggers: [.file], at: Self.now()) { _ in
+                                   triggers: why, at: Self.now()) {
                 try store.recordPlan(Self.journaled(now, from: end, cause: .reload))
             }
         }

@@ -209,6 +209,7 @@ struct ReloadJournalTests {
         let second = try await JournaledRun.start(crashed, state: crashedState, registry: registry)
         let reload = try #require(second.restoration.reload, "the edit made while down is reloaded at start")
         #expect(reload.applied)
+        #expect(reload.triggers == [.file])
         // The edited feature, and the signal that reads it.
         #expect(reload.changed.map(\.node) == ["feature.fast", "signal.trend"])
         #expect(second.reloading.lastReload?.isApplied == true, "/status shows the start's reload")
