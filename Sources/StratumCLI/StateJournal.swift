@@ -188,6 +188,8 @@ actor StateJournal: LiveJournal {
         let end = bars.last.map { $0.sequence + 1 } ?? first
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await runner.run() }
+            // Whatever stops the replay (a journal the strategy cannot take), the runner stops too.
+            defer { runner.finish() }
             // Between two bars, the commands and reloads journaled there, in the order they happened.
             func boundary(_ sequence: UInt64, from lowest: UInt64) async throws {
                 let steps = ReplayStep.at(sequence, from: lowest, commands: commands, reloads: reloads)
@@ -202,7 +204,6 @@ actor StateJournal: LiveJournal {
             }
             for (offset, bar) in bars.enumerated() {
                 guard let instrument = index[bar.instrument] else {
-                    runner.finish()
                     throw CommandError("\(store.url.path): the journal holds bars of \(bar.instrument), which the strategy does not trade; "
                         + "use a new --state folder for a changed strategy", status: ExitStatus.usageOrIO)
                 }
@@ -284,6 +285,10 @@ actor StateJournal: LiveJournal {
                                    triggers: why, at: Self.now()) {
                 try store.recordPlan(Self.journaled(now, from: end, cause: .reload))
             }
+        }
+        guard result.applied else {
+            // The feeds are the edited file's: the journaled plan cannot run on them.
+            throw CommandError("\(current.path): \(result.record.diagnostics)", status: ExitStatus.usageOrIO)
         }
         running = result.plan
         return result.record
