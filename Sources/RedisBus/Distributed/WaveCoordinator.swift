@@ -28,6 +28,8 @@ public struct WaveCoordinator {
     private var pending: [RedisCommand] = []
     /// Messages published, routed to an agent or the sink: the run's message count.
     public private(set) var messages = 0
+    /// Told about every answer an agent gives: the agent is alive (a live run's heartbeats).
+    public var onAnswer: (@Sendable (AgentID) -> Void)?
 
     /// An item of a wave: its wire id and topic; the envelope when the coordinator made it.
     struct Item {
@@ -101,12 +103,48 @@ public struct WaveCoordinator {
             try await propagate(zip(answer.ids, answer.topics).map { Item(id: $0, topic: Self.topic($1)) }, into: &sink)
         }
         let summaries = try await ask([.marketData: WaveCommand(kind: .summaries, tag: nextTag())])[.marketData]?.summaries ?? []
+        try await stop()
+        return summaries
+    }
+
+    /// Closes the moment of several instruments' bars that is still open (a live feed ended, or
+    /// the run is stopping), as the actor runner does; nothing when none is open.
+    public mutating func closeOpenMoment<Sink: RunSink>(into sink: inout Sink) async throws {
+        if openMoment != nil { try await closeMoment(traceId: sequence &- 1, into: &sink) }
+    }
+
+    /// Sends a Supervisor command (halt, reduce only, resume) through the agents between two
+    /// bars, as the actor runner does: published on `supervisor.command` by the supervisor, then
+    /// everything it causes (cancellations, targets) wave by wave into `sink`.
+    public mutating func command<Sink: RunSink>(_ command: SupervisorCommand, into sink: inout Sink) async throws {
+        let root = Envelope(timestamp: lastTimestamp, source: .supervisor, traceId: sequence &- 1, topic: .supervisorCommand,
+                            payload: .command(command))
+        let id = "\(nextTag()).runner.0"
+        pending.append(.xadd(keys.stream(.supervisorCommand), maxLength: options.maxStreamLength,
+                             fields: [(RedisStreamsBus.envelopeField, try codec.encode(WireEnvelope(id: id, envelope: root)))]))
+        try await propagate([Item(id: id, topic: .supervisorCommand, envelope: root)], into: &sink)
+        // The coordinator reads that stream through its own group too: its own entry is taken and acked.
+        pending += inbox.acks(try await inbox.take([id]))
+    }
+
+    /// Asks every agent to answer at once: a live run's heartbeat while no bar comes.
+    ///
+    /// - Throws: `WaveError` naming the agents that did not answer within 30 s.
+    public mutating func ping() async throws {
+        let tag = nextTag()
+        _ = try await ask(Dictionary(uniqueKeysWithValues: WaveRouting.agents.map { ($0, WaveCommand(kind: .ping, tag: tag)) }))
+    }
+
+    /// Tells every agent to stop, waits for their answers, and deletes the spent control streams.
+    public mutating func stop() async throws {
         let stop = nextTag()
         _ = try await ask(Dictionary(uniqueKeysWithValues: WaveRouting.agents.map { ($0, WaveCommand(kind: .stop, tag: stop)) }))
         // Every agent has stopped: the commands are spent, and an agent started later must not replay them.
         try await run([RedisCommand("DEL", ([keys.control(.runner)] + WaveRouting.agents.map(keys.control)).map { $0 as any RedisArgument })])
-        return summaries
     }
+
+    /// Bars pushed so far: the next bar's sequence number (its trace id).
+    public var barsPushed: UInt64 { sequence }
 
     /// Tells every agent to stop without waiting for answers: after a failed run, so no agent waits forever.
     public func stopAgents() async throws {
@@ -202,6 +240,7 @@ public struct WaveCoordinator {
                     guard let agent = AgentID(wireName: answer.agent), commands[agent]?.tag == answer.tag else { continue }
                     if let error = answer.error { throw WaveError("\(answer.agent): \(error)") }
                     answers[agent] = answer
+                    onAnswer?(agent)
                     got = true
                 }
             }
