@@ -2,8 +2,10 @@ public import Prometheus
 
 /// The bus of a run whose agents talk over Redis (`stratum run --bus`).
 extension RuntimeMetrics {
-    private static let busOutages = MetricNameDescriptor(
-        namespace: namespace, metricName: "bus_outages", unitName: "total", helpText: "Times the message bus (Redis) became unreachable.")
+    private static var busOutages: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: namespace, metricName: "bus_outages", unitName: "total",
+                             helpText: "Times the message bus (Redis) became unreachable.")
+    }
 
     /// Makes `stratum_bus_outages_total` exist at zero, so a dashboard sees the series before the first outage.
     public func registerBusMetrics() {

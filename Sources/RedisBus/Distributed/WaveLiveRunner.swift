@@ -188,7 +188,7 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
                     $0.barsProcessed = sequence
                     $0.lastBarTimestamp = live.bar.timestamp
                 }
-                await runner.report(LiveReport(cause: .bar(live), sequence: sequence &- 1, envelopes: observed.envelopes))
+                await runner.report(LiveReport(.bar(live), sequence: sequence &- 1, envelopes: observed.envelopes))
                 busySinceTick = true
             case .feedEnded(let done):
                 try await closeMoment(coordinator: &coordinator)
@@ -204,7 +204,7 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
                     throw error
                 }
                 runner.count(observed.envelopes)
-                await runner.report(LiveReport(cause: .command(command), sequence: coordinator.barsPushed &- 1, envelopes: observed.envelopes))
+                await runner.report(LiveReport(.command(command), sequence: coordinator.barsPushed &- 1, envelopes: observed.envelopes))
                 await reply.send(.success(observed.envelopes))
                 reply.finish()
             case .ping:
@@ -227,7 +227,7 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
             var observed = Collector()
             try await coordinator.closeOpenMoment(into: &observed)
             guard !observed.envelopes.isEmpty else { return }
-            await runner.report(LiveReport(cause: .momentClosed(timestamp: runner.progress.lastBarTimestamp ?? 0),
+            await runner.report(LiveReport(.momentClosed(timestamp: runner.progress.lastBarTimestamp ?? 0),
                                            sequence: coordinator.barsPushed &- 1, envelopes: observed.envelopes))
         }
     }
