@@ -83,7 +83,9 @@ struct LiveBusSession {
             : "agents: in-process over the bus"
         say("\(plan.spec.name.value): \(command.mode.rawValue) mode over \(endpoint), plan \(plan.hash.prefix(12)), "
             + "\(feeds.map(\.name).joined(separator: ", ")); \(placement)")
-        say("hot reload is off with --bus: restart the run (and any agent processes) to apply an edit")
+        say("hot reload is off with --bus (file saves, SIGHUP and POST /reload do not reload): restart the run (and any agent processes) to apply an edit")
+        // As in a run without --bus, SIGHUP must not end the process; here it has nothing to trigger.
+        _ = signal(SIGHUP, SIG_IGN)
         if command.mode == .paper, case .exchange = plan.spec.execution.venue {
             say("paper mode: orders fill on the simulated venue, none reach the exchange")
         }
