@@ -6,6 +6,7 @@ import Logging
 import RedisBus
 import Runtime
 import ServiceLifecycle
+import Storage
 
 /// `stratum run FILE --bus URL`: the same composition as ``LiveSession`` (feeds, control plane,
 /// progress lines, graceful shutdown) around a ``WaveLiveRunner``, whose agents exchange every
@@ -29,7 +30,29 @@ struct LiveBusSession {
         let plan = strategy.plan
         try LiveSession.checkMode(command.mode, plan: plan, path: command.file, environment: environment)
         let logger = LiveSession.logger()
-        let feeds = try LiveSession(command: command).makeFeeds(strategy, logger: logger)
+        let stateFolder = try command.state.map(LiveSession.prepareState)
+        let instruments = plan.spec.dataSources.map(\.instrument)
+        let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
+        // With --state the journal is the state folder's, as without --bus; a restore replays it
+        // in this process, and the agents on the bus start from where the replay left them.
+        let durable = try LiveSession.stateJournal(
+            stateFolder: stateFolder, strategy: strategy,
+            configuration: LiveRunner.Configuration(instruments: plan.spec.dataSources.count,
+                                                    heartbeatInterval: .microseconds(plan.spec.supervisor.heartbeatMicroseconds)),
+            book: book, redactor: redactor)
+        let restored: LiveCheckpoint?
+        do {
+            restored = try await durable?.load()
+        } catch let error as CommandError {
+            throw error
+        } catch {
+            throw CommandError("the strategy's state cannot be read: \(redactor.redact(String(describing: error)))", status: ExitStatus.usageOrIO)
+        }
+        if let restored {
+            say("restored after bar \(restored.sequence): the feeds continue from there")
+            book.setState(restored.agents.portfolio.state)
+        }
+        let feeds = try LiveSession(command: command).makeFeeds(strategy, resumingAfter: restored, logger: logger)
         try await Self.reach(endpoint, wait: options.waitForBus, say: say)
 
         let metrics = RuntimeMetrics()
@@ -38,20 +61,19 @@ struct LiveBusSession {
                                    metrics: metrics, say: say)
         var busOptions = RedisBusOptions()
         busOptions.client.onEvent = { watch.record($0) }
-        let instruments = plan.spec.dataSources.map(\.instrument)
-        let book = LiveStatusBook(instruments: instruments, cash: plan.spec.portfolio.cash)
         let runner = WaveLiveRunner(
             agents: AgentSet(plan: plan, evaluators: strategy.evaluators),
             configuration: .init(strategy: plan.spec.name.value, instruments: plan.spec.dataSources.count, endpoint: endpoint,
                                  options: busOptions, placement: options.agents == .external ? .external : .inProcess,
                                  heartbeatInterval: .microseconds(plan.spec.supervisor.heartbeatMicroseconds)),
-            metrics: metrics, observers: [book, ProgressLine(every: command.progressEvery, say: say)],
+            metrics: metrics, journal: durable, restored: restored,
+            observers: [book, ProgressLine(every: command.progressEvery, say: say)] + (durable?.observers ?? []),
             onContact: { watch.contact() })
         let connectivity = FeedConnectivity()
         let target = BusControlTarget(
             identity: .init(strategy: plan.spec.name.value, planHash: plan.hash, mode: command.mode,
                             startedAt: LiveRunner.wallClockMicroseconds()),
-            runner: runner, book: book, connectivity: connectivity, watch: watch)
+            runner: runner, book: book, connectivity: connectivity, watch: watch, store: durable?.store)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let control = command.control {
@@ -96,8 +118,10 @@ struct LiveBusSession {
             throw CommandError("the run stopped: \(redactor.redact(String(describing: error)))")
         }
         let status = await target.status()
+        if let stateFolder { try LiveSession.writeStatus(status, into: stateFolder, redactor: redactor) }
         let bus = status.bus.map { "; bus \($0.endpoint): \($0.outages) outage\($0.outages == 1 ? "" : "s")" } ?? ""
-        say("stopped after \(status.barsProcessed) bars: equity \((status.equity * 100).rounded() / 100), state \(status.state.rawValue)\(bus)")
+        say("stopped after \(status.barsProcessed) bars: equity \((status.equity * 100).rounded() / 100), state \(status.state.rawValue)\(bus)"
+            + (stateFolder.map { "; status in \($0.appendingPathComponent("status.json").path)" } ?? ""))
     }
 
     /// Checks Redis answers before anything starts, or waits for it with backoff (`--wait-for-bus`).
@@ -141,6 +165,8 @@ struct BusControlTarget: ControlTarget {
     let book: LiveStatusBook
     let connectivity: FeedConnectivity
     let watch: BusOutageWatch
+    /// The state folder's store (--state): kill and resume are persisted before they go through the agents.
+    let store: StateStore?
 
     func status() async -> StatusSnapshot {
         let book = book.snapshot
@@ -169,14 +195,35 @@ struct BusControlTarget: ControlTarget {
     }
 
     func kill(reason: String) async -> CommandOutcome {
-        await apply(.halt(reason: reason), after: .halted, refuseIn: [.halted]) { envelopes in
+        if let store, book.snapshot.state != .halted {
+            // Persisted first, as without --bus: a restart that finds the switch stays halted.
+            do {
+                var killSwitch = try store.killSwitch()
+                if let transition = killSwitch.trip(to: .halted, trigger: .command(reason: reason), actor: "operator",
+                                                    at: LiveRunner.wallClockMicroseconds()) {
+                    try store.recordKillSwitch(transition)
+                }
+            } catch {
+                return CommandOutcome(accepted: false, state: book.snapshot.state, message: "the kill switch cannot be persisted: \(error)")
+            }
+        }
+        return await apply(.halt(reason: reason), after: .halted, refuseIn: [.halted]) { envelopes in
             let cancelled = envelopes.filter { if case .order(let order) = $0.payload { order.status == .cancelled } else { false } }.count
             return "halted; \(cancelled) open order\(cancelled == 1 ? "" : "s") cancelled"
         }
     }
 
     func resume(reason: String) async -> CommandOutcome {
-        await apply(.resume(reason: reason), after: .active, refuseIn: [.active]) { _ in "resumed" }
+        if let store, book.snapshot.state != .active {
+            do {
+                if try store.killSwitch().state != .active {
+                    try store.resume(reason: reason, actor: "operator", at: LiveRunner.wallClockMicroseconds())
+                }
+            } catch {
+                return CommandOutcome(accepted: false, state: book.snapshot.state, message: "\(error)")
+            }
+        }
+        return await apply(.resume(reason: reason), after: .active, refuseIn: [.active]) { _ in "resumed" }
     }
 
     private func apply(_ command: SupervisorCommand, after: RiskState, refuseIn: Set<RiskState>,
@@ -215,9 +262,9 @@ struct RunBusOptions: ParsableArguments {
             if waitForBus { throw ValidationError("--wait-for-bus needs --bus") }
             return
         }
-        if state != nil {
-            throw ValidationError("--state is not supported with --bus: the agents' state lives in the bus's workers, so the run cannot "
-                + "be journaled and restored. Run without --state (nothing survives the process), or without --bus for a crash-safe run.")
+        if state != nil, agents == .external {
+            throw ValidationError("--state is not supported with --bus --agents external: agent processes start from fresh state and "
+                + "cannot be restored from the journal. Use --agents in-process with --state, or run without --state.")
         }
     }
 }

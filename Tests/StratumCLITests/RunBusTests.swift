@@ -30,9 +30,9 @@ struct RunBusTests {
     @Test func optionsThatCannotWorkOverTheBusAreRefusedByName() async throws {
         let (fixture, strategy) = try RunCommandTests.fixture()
         let state = try await DistProcess.run(["run", strategy, "--replay", "max", "--bus", "redis://127.0.0.1:1", "--state", "st",
-                                                  "--registry", fixture.registry], in: fixture.folder)
+                                               "--agents", "external", "--registry", fixture.registry], in: fixture.folder)
         #expect(state.code == 64 || state.code == 2, "\(state.err)")
-        #expect(state.err.contains("--state is not supported with --bus"), "\(state.err)")
+        #expect(state.err.contains("--state is not supported with --bus --agents external"), "\(state.err)")
         let agents = try await DistProcess.run(["run", strategy, "--replay", "max", "--agents", "external", "--registry", fixture.registry],
                                                   in: fixture.folder)
         #expect(agents.code != 0)
@@ -131,6 +131,46 @@ struct RunBusTests {
         for (name, agent) in zip(names, agents) {
             let code = try await agent.exitCode()
             #expect(code == 0, "\(name): \(agent.output.err)")
+        }
+    }
+
+    /// `--state` over the bus: a run killed (SIGKILL) in the middle restarts from its journal and
+    /// ends with the plain run's bars and equity (backtesting.py's); a kill from the control plane
+    /// is persisted, so the restart stays HALTED.
+    @Test func aStateFolderOverTheBusSurvivesSIGKILLAndKeepsAKill() async throws {
+        let (fixture, strategy) = try RunCommandTests.fixture()
+        let url = try DistBacktestTests.busURL(database: 7)
+        let crashed = fixture.folder.appendingPathComponent("crashed")
+        let halted = fixture.folder.appendingPathComponent("halted")
+        for (folder, kill) in [(crashed, false), (halted, true)] {
+            let child = try StratumProcess(["run", strategy, "--replay", "100/s", "--registry", fixture.registry, "--bus", url,
+                                            "--state", folder.path, "--control", "127.0.0.1:0"],
+                                           in: fixture.folder, environment: ["STRATUM_CONTROL_TOKEN": Self.token])
+            let base = "http://127.0.0.1:\(try await child.await(#"control plane: http://127\.0\.0\.1:(\d+)"#))"
+            var bars = 0
+            let patience = ContinuousClock.now + waitLimit
+            while bars < 100, ContinuousClock.now < patience {
+                bars = try jsonObject(try await http("GET", "\(base)/status").body)["bars_processed"] as? Int ?? 0
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            if kill {
+                let killed = try await http("POST", "\(base)/kill", token: Self.token, body: #"{"reason": "bus state test"}"#)
+                #expect(killed.status == 200, "\(killed.body)")
+            }
+            child.signal(SIGKILL)
+            _ = try await child.exitCode()
+            let restarted = try await DistProcess.run(["run", strategy, "--replay", "max", "--registry", fixture.registry, "--bus", url,
+                                                       "--state", folder.path], in: fixture.folder)
+            #expect(restarted.code == 0, "\(restarted.err)")
+            #expect(restarted.err.contains("restored after bar"), "\(restarted.err)")
+            let status = try jsonObject(String(contentsOf: folder.appendingPathComponent("status.json"), encoding: .utf8))
+            #expect(status["bars_processed"] as? Int == 2148)
+            if kill {
+                #expect(status["state"] as? String == "HALTED", "\(status)")
+            } else {
+                let equity = try #require(status["equity"] as? Double)
+                #expect(closeEnough(equity, try RunCommandTests.referenceFinalEquity()), "equity \(equity)")
+            }
         }
     }
 

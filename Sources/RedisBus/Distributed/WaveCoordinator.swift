@@ -30,6 +30,9 @@ public struct WaveCoordinator {
     public private(set) var messages = 0
     /// Told about every answer an agent gives: the agent is alive (a live run's heartbeats).
     public var onAnswer: (@Sendable (AgentID) -> Void)?
+    /// Told about the orders of a wave (with the bar's sequence number) before any agent is
+    /// sent that wave: a live run's journal writes them ahead.
+    public var onOrders: (@Sendable ([OrderUpdate], UInt64) async throws -> Void)?
 
     /// An item of a wave: its wire id and topic; the envelope when the coordinator made it.
     struct Item {
@@ -146,6 +149,13 @@ public struct WaveCoordinator {
     /// Bars pushed so far: the next bar's sequence number (its trace id).
     public var barsPushed: UInt64 { sequence }
 
+    /// Continues a run restored from a journal: the next bar is number `sequence`, and commands
+    /// before it carry the market time `lastTimestamp`.
+    public mutating func resume(sequence: UInt64, lastTimestamp: Int64?) {
+        self.sequence = sequence
+        if let lastTimestamp { self.lastTimestamp = lastTimestamp }
+    }
+
     /// Tells every agent to stop without waiting for answers: after a failed run, so no agent waits forever.
     public func stopAgents() async throws {
         let stop = try WaveJSON.encode(WaveCommand(kind: .stop))
@@ -175,11 +185,14 @@ public struct WaveCoordinator {
             let read = try await inbox.take(unknown)
             var contents: [String: Envelope] = [:]
             for entry in read { contents[entry.message.id] = entry.message.envelope }
+            var orders: [OrderUpdate] = []
             for item in wave where WaveRouting.isObserved(item.topic) {
                 guard let envelope = item.envelope ?? contents[item.id] else { continue }
                 if case .bar(let market) = envelope.payload, envelope.topic == .marketRaw { lastTimestamp = market.bar.timestamp }
+                if case .order(let order) = envelope.payload { orders.append(order) }
                 sink.receive(envelope)
             }
+            if !orders.isEmpty, let onOrders { try await onOrders(orders, sequence) }
             // Acked with the next commands: the sink has them.
             pending += inbox.acks(read)
             let topics = wave.map(\.topic)

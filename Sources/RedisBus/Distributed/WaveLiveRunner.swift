@@ -57,6 +57,8 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
     public let health: AgentHealthBoard
     let initial: AgentSet
     let metrics: (any LiveMetricsRecorder)?
+    let journal: (any LiveJournal)?
+    let restored: LiveCheckpoint?
     let observers: [any LiveObserver]
     /// Told after each ping every agent answered: the bus carried a round trip.
     let onContact: (@Sendable () -> Void)?
@@ -68,15 +70,22 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
     /// - Parameters:
     ///   - agents: the strategy's fresh agents: the in-process workers start from them
     ///     (external `stratum agent` processes compile their own).
+    ///   - journal: written ahead of every bar and of every order before an agent sees it, and
+    ///     flushed when the feed ends and at shutdown. No checkpoint is taken: the agents' state
+    ///     lives in the workers, so a journal that restores (the state folder's) replays its bars.
+    ///   - restored: where a journal's restore left the agents: the in-process workers start
+    ///     from its agents, and the run continues with its next bar.
     ///   - observers: told about every step, in this order.
     ///   - onContact: called after every heartbeat round trip that all agents answered.
     public init(agents: AgentSet, configuration: Configuration, health: AgentHealthBoard = AgentHealthBoard(),
-                metrics: (any LiveMetricsRecorder)? = nil, observers: [any LiveObserver] = [],
-                onContact: (@Sendable () -> Void)? = nil) {
-        initial = agents
+                metrics: (any LiveMetricsRecorder)? = nil, journal: (any LiveJournal)? = nil, restored: LiveCheckpoint? = nil,
+                observers: [any LiveObserver] = [], onContact: (@Sendable () -> Void)? = nil) {
+        initial = restored?.agents ?? agents
         self.configuration = configuration
         self.health = health
         self.metrics = metrics
+        self.journal = journal
+        self.restored = restored
         self.observers = observers
         self.onContact = onContact
         (controlRequests, controlContinuation) = AsyncStream.makeStream()
@@ -133,6 +142,16 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
                                           instruments: configuration.instruments, options: configuration.options)
         let (health, now) = (health, configuration.now)
         coordinator.onAnswer = { agent in health.heartbeat(agent, at: now()) }
+        if let journal {
+            coordinator.onOrders = { orders, sequence in try await journal.recordOrders(orders, sequence: sequence) }
+        }
+        if let restored {
+            coordinator.resume(sequence: restored.sequence, lastTimestamp: restored.lastTimestamp)
+            progressBox.withValue {
+                $0.barsProcessed = restored.sequence
+                $0.lastBarTimestamp = restored.lastTimestamp
+            }
+        }
         defer { coordinator.close() }
         try await coordinator.connect()
         try await coordinator.reset()
@@ -179,6 +198,8 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
         mutating func handle(_ request: Request, coordinator: inout WaveCoordinator) async throws {
             switch request {
             case .bar(let live):
+                // Written ahead: a restart finds the bar even if the process dies inside it.
+                try await runner.journal?.recordBar(live, sequence: coordinator.barsPushed)
                 var observed = Collector()
                 try await coordinator.push(live.bar, instrument: live.instrument, into: &observed)
                 let sequence = coordinator.barsPushed
@@ -193,6 +214,7 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
             case .feedEnded(let done):
                 try await closeMoment(coordinator: &coordinator)
                 runner.progressBox.withValue { $0.feedEnded = true }
+                try await runner.journal?.flush()
                 done.finish()
             case .command(let command, let reply):
                 var observed = Collector()
@@ -221,6 +243,7 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
 
         mutating func shutDown(coordinator: inout WaveCoordinator) async throws {
             try await closeMoment(coordinator: &coordinator)
+            try await runner.journal?.flush()
         }
 
         private func closeMoment(coordinator: inout WaveCoordinator) async throws {
