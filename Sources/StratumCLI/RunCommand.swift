@@ -51,8 +51,9 @@ struct RunCommand: AsyncParsableCommand {
         --agents in-process runs them as tasks of this process; --agents external waits for \
         `stratum agent NAME --strategy FILE --bus URL` processes. Latest values are cached in \
         Redis hashes. A lost Redis is reconnected with backoff: the outage is logged with its \
-        duration, counted in /metrics and shown in /status. Not with --bus: --state (the agents' \
-        state lives in the workers) and hot reload (restart the run to apply an edit).
+        duration, counted in /metrics and shown in /status. --state works with in-process \
+        agents (not with --agents external, whose processes start fresh). Hot reload is off with \
+        --bus: restart the run to apply an edit.
 
         Exit status: 0 stopped cleanly, 1 the strategy fails lint or cannot run in the mode asked \
         (live without a venue adapter), or the bus failed, 2 usage or I/O error.
