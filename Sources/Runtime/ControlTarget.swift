@@ -41,6 +41,8 @@ public struct StatusSnapshot: Sendable, Equatable, Codable {
     /// Microseconds since the Unix epoch, UTC, like every timestamp in a message envelope.
     public var startedAt: Int64
     public var barsProcessed: UInt64
+    /// The message bus when the agents talk over one (`stratum run --bus`); absent otherwise.
+    public var bus: BusStatus? = nil
 
     public init(
         strategy: String, planHash: String, mode: TradingMode, state: RiskState, agents: [AgentHealth],
@@ -63,6 +65,7 @@ public struct StatusSnapshot: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case strategy, planHash = "plan_hash", mode, state, agents, positions, pnl, equity
         case lastReload = "last_reload", startedAt = "started_at_us", barsProcessed = "bars_processed"
+        case bus
     }
 }
 

@@ -5,7 +5,8 @@ import RedisBus
 import Runtime
 
 /// `stratum agent NAME --strategy FILE --bus URL`: one agent in its own process on the Redis
-/// Streams bus, driven wave by wave by a coordinator (`stratum backtest FILE --bus URL --agents external`).
+/// Streams bus, driven wave by wave by a coordinator (`stratum backtest` or `stratum run`
+/// `FILE --bus URL --agents external`).
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
@@ -19,7 +20,9 @@ struct AgentCommand: AsyncParsableCommand {
 
         A run needs all seven agents and one coordinator: `stratum backtest FILE --bus URL \
         --agents external` hands bars in and gives the same trades and statistics as the plain \
-        backtest. The agent exits 0 when the coordinator ends the run.
+        backtest; `stratum run FILE --bus URL --agents external` does the same for paper (or \
+        live) trading from live feeds. The agents may start before or after the coordinator. \
+        The agent exits 0 when the coordinator ends the run.
 
         Redis unreachable at start: an error naming the address, exit 1; with --wait-for-bus \
         the agent retries with backoff (reporting each attempt) until Redis answers.

@@ -13,7 +13,7 @@ struct BinanceLiveFeed: LiveFeed {
     let lastDelivered: Int64?
     let logger: Logger
 
-    func run(into runner: LiveRunner, connectivity: FeedConnectivity) async throws {
+    func run(into runner: any LiveBarInlet, connectivity: FeedConnectivity) async throws {
         let rest = source.rest.map { BinanceRESTClient(configuration: $0, logger: logger) }
         let stream = BinanceKlineStream(configuration: source.stream, backfill: rest, logger: logger)
         connectivity.disconnected(name, reason: "connecting to \(source.stream.streamURL)")

@@ -45,8 +45,18 @@ struct RunCommand: AsyncParsableCommand {
         process exits the same way unless --control is given: then it keeps serving until \
         signalled, so the final status can be read.
 
+        --bus redis://HOST:PORT[/DB] runs the seven agents over Redis Streams: every message \
+        between agents is published on its topic stream and read through the receiving agent's \
+        consumer group, driven in waves so the trades equal the plain run's (docs/messages.md). \
+        --agents in-process runs them as tasks of this process; --agents external waits for \
+        `stratum agent NAME --strategy FILE --bus URL` processes. Latest values are cached in \
+        Redis hashes. A lost Redis is reconnected with backoff: the outage is logged with its \
+        duration, counted in /metrics and shown in /status. --state works with in-process \
+        agents (not with --agents external, whose processes start fresh). Hot reload is off with \
+        --bus: restart the run to apply an edit.
+
         Exit status: 0 stopped cleanly, 1 the strategy fails lint or cannot run in the mode asked \
-        (live without a venue adapter), 2 usage or I/O error.
+        (live without a venue adapter), or the bus failed, 2 usage or I/O error.
         """)
 
     @Argument(help: ArgumentHelp("Strategy file.", valueName: "file"))
@@ -72,6 +82,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Print a progress line on standard error every this many bars (0: never).", valueName: "bars"))
     var progressEvery: Int = 1000
 
+    @OptionGroup var busOptions: RunBusOptions
+
     func validate() throws {
         if let control { _ = try ControlAddress(parsing: control) }
         if let replay {
@@ -82,11 +94,16 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         if progressEvery < 0 { throw ValidationError("--progress-every must be 0 or more") }
+        try busOptions.validate(state: state)
     }
 
     func run() async throws {
         do {
-            try await LiveSession(command: self).run()
+            if busOptions.bus != nil {
+                try await LiveBusSession(command: self).run()
+            } else {
+                try await LiveSession(command: self).run()
+            }
         } catch let error as CommandError {
             Console.error(error.prefixed ? "error: \(error.message)" : error.message)
             throw error.status

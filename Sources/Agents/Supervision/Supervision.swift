@@ -21,12 +21,15 @@ public enum SupervisionEvent: Sendable, Equatable {
     case kill(reason: String, actor: String, at: Int64)
     /// An operator's resume; refused without a reason.
     case resume(reason: String, actor: String, at: Int64)
+    /// The message bus (a Redis address) was lost; `busContact` when it answered again.
+    case busError(String, message: String, at: Int64)
+    case busContact(String, at: Int64)
 
     public var timestamp: Int64 {
         switch self {
         case .heartbeat(_, let at), .agentFailed(_, _, let at), .agentRestarted(_, let at), .feedContact(_, let at),
              .feedError(_, _, let at), .venueContact(_, let at), .venueError(_, _, let at), .tick(let at),
-             .kill(_, _, let at), .resume(_, _, let at):
+             .kill(_, _, let at), .resume(_, _, let at), .busError(_, _, let at), .busContact(_, let at):
             at
         }
     }
@@ -67,6 +70,8 @@ public struct Supervision: Sendable {
     public private(set) var totalRestarts: [AgentID: Int] = [:]
     public private(set) var feedBreakers: [String: CircuitBreaker] = [:]
     public private(set) var venueBreakers: [String: CircuitBreaker] = [:]
+    /// One breaker per bus: outages that repeat within the window open it.
+    public private(set) var busBreakers: [String: CircuitBreaker] = [:]
     private var feeds: ConnectivityWatch?
     private var venues: ConnectivityWatch?
     private var lastRestartAt: [AgentID: Int64] = [:]
@@ -159,6 +164,16 @@ public struct Supervision: Sendable {
             case .success(let transition): actions.append(.killSwitch(transition))
             case .failure(let refusal): actions.append(.refused(refusal.description))
             }
+        case .busError(let name, _, let at):
+            var breaker = busBreakers[name] ?? CircuitBreaker(name: "bus:\(name)", settings: policy.breaker)
+            if let transition = breaker.recordError(at: at) { actions.append(.breaker(transition)) }
+            busBreakers[name] = breaker
+        case .busContact(let name, let at):
+            // The bus is not asked before each request as a feed is: a contact past the cooldown is the probe.
+            guard var breaker = busBreakers[name] else { break }
+            if breaker.state == .open, case (.probe, let transition?) = breaker.request(at: at) { actions.append(.breaker(transition)) }
+            if let transition = breaker.recordSuccess(at: at) { actions.append(.breaker(transition)) }
+            busBreakers[name] = breaker
         }
         return actions
     }

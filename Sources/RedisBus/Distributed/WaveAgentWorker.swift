@@ -40,6 +40,8 @@ public struct WaveAgentWorker: Sendable {
         var inbox = WaveInbox(client: client, group: agent.wireName, consumer: consumer, streams: keys.inputs(of: agent))
         let codec = EnvelopeCodec()
         var last = after
+        /// The last command's tag: a command sent again after a lost reply (a Redis restart) is handled once.
+        var lastTag: String?
         /// Effects of the commands handled, sent with the next read.
         var outgoing: [RedisCommand] = []
         while !Task.isCancelled {
@@ -52,12 +54,15 @@ public struct WaveAgentWorker: Sendable {
             outgoing = []
             let reply = replies[0]
             if let message = reply.errorMessage { throw RedisError.server(command: "XREAD", message: message) }
-            _ = try inbox.absorb(replies[1])
+            // NOGROUP: the coordinator has not created the groups yet (this agent started first); its commands come after.
+            if replies[1].errorMessage?.hasPrefix("NOGROUP") != true { _ = try inbox.absorb(replies[1]) }
             for (_, entries) in reply.streamEntries {
                 for entry in entries {
                     last = entry.id
                     guard let bytes = entry.fields["command"] else { continue }
                     let command = try WaveJSON.decode(WaveCommand.self, bytes)
+                    guard command.tag.isEmpty || command.tag != lastTag else { continue }
+                    lastTag = command.tag
                     if !outgoing.isEmpty {
                         // An earlier command of this read: its outputs go out before this one's inputs are read.
                         try Self.check(try await client.pipeline(outgoing))
@@ -67,7 +72,7 @@ public struct WaveAgentWorker: Sendable {
                     var effects: [RedisCommand] = []
                     var outputs: [Envelope] = []
                     switch command.kind {
-                    case .stop:
+                    case .stop, .ping:
                         break
                     case .summaries:
                         answer.summaries = single.agents.marketData.summaries

@@ -28,6 +28,11 @@ public struct WaveCoordinator {
     private var pending: [RedisCommand] = []
     /// Messages published, routed to an agent or the sink: the run's message count.
     public private(set) var messages = 0
+    /// Told about every answer an agent gives: the agent is alive (a live run's heartbeats).
+    public var onAnswer: (@Sendable (AgentID) -> Void)?
+    /// Told about the orders of a wave (with the bar's sequence number) before any agent is
+    /// sent that wave: a live run's journal writes them ahead.
+    public var onOrders: (@Sendable ([OrderUpdate], UInt64) async throws -> Void)?
 
     /// An item of a wave: its wire id and topic; the envelope when the coordinator made it.
     struct Item {
@@ -101,11 +106,54 @@ public struct WaveCoordinator {
             try await propagate(zip(answer.ids, answer.topics).map { Item(id: $0, topic: Self.topic($1)) }, into: &sink)
         }
         let summaries = try await ask([.marketData: WaveCommand(kind: .summaries, tag: nextTag())])[.marketData]?.summaries ?? []
+        try await stop()
+        return summaries
+    }
+
+    /// Closes the moment of several instruments' bars that is still open (a live feed ended, or
+    /// the run is stopping), as the actor runner does; nothing when none is open.
+    public mutating func closeOpenMoment<Sink: RunSink>(into sink: inout Sink) async throws {
+        if openMoment != nil { try await closeMoment(traceId: sequence &- 1, into: &sink) }
+    }
+
+    /// Sends a Supervisor command (halt, reduce only, resume) through the agents between two
+    /// bars, as the actor runner does: published on `supervisor.command` by the supervisor, then
+    /// everything it causes (cancellations, targets) wave by wave into `sink`.
+    public mutating func command<Sink: RunSink>(_ command: SupervisorCommand, into sink: inout Sink) async throws {
+        let root = Envelope(timestamp: lastTimestamp, source: .supervisor, traceId: sequence &- 1, topic: .supervisorCommand,
+                            payload: .command(command))
+        let id = "\(nextTag()).runner.0"
+        pending.append(.xadd(keys.stream(.supervisorCommand), maxLength: options.maxStreamLength,
+                             fields: [(RedisStreamsBus.envelopeField, try codec.encode(WireEnvelope(id: id, envelope: root)))]))
+        try await propagate([Item(id: id, topic: .supervisorCommand, envelope: root)], into: &sink)
+        // The coordinator reads that stream through its own group too: its own entry is taken and acked.
+        pending += inbox.acks(try await inbox.take([id]))
+    }
+
+    /// Asks every agent to answer at once: a live run's heartbeat while no bar comes.
+    ///
+    /// - Throws: `WaveError` naming the agents that did not answer within 30 s.
+    public mutating func ping() async throws {
+        let tag = nextTag()
+        _ = try await ask(Dictionary(uniqueKeysWithValues: WaveRouting.agents.map { ($0, WaveCommand(kind: .ping, tag: tag)) }))
+    }
+
+    /// Tells every agent to stop, waits for their answers, and deletes the spent control streams.
+    public mutating func stop() async throws {
         let stop = nextTag()
         _ = try await ask(Dictionary(uniqueKeysWithValues: WaveRouting.agents.map { ($0, WaveCommand(kind: .stop, tag: stop)) }))
         // Every agent has stopped: the commands are spent, and an agent started later must not replay them.
         try await run([RedisCommand("DEL", ([keys.control(.runner)] + WaveRouting.agents.map(keys.control)).map { $0 as any RedisArgument })])
-        return summaries
+    }
+
+    /// Bars pushed so far: the next bar's sequence number (its trace id).
+    public var barsPushed: UInt64 { sequence }
+
+    /// Continues a run restored from a journal: the next bar is number `sequence`, and commands
+    /// before it carry the market time `lastTimestamp`.
+    public mutating func resume(sequence: UInt64, lastTimestamp: Int64?) {
+        self.sequence = sequence
+        if let lastTimestamp { self.lastTimestamp = lastTimestamp }
     }
 
     /// Tells every agent to stop without waiting for answers: after a failed run, so no agent waits forever.
@@ -137,11 +185,14 @@ public struct WaveCoordinator {
             let read = try await inbox.take(unknown)
             var contents: [String: Envelope] = [:]
             for entry in read { contents[entry.message.id] = entry.message.envelope }
+            var orders: [OrderUpdate] = []
             for item in wave where WaveRouting.isObserved(item.topic) {
                 guard let envelope = item.envelope ?? contents[item.id] else { continue }
                 if case .bar(let market) = envelope.payload, envelope.topic == .marketRaw { lastTimestamp = market.bar.timestamp }
+                if case .order(let order) = envelope.payload { orders.append(order) }
                 sink.receive(envelope)
             }
+            if !orders.isEmpty, let onOrders { try await onOrders(orders, sequence) }
             // Acked with the next commands: the sink has them.
             pending += inbox.acks(read)
             let topics = wave.map(\.topic)
@@ -202,6 +253,7 @@ public struct WaveCoordinator {
                     guard let agent = AgentID(wireName: answer.agent), commands[agent]?.tag == answer.tag else { continue }
                     if let error = answer.error { throw WaveError("\(answer.agent): \(error)") }
                     answers[agent] = answer
+                    onAnswer?(agent)
                     got = true
                 }
             }

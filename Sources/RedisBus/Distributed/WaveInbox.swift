@@ -22,15 +22,21 @@ struct WaveInbox {
     /// - Throws: `WaveError` when they do not arrive within `timeoutMilliseconds`.
     mutating func take(_ ids: [String], timeoutMilliseconds: Int = 30_000) async throws -> [Entry] {
         var waited = 0
+        var rereadPending = false
         while let missing = ids.first(where: { buffered[$0] == nil }) {
             guard waited < timeoutMilliseconds else {
                 throw WaveError("\(group): message \(missing) never arrived on \(streams.joined(separator: ", "))")
             }
             let block = 200
-            let reply = try await client.send(.xreadgroup(group: group, consumer: consumer, count: 1024, blockMilliseconds: block,
-                                                         streams: streams.map { ($0, ">") }))
+            // After a read that brought nothing, this consumer's own pending entries are read again
+            // (id 0): a read whose reply was lost to a reconnect delivered them without our seeing them.
+            let reply = try await client.send(.xreadgroup(group: group, consumer: consumer, count: 1024,
+                                                         blockMilliseconds: rereadPending ? nil : block,
+                                                         streams: streams.map { ($0, rereadPending ? "0" : ">") }))
             if let message = reply.errorMessage { throw RedisError.server(command: "XREADGROUP", message: message) }
-            if try !absorb(reply) { waited += block }
+            let got = try absorb(reply)
+            if !got && !rereadPending { waited += block }
+            rereadPending = !got && !rereadPending
         }
         return ids.map { buffered.removeValue(forKey: $0)! }
     }

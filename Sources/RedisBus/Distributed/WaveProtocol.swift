@@ -17,6 +17,8 @@ struct WaveCommand: Codable, Sendable {
         case summaries
         /// The run is over: stop.
         case stop
+        /// Answer at once: the agent is alive and takes commands (a live run's heartbeat between bars).
+        case ping
     }
 
     var kind: Kind

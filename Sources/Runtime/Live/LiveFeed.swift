@@ -8,7 +8,7 @@ public protocol LiveFeed: Sendable {
     var name: String { get }
     /// Sends bars to `runner` (waiting while it is busy) until the feed ends or the task is
     /// cancelled; reports the connection to `connectivity`.
-    func run(into runner: LiveRunner, connectivity: FeedConnectivity) async throws
+    func run(into runner: any LiveBarInlet, connectivity: FeedConnectivity) async throws
 }
 
 /// Whether each feed is connected, with the reason when not: `/ready`'s `feeds_connected`.
@@ -45,11 +45,11 @@ public final class FeedConnectivity: @unchecked Sendable {
 /// feed is finite and has ended, the runner is told, and `onEnd` runs.
 public struct LiveFeedService: Service {
     let feeds: [any LiveFeed]
-    let runner: LiveRunner
+    let runner: any LiveBarInlet
     let connectivity: FeedConnectivity
     let onEnd: @Sendable () async -> Void
 
-    public init(feeds: [any LiveFeed], runner: LiveRunner, connectivity: FeedConnectivity,
+    public init(feeds: [any LiveFeed], runner: any LiveBarInlet, connectivity: FeedConnectivity,
                 onEnd: @escaping @Sendable () async -> Void = {}) {
         self.feeds = feeds
         self.runner = runner

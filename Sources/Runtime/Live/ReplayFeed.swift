@@ -81,7 +81,7 @@ public struct ReplayFeed<C: Clock>: LiveFeed where C.Duration == Duration {
         self.skip = skip
     }
 
-    public func run(into runner: LiveRunner, connectivity: FeedConnectivity) async throws {
+    public func run(into runner: any LiveBarInlet, connectivity: FeedConnectivity) async throws {
         connectivity.connected(name)
         let start = clock.now
         let first = bars.dropFirst(skip).first?.bar.timestamp ?? 0
