@@ -36,7 +36,7 @@ struct LiveBusSession {
         // With --state the journal is the state folder's, as without --bus; a restore replays it
         // in this process, and the agents on the bus start from where the replay left them.
         let durable = try LiveSession.stateJournal(
-            stateFolder: stateFolder, strategy: strategy,
+            stateFolder: stateFolder, strategy: strategy, registry: command.registryOptions.registryURL,
             configuration: LiveRunner.Configuration(instruments: plan.spec.dataSources.count,
                                                     heartbeatInterval: .microseconds(plan.spec.supervisor.heartbeatMicroseconds)),
             book: book, redactor: redactor)
