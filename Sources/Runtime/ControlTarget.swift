@@ -41,11 +41,13 @@ public struct StatusSnapshot: Sendable, Equatable, Codable {
     /// Microseconds since the Unix epoch, UTC, like every timestamp in a message envelope.
     public var startedAt: Int64
     public var barsProcessed: UInt64
+    /// Breakers, recent incidents, the kill switch's reason; nil (absent) outside a supervised run.
+    public var supervision: SupervisionStatus?
 
     public init(
         strategy: String, planHash: String, mode: TradingMode, state: RiskState, agents: [AgentHealth],
         positions: [PositionSnapshot], pnl: ProfitAndLoss, equity: Double, lastReload: ReloadOutcome?,
-        startedAt: Int64, barsProcessed: UInt64
+        startedAt: Int64, barsProcessed: UInt64, supervision: SupervisionStatus? = nil
     ) {
         self.strategy = strategy
         self.planHash = planHash
@@ -58,11 +60,12 @@ public struct StatusSnapshot: Sendable, Equatable, Codable {
         self.lastReload = lastReload
         self.startedAt = startedAt
         self.barsProcessed = barsProcessed
+        self.supervision = supervision
     }
 
     enum CodingKeys: String, CodingKey {
         case strategy, planHash = "plan_hash", mode, state, agents, positions, pnl, equity
-        case lastReload = "last_reload", startedAt = "started_at_us", barsProcessed = "bars_processed"
+        case lastReload = "last_reload", startedAt = "started_at_us", barsProcessed = "bars_processed", supervision
     }
 }
 

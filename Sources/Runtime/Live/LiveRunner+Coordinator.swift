@@ -8,7 +8,8 @@ extension LiveRunner {
         case command(SupervisorCommand, Reply<[Envelope]>)
         case transform(@Sendable (inout AgentSet) throws -> Void, Reply<Void>)
         case stop(AgentID, Reply<Void>)
-        case restart(AgentID, AgentSet, Reply<Void>)
+        /// A nil state: the agent's persisted state (see ``Coordinator/persisted(_:)``).
+        case restart(AgentID, AgentSet?, Reply<Void>)
     }
 
     /// The runner's loop state; lives in `run()`'s frame, touched by one task only.
@@ -26,9 +27,15 @@ extension LiveRunner {
         var down: Set<AgentID> = []
         var held: [LiveBar] = []
         var feedEndHeld: AsyncChannel<Void>?
-        /// The last state known of each agent: what a restart of a stopped actor falls back to.
+        /// Every agent's state at the last snapshot (a checkpoint, a pause, a restart from a
+        /// given state)...
         var known: AgentSet
+        /// ...and what each agent was handed since, in order. Agents are deterministic, so
+        /// replaying an agent's inputs onto its snapshot gives the state its actor had: what a
+        /// restart after a crash starts from, without reading the crashed actor.
+        var inputsSinceSnapshot: [AgentID: [Envelope]] = [:]
         var sinceCheckpoint = 0
+        var sinceSnapshot = 0
 
         init(runner: LiveRunner, replies: AsyncChannel<LaneReply>, lanes: LaneRegistry, context: LaneContext, sequence: UInt64,
              lastTimestamp: Int64, agents: AgentSet) {
@@ -89,6 +96,7 @@ extension LiveRunner {
                     if let state = AgentState(agent, of: set) { await lanes.inbox(agent)?.send(.install(state)) }
                 }
                 known = set
+                inputsSinceSnapshot = [:]
                 reply(.success(()))
             case .stop(.runner, let reply), .restart(.runner, _, let reply):
                 reply(.failure(.notAnAgent))
@@ -97,10 +105,12 @@ extension LiveRunner {
                 down.insert(agent)
                 runner.progressBox.withValue { $0.agentsDown = down.count }
                 reply(.success(()))
-            case .restart(let agent, let state, let reply):
+            case .restart(let agent, let given, let reply):
                 if let inbox = lanes.remove(agent) { inbox.finish() }
-                spawn(agent, from: state, in: &group)
-                AgentState(agent, of: state)?.write(into: &known)
+                let state = given.flatMap { AgentState(agent, of: $0) } ?? persisted(agent)
+                state?.write(into: &known)
+                inputsSinceSnapshot[agent] = nil
+                spawn(agent, from: known, in: &group)
                 down.remove(agent)
                 runner.progressBox.withValue { $0.agentsDown = down.count }
                 context.health.restarted(agent)
@@ -108,6 +118,11 @@ extension LiveRunner {
                 reply(.success(()))
                 if down.isEmpty { try await releaseHeld() }
             }
+        }
+
+        /// `agent`'s state as of now: its snapshot with every input it took since replayed onto it.
+        func persisted(_ agent: AgentID) -> AgentState? {
+            AgentState(agent, of: known)?.replaying(inputsSinceSnapshot[agent] ?? [])
         }
 
         private func missing(_ agents: [AgentID]) -> AgentID? {
@@ -150,7 +165,13 @@ extension LiveRunner {
             }
             await report(LiveReport(cause: .bar(live), sequence: sequence &- 1, envelopes: observed))
             sinceCheckpoint += 1
-            if let every = runner.configuration.checkpointEvery, sinceCheckpoint >= every { try await checkpoint() }
+            sinceSnapshot += 1
+            if let every = runner.configuration.checkpointEvery, sinceCheckpoint >= every {
+                try await checkpoint()
+            } else if sinceSnapshot >= LiveRunner.snapshotEvery {
+                // Bounds the inputs kept for restarts when checkpoints are rare or off.
+                _ = try await gather()
+            }
         }
 
         private mutating func closeMoment() async throws {
@@ -191,8 +212,8 @@ extension LiveRunner {
 
         private mutating func checkpoint() async throws {
             sinceCheckpoint = 0
-            guard let journal = runner.journal else { return }
             let set = try await gather()
+            guard let journal = runner.journal else { return }
             try await journal.checkpoint(LiveCheckpoint(agents: set, sequence: sequence,
                                                         lastTimestamp: runner.progressBox.value.lastBarTimestamp))
         }
@@ -211,6 +232,8 @@ extension LiveRunner {
                 state.write(into: &set)
             }
             known = set
+            inputsSinceSnapshot = [:]
+            sinceSnapshot = 0
             return set
         }
 
@@ -251,7 +274,10 @@ extension LiveRunner {
         private mutating func deliver(_ batches: [AgentID: [Envelope]]) async throws -> [AgentID: (outputs: [Envelope], ends: [Int])] {
             var sent = 0
             for agent in LiveRoutes.startOrder {
-                guard let batch = batches[agent], let inbox = lanes.inbox(agent) else { continue }
+                guard let batch = batches[agent] else { continue }
+                // Kept for a down agent too (a command while it restarts): its restart replays it.
+                inputsSinceSnapshot[agent, default: []].append(contentsOf: batch)
+                guard let inbox = lanes.inbox(agent) else { continue }
                 await inbox.send(.deliver(batch))
                 sent += 1
             }
