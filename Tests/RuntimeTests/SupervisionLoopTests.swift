@@ -60,8 +60,12 @@ struct SupervisionLoopTests {
     /// Past the restart limit: the strategy goes HALTED, the open order is cancelled, the switch
     /// and an incident are recorded (persisted before the halt is applied).
     @Test func pastTheRestartLimitTheStrategyHaltsWithAnIncident() async throws {
-        let (plan, bars, backtest) = try LiveRunnerSeamTests.smaCross()
-        // A bar that places an order: with fills at the next open, it is open until the next bar.
+        // sma_cross working its orders in five TWAP slices, one a bar: a parent stays open for days.
+        let plan = try LiveFixtures.plan(LiveFixtures.smaCross.replacingOccurrences(
+            of: "algo: market", with: "algo: twap\n  twap: { horizon: 5d, slices: 5 }"))
+        let backtest = try BacktestEngine(plan: plan, evaluators: [:]).run(feeds: try LiveFixtures.feeds(plan))
+        let bars = try ReplayFeed<ContinuousClock>.bars(of: try LiveFixtures.feeds(plan))
+        // The bar of an order's first slice: its other slices are still to come.
         let ordered = try #require(backtest.sink.orders.first { $0.order.status == .accepted && $0.timestamp > bars[300].bar.timestamp })
         let last = try #require(bars.firstIndex { $0.bar.timestamp == ordered.timestamp })
         let recorder = MemoryRecorder()
@@ -86,7 +90,8 @@ struct SupervisionLoopTests {
         #expect(incidents.first?.subject == "signal")
         #expect(incidents.first?.restartsTried == 2)
         #expect(incidents.first?.severity == .critical)
-        #expect(live.orders.contains { $0.order.id == ordered.order.id && $0.order.status == .cancelled }, "the open order was cancelled")
+        #expect(live.orders.contains { $0.order.parent == ordered.order.parent && $0.order.status == .cancelled }, "the open order was cancelled")
+        #expect(!backtest.sink.orders.contains { $0.order.parent == ordered.order.parent && $0.order.status == .cancelled })
         #expect(run.runner.health.snapshot().first { $0.agent == "signal" }?.status == .failed)
     }
 
@@ -149,7 +154,7 @@ final class SupervisedRun: Sendable {
         while runner.progress.barsProcessed < UInt64(index + 1) { await Task.yield() }
         try await runner.stopAgent(agent)
         let policy = loop.policy
-        try await advance(by: policy.heartbeatMicroseconds * Int64(policy.missedHeartbeats) + 1)
+        try await advance(by: policy.heartbeatMicroseconds * Int64(policy.missedHeartbeats) + 1, except: [agent])
     }
 
     /// Moves the clock past the longest backoff the next restart can have, then ticks: the
@@ -163,10 +168,10 @@ final class SupervisedRun: Sendable {
     }
 
     /// Moves the clock, waits until every running actor has beaten at the new time, and ticks.
-    func advance(by micros: Int64) async throws {
+    func advance(by micros: Int64, except stopped: Set<AgentID> = []) async throws {
         clock.value += micros
         let now = clock.value
-        let down = Set(loop.supervision.conditions.filter { $0.value == .restarting || $0.value == .failed }.keys)
+        let down = stopped.union(loop.supervision.conditions.filter { $0.value == .restarting || $0.value == .failed }.keys)
         for agent in StartOrder.agents where !down.contains(agent) {
             while (runner.health.lastHeartbeat(agent) ?? .min) < now { try await Task.sleep(for: .milliseconds(1)) }
         }

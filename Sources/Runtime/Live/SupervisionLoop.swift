@@ -98,13 +98,14 @@ public final class SupervisionLoop: Service, Sendable {
         let actions: [SupervisionAction] = box.withValue { state in
             var actions = state.queued
             state.queued = []
+            var round: [(AgentID, at: Int64)] = []
             for agent in StartOrder.agents {
                 guard let beat = health.lastHeartbeat(agent), beat > state.forwarded[agent] ?? .min else { continue }
                 state.forwarded[agent] = beat
-                actions += state.supervision.handle(.heartbeat(agent, at: beat))
+                round.append((agent, beat))
             }
-            actions += state.supervision.handle(.tick(at: now))
-            return actions
+            // The whole round first, then the deadlines (and silent feeds) at now.
+            return actions + state.supervision.handle(heartbeats: round, now: now)
         }
         await perform(actions, at: now)
         await restartDue(at: now)
