@@ -192,7 +192,9 @@ extension LiveRunner {
             var observed: [Envelope] = []
             let root = Envelope(timestamp: lastTimestamp, source: .supervisor, traceId: sequence &- 1, topic: .supervisorCommand,
                                 payload: .command(command))
-            try await propagate([root], into: &observed)
+            // Orders a command makes (a halt's flattening) belong to the last bar taken: the next
+            // one is not journaled yet.
+            try await propagate([root], into: &observed, ordersOfBar: sequence &- 1)
             runner.metrics?.count(observed)
             await report(LiveReport(cause: .command(command), sequence: sequence &- 1, envelopes: observed))
             return observed
@@ -241,7 +243,7 @@ extension LiveRunner {
 
         /// Runs `roots` and everything they cause to the end, depth by depth, appending what the
         /// observers see to `observed` in the fused runner's order.
-        private mutating func propagate(_ roots: [Envelope], into observed: inout [Envelope]) async throws {
+        private mutating func propagate(_ roots: [Envelope], into observed: inout [Envelope], ordersOfBar: UInt64? = nil) async throws {
             var wave = roots
             while !wave.isEmpty {
                 var batches: [AgentID: [Envelope]] = [:]
@@ -253,7 +255,7 @@ extension LiveRunner {
                     for agent in LiveRoutes.subscribers(message.topic) { batches[agent, default: []].append(message) }
                 }
                 // Written ahead: no agent (and no venue) sees an order the journal does not hold.
-                if !orders.isEmpty { try await runner.journal?.recordOrders(orders, sequence: sequence) }
+                if !orders.isEmpty { try await runner.journal?.recordOrders(orders, sequence: ordersOfBar ?? sequence) }
                 let results = try await deliver(batches)
                 var next: [Envelope] = []
                 var cursors: [AgentID: Int] = [:]
