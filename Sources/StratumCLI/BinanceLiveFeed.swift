@@ -6,7 +6,8 @@ import Runtime
 /// (gaps filled over REST when the source's `backfill` is on), and the connection state for
 /// `/ready`. With a Supervisor, every bar and connection counts as contact with the feed (its
 /// silence past `kill_switch.feed_timeout` trips the kill switch), every lost connection as an
-/// error, and REST backfill asks the feed's circuit breaker before each request.
+/// error, and both the stream's connection attempts and REST backfill ask the feed's circuit
+/// breaker first.
 struct BinanceLiveFeed: LiveFeed {
     let name: String
     let instrument: Int
@@ -18,7 +19,7 @@ struct BinanceLiveFeed: LiveFeed {
 
     func run(into runner: LiveRunner, connectivity: FeedConnectivity) async throws {
         let rest = source.rest.map { BinanceRESTClient(configuration: $0, gate: supervision?.gate(feed: name), logger: logger) }
-        let stream = BinanceKlineStream(configuration: source.stream, backfill: rest, logger: logger)
+        let stream = BinanceKlineStream(configuration: source.stream, backfill: rest, gate: supervision?.gate(feed: name), logger: logger)
         connectivity.disconnected(name, reason: "connecting to \(source.stream.streamURL)")
         try await stream.run(after: lastDelivered) { event in
             switch event {

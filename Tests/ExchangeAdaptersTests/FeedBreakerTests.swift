@@ -82,6 +82,51 @@ import Testing
         #expect(loop.status.breakers.map(\.state) == [.closed])
     }
 
+    /// A stream whose server refuses the WebSocket upgrade: after three failed connections the
+    /// breaker opens and the stream stops trying until the cooldown lets one probe through; the
+    /// probe fails and the breaker opens again for another cooldown.
+    @Test func anOpenBreakerHoldsBackReconnectsUntilItsCooldown() async throws {
+        let clock = ManualClock()
+        let loop = SupervisionLoop(
+            runner: try Self.runner(clock: clock),
+            policy: SupervisionPolicy(breaker: CircuitBreaker.Settings(errors: 3, windowMicroseconds: 60_000_000, cooldownMicroseconds: 30_000_000)),
+            seed: 1)
+        let attempts = LockedMoves()
+        try await withBinanceServer({ router in
+            router.get("/ws/btcusdt@kline_1m") { _, _ -> Response in
+                attempts.append("\(clock.nowMicroseconds)")
+                return Response(status: .init(code: 500), headers: [:], body: .init(byteBuffer: ByteBuffer(string: "down")))
+            }
+        }) { port in
+            let stream = BinanceKlineStream(
+                configuration: .init(symbol: "BTCUSDT", interval: .oneMinute, endpoint: "ws://127.0.0.1:\(port)/ws",
+                                     reconnectBackoff: Backoff(initial: .seconds(1), maximum: .seconds(4))),
+                backfill: nil, clock: clock, jitter: { 0 }, gate: loop.gate(feed: Self.feed), logger: quietLogger)
+            var disconnects = 0
+            do {
+                // Reported as `stratum run`'s feed reports them.
+                try await stream.run { event in
+                    switch event {
+                    case .connection(.connected): loop.feedContact(Self.feed)
+                    case .connection(.disconnected(_, let reason)):
+                        loop.feedError(Self.feed, message: reason)
+                        disconnects += 1
+                        if disconnects == 5 { throw TestTimeout() }
+                    default: break
+                    }
+                }
+            } catch is TestTimeout {}
+        }
+        let times = attempts.lines.compactMap { Int64($0) }
+        #expect(times.count == 5)
+        let gaps = zip(times, times.dropFirst()).map { $1 - $0 }
+        // While closed, the reconnect backoff with no jitter: half of 1 s, then half of 2 s
+        // (Backoff's "equal jitter"); then each wait spans the 30 s cooldown.
+        #expect(gaps.prefix(2) == [500_000, 1_000_000])
+        #expect(gaps.dropFirst(2).allSatisfy { $0 >= 30_000_000 }, "\(gaps)")
+        #expect(loop.supervision.feedBreakers[Self.feed]?.state == .open)
+    }
+
     /// The breaker's moves as `/status` and the log see them: open, then half-open, then closed.
     @Test func theBreakerReportsEachMove() async throws {
         let clock = ManualClock()
