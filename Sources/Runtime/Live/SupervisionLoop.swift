@@ -112,9 +112,10 @@ public final class SupervisionLoop: Service, Sendable {
         await retryCommand()
     }
 
-    /// An operator resumed through the control plane (or `stratum resume` before this start)
-    /// while the switch was tripped: the switch follows, so the next loss trips it again. The
-    /// resume is already persisted and applied by whoever made it.
+    /// An operator resumed through the control plane while the switch was tripped: the switch
+    /// follows, so the next loss trips it again. The resume is already persisted and applied by
+    /// whoever made it. (A resume while the process was stopped is in the persisted switch the
+    /// loop starts from.)
     private func followOperatorResume(at now: Int64) async {
         let tripped = box.withValue { $0.pendingCommand == nil && $0.supervision.killSwitch.state != .active }
         guard tripped, let portfolio = try? await runner.pause({ $0.portfolio.state }), portfolio == .active else { return }
