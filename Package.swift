@@ -92,6 +92,8 @@ let package = Package(
         .testTarget(name: "RedisBusTests", dependencies: ["RedisBus", "Runtime", "Agents", "StrategyCompiler", "Indicators", "redis-bus-consumer"]),
         .testTarget(name: "ExchangeAdaptersTests", dependencies: [
             "ExchangeAdapters", "Runtime", "Indicators", .product(name: "Hummingbird", package: "hummingbird"),
+            // The feed's circuit breaker lives in the Supervisor of a runner, which needs a plan.
+            "Agents", "StrategyCompiler", "StrategyDSL",
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         ]),
     ]

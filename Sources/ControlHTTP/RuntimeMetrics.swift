@@ -78,6 +78,15 @@ public final class RuntimeMetrics: Sendable {
         restarts[Int(agent.rawValue)].increment()
     }
 
+    /// A feed's or venue's circuit breaker moved (`feed:NAME`, to `open`, `half_open` or `closed`).
+    ///
+    /// The series appear with a breaker's first move: names are known only once a feed runs.
+    /// Moves are rare, so looking the counter up in the registry each time costs nothing that matters.
+    public func breakerChanged(_ breaker: String, to state: String) {
+        let name = Self.name("breaker_transitions", "total", "Moves of the feeds' and venues' circuit breakers, by the state entered.")
+        registry.makeCounter(descriptor: name, labels: [("breaker", breaker), ("to", state)]).increment()
+    }
+
     /// The Prometheus text exposition format, version 0.0.4.
     public func exposition() -> String {
         registry.emitToString()

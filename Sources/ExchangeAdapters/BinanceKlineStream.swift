@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import Indicators
 public import Logging
+public import Runtime
 
 /// A Binance kline stream (`<symbol>@kline_<interval>`) as closed bars, each once and in order,
 /// surviving disconnects.
@@ -51,14 +52,19 @@ public struct BinanceKlineStream: Sendable {
     public let backfill: BinanceRESTClient?
     private let clock: any ExchangeClock
     private let jitter: @Sendable () -> Double
+    private let gate: (any RequestGate)?
     private let logger: Logger
 
     /// - Parameters:
     ///   - backfill: the REST client that fetches missing bars; nil reports gaps instead.
     ///   - clock: time for connection states and reconnect waits.
     ///   - jitter: draws the backoff's random part in `0..<1`.
+    ///   - gate: the feed's circuit breaker, asked before every connection attempt; while it is
+    ///     open the stream waits instead of connecting. The caller reports the `.connection`
+    ///     events to it (connected: success, disconnected: error).
     public init(configuration: Configuration, backfill: BinanceRESTClient?, clock: any ExchangeClock = SystemExchangeClock(),
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, logger: Logger) {
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, gate: (any RequestGate)? = nil, logger: Logger) {
+        self.gate = gate
         self.configuration = configuration
         self.backfill = backfill
         self.clock = clock
@@ -83,6 +89,10 @@ public struct BinanceKlineStream: Sendable {
                 let delay = configuration.reconnectBackoff.delay(attempt: failures, jitter: jitter())
                 try await onEvent(.connection(.reconnecting(attempt: failures, delay: delay)))
                 try await clock.sleep(for: delay)
+            }
+            while let gate, !gate.mayRequest() {
+                // The breaker is open: no connection attempt until its cooldown lets a probe through.
+                try await clock.sleep(for: configuration.reconnectBackoff.delay(attempt: max(failures, 1), jitter: jitter()))
             }
             let outcome = try await session(sequencer: &sequencer, onEvent: onEvent)
             try Task.checkCancellation()

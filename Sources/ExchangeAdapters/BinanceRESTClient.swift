@@ -4,6 +4,7 @@ public import FoundationNetworking
 #endif
 public import Indicators
 public import Logging
+public import Runtime
 
 /// Fetches closed klines from Binance's public REST API (`GET /api/v3/klines`), within its
 /// rate limits.
@@ -14,6 +15,8 @@ public import Logging
 /// - HTTP 418: the IP is banned; the client stops and fails every call with
 ///   `BinanceRESTError.banned(untilMicroseconds:)` until the ban's end.
 /// - HTTP 5xx and network errors: retries after jittered exponential backoff, up to `maxRetries`.
+/// - With a `gate` (the feed's circuit breaker): every request asks it first and fails with
+///   `BinanceRESTError.breakerOpen` while it refuses; every answer and failure is reported to it.
 public actor BinanceRESTClient {
     public struct Configuration: Sendable {
         /// The API's origin, such as `https://api.binance.com`; requests go to `<baseURL>/api/v3/klines`.
@@ -50,15 +53,18 @@ public actor BinanceRESTClient {
     private let jitter: @Sendable () -> Double
     private let session: URLSession
     private let logger: Logger
+    private let gate: (any RequestGate)?
     private var bucket: TokenBucket
     private var bannedUntil: Int64?
 
     /// - Parameters:
     ///   - clock: time for the token bucket, bans and backoff waits.
     ///   - jitter: draws the backoff's random part in `0..<1`.
+    ///   - gate: the circuit breaker every request passes; nil: none.
     public init(configuration: Configuration, clock: any ExchangeClock = SystemExchangeClock(),
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                session: URLSession = .shared, logger: Logger) {
+                session: URLSession = .shared, gate: (any RequestGate)? = nil, logger: Logger) {
+        self.gate = gate
         self.configuration = configuration
         self.clock = clock
         self.jitter = jitter
@@ -100,7 +106,9 @@ public actor BinanceRESTClient {
             if wait > .zero { try await clock.sleep(for: wait) }
             try checkBan()
 
+            guard gate?.mayRequest() ?? true else { throw BinanceRESTError.breakerOpen }
             let outcome = await send(request)
+            report(outcome)
             switch outcome {
             case .success(let body):
                 do {
@@ -125,6 +133,18 @@ public actor BinanceRESTClient {
             }
         }
         throw BinanceRESTError.retriesExhausted(attempts: configuration.maxRetries + 1, lastProblem: lastProblem)
+    }
+
+    /// Tells the breaker: an answer that is not an outage (data, or a refusal of this request)
+    /// is contact; rate limits, bans, 5xx and network errors are errors.
+    private func report(_ outcome: Outcome) {
+        guard let gate else { return }
+        switch outcome {
+        case .success, .rejected: gate.succeeded()
+        case .rateLimited: gate.failed("HTTP 429 (rate limited)")
+        case .banned: gate.failed("HTTP 418 (IP banned)")
+        case .transient(let problem): gate.failed(problem)
+        }
     }
 
     private func checkBan() throws(BinanceRESTError) {

@@ -10,6 +10,9 @@ public enum BinanceRESTError: Error, Sendable, Equatable, CustomStringConvertibl
     case retriesExhausted(attempts: Int, lastProblem: String)
     /// A 200 response whose body is not the documented kline array.
     case malformedResponse(BinanceMessageError)
+    /// The feed's circuit breaker is open after repeated errors: nothing is sent until its
+    /// cooldown passes and a probe request succeeds.
+    case breakerOpen
 
     public var description: String {
         switch self {
@@ -21,6 +24,8 @@ public enum BinanceRESTError: Error, Sendable, Equatable, CustomStringConvertibl
             "gave up after \(attempts) attempts; last problem: \(lastProblem)"
         case .malformedResponse(let error):
             error.description
+        case .breakerOpen:
+            "the feed's circuit breaker is open after repeated errors; no request is sent until its cooldown has passed"
         }
     }
 }

@@ -43,11 +43,13 @@ public struct StatusSnapshot: Sendable, Equatable, Codable {
     public var barsProcessed: UInt64
     /// The message bus when the agents talk over one (`stratum run --bus`); absent otherwise.
     public var bus: BusStatus? = nil
+    /// Breakers, recent incidents, the kill switch's reason; nil (absent) outside a supervised run.
+    public var supervision: SupervisionStatus?
 
     public init(
         strategy: String, planHash: String, mode: TradingMode, state: RiskState, agents: [AgentHealth],
         positions: [PositionSnapshot], pnl: ProfitAndLoss, equity: Double, lastReload: ReloadOutcome?,
-        startedAt: Int64, barsProcessed: UInt64
+        startedAt: Int64, barsProcessed: UInt64, supervision: SupervisionStatus? = nil
     ) {
         self.strategy = strategy
         self.planHash = planHash
@@ -60,12 +62,13 @@ public struct StatusSnapshot: Sendable, Equatable, Codable {
         self.lastReload = lastReload
         self.startedAt = startedAt
         self.barsProcessed = barsProcessed
+        self.supervision = supervision
     }
 
     enum CodingKeys: String, CodingKey {
         case strategy, planHash = "plan_hash", mode, state, agents, positions, pnl, equity
         case lastReload = "last_reload", startedAt = "started_at_us", barsProcessed = "bars_processed"
-        case bus
+        case bus, supervision
     }
 }
 

@@ -44,19 +44,22 @@ struct LiveSession {
         let restoration = await durable?.restoration
         let runningPlan = restoration?.plan ?? plan
         let recentBars = RecentBarsObserver(plan: runningPlan, restoring: restoration?.recent)
+        let venue = SimulatedVenueContact()
         let runner = LiveRunner(
             agents: AgentSet(plan: plan, evaluators: strategy.evaluators),
             configuration: configuration,
             metrics: metrics, journal: journal,
-            observers: [book, ProgressLine(every: command.progressEvery, say: say), recentBars] + (durable?.observers ?? []))
+            observers: [book, ProgressLine(every: command.progressEvery, say: say), recentBars, venue] + (durable?.observers ?? []))
+        let supervision = try Self.supervision(plan: runningPlan, runner: runner, durable: durable, stateFolder: stateFolder, book: book, say: say)
+        venue.report(to: supervision)
         let reloading = try LiveReloading(path: command.file, registry: command.registryOptions.registryURL, plan: runningPlan,
                                           runner: runner, recent: recentBars, audit: ReloadAuditLog(stateFolder: stateFolder, store: durable?.store),
                                           writeAhead: durable.map { journal -> LiveReloading.WriteAhead in { try journal.writeAhead($0, from: $1) } },
                                           restored: restoration?.reload, say: say)
         let connectivity = FeedConnectivity()
-        let feeds = try makeFeeds(strategy, resumingAfter: restored, logger: logger)
+        let feeds = try makeFeeds(strategy, resumingAfter: restored, supervision: supervision, logger: logger)
         let startedAt = LiveRunner.wallClockMicroseconds()
-        let target = LiveControlTarget(
+        var target = LiveControlTarget(
             identity: .init(strategy: plan.spec.name.value, planHash: plan.hash, mode: command.mode, startedAt: startedAt),
             runner: runner, book: book, connectivity: connectivity,
             stateRestored: {
@@ -67,9 +70,11 @@ struct LiveSession {
             kill: durable.map { Self.persistedKill(store: $0.store, runner: runner, book: book) },
             resume: durable.map { Self.persistedResume(store: $0.store, runner: runner, book: book) },
             lastReload: { reloading.lastReload })
+        target.supervision = { supervision.status }
         if let restored { book.setState(restored.agents.portfolio.state) }
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // The Supervisor first: it watches every other start, and stops last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: supervision, serviceName: "supervisor")]
         if let control = command.control {
             let address = try ControlAddress(parsing: control)
             let token: ControlToken?
@@ -130,6 +135,26 @@ struct LiveSession {
         }
     }
 
+    /// The Supervisor of the run: the strategy's `supervisor:` and `kill_switch:` settings, the
+    /// kill switch as persisted, kill-switch moves and incidents written to the state with --state.
+    static func supervision(plan: Plan, runner: LiveRunner, durable: StateJournal?, stateFolder: URL?, book: LiveStatusBook,
+                            say: @escaping @Sendable (String) -> Void) throws -> SupervisionLoop {
+        var killSwitch = KillSwitch()
+        var recorder: (any SupervisionRecorder)?
+        if let durable, let stateFolder {
+            do {
+                killSwitch = try durable.store.killSwitch()
+            } catch {
+                throw CommandError("--state \(stateFolder.path): the kill switch cannot be read: \(error)", status: ExitStatus.usageOrIO)
+            }
+            recorder = StateSupervisionRecorder(store: durable.store, folder: stateFolder)
+        }
+        let spec = plan.spec
+        return SupervisionLoop(runner: runner, policy: SupervisionPolicy(supervisor: spec.supervisor, killSwitch: spec.execution.killSwitch),
+                               seed: SupervisorAgent.seed(strategy: spec.name.value), killSwitch: killSwitch, recorder: recorder,
+                               book: book, log: say)
+    }
+
     /// POST /kill with --state: the kill switch persisted first (so no bar taken after the halt
     /// can be seen by a restart without it), then the halt through the agents.
     static func persistedKill(store: StateStore, runner: LiveRunner, book: LiveStatusBook) -> LiveControlTarget.Command {
@@ -180,7 +205,8 @@ struct LiveSession {
     /// The feeds of the strategy's sources: exchange streams, or every historical source as one replay.
     /// - Parameter checkpoint: where a restored run stands: a replay skips the bars it took, an
     ///   exchange stream backfills from its last bar.
-    func makeFeeds(_ strategy: LiveStrategy, resumingAfter checkpoint: LiveCheckpoint? = nil, logger: Logger) throws -> [any LiveFeed] {
+    func makeFeeds(_ strategy: LiveStrategy, resumingAfter checkpoint: LiveCheckpoint? = nil, supervision: SupervisionLoop? = nil,
+                   logger: Logger) throws -> [any LiveFeed] {
         let sources = strategy.plan.spec.dataSources
         var historical: [any BarFeed] = []
         var speeds: [String] = []
@@ -194,7 +220,8 @@ struct LiveSession {
                 do {
                     let binance = try BinanceSource(spec)
                     streams.append(BinanceLiveFeed(name: "\(spec.name.value) (\(binance.stream.streamURL))", instrument: index,
-                                                   source: binance, lastDelivered: checkpoint?.lastTimestamp, logger: logger))
+                                                   source: binance, lastDelivered: checkpoint?.lastTimestamp, supervision: supervision,
+                                                   logger: logger))
                 } catch {
                     throw CommandError("\(strategy.path):\(spec.name.range.start): \(error)")
                 }

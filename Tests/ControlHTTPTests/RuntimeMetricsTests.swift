@@ -49,6 +49,20 @@ import Testing
         #expect(exposition.value("stratum_agent_restarts_total", ["agent": "signal"]) == 0)
     }
 
+    /// Breaker series appear with a breaker's first move, one per breaker and state entered.
+    @Test func breakerMovesAreCountedByBreakerAndState() throws {
+        let metrics = RuntimeMetrics()
+        #expect(try PrometheusText(metrics.exposition()).types["stratum_breaker_transitions_total"] == nil)
+        let recorder: any LiveMetricsRecorder = metrics
+        recorder.breakerChanged("feed:btc", to: "open")
+        recorder.breakerChanged("feed:btc", to: "half_open")
+        recorder.breakerChanged("feed:btc", to: "open")
+        let exposition = try PrometheusText(metrics.exposition())
+        #expect(exposition.types["stratum_breaker_transitions_total"] == "counter")
+        #expect(exposition.value("stratum_breaker_transitions_total", ["breaker": "feed:btc", "to": "open"]) == 2)
+        #expect(exposition.value("stratum_breaker_transitions_total", ["breaker": "feed:btc", "to": "half_open"]) == 1)
+    }
+
     @Test func latencyHistogramIsCumulativePerAgent() throws {
         let metrics = RuntimeMetrics()
         metrics.recordLatency(.microseconds(30), agent: .signal)

@@ -110,17 +110,7 @@ public struct Supervision: Sendable {
         var actions = [SupervisionAction]()
         switch event {
         case .heartbeat(let agent, let at):
-            // A heartbeat from an agent being restarted comes from its old instance; the restart
-            // itself says when the new one runs.
-            if conditions[agent] != .restarting, conditions[agent] != .failed {
-                heartbeats.beat(agent, at: at)
-                setCondition(agent, .healthy, &actions)
-            }
-            // Stable for a whole cap since the last restart: the next failure starts the backoff over.
-            if let restartedAt = lastRestartAt[agent], at - restartedAt >= policy.backoff.capMicroseconds {
-                restarts[agent] = 0
-                lastRestartAt[agent] = nil
-            }
+            beat(agent, at: at, &actions)
             checkDeadlines(at: at, &actions)
         case .agentFailed(let agent, let error, let at):
             fail(agent, error: error, at: at, &actions)
@@ -176,6 +166,33 @@ public struct Supervision: Sendable {
             busBreakers[name] = breaker
         }
         return actions
+    }
+
+    /// Records a round of heartbeats without judging anyone, then checks the deadlines at `now`.
+    ///
+    /// A runner that collects heartbeats and passes them on periodically uses this rather than
+    /// one `.heartbeat` event each: an event checks every deadline at its own time, when the
+    /// other agents' heartbeats of the same round are not in yet, and a round that came late
+    /// would find them all overdue.
+    public mutating func handle(heartbeats round: [(AgentID, at: Int64)], now: Int64) -> [SupervisionAction] {
+        var actions = [SupervisionAction]()
+        for (agent, at) in round { beat(agent, at: at, &actions) }
+        checkDeadlines(at: now, &actions)
+        return actions
+    }
+
+    private mutating func beat(_ agent: AgentID, at: Int64, _ actions: inout [SupervisionAction]) {
+        // A heartbeat from an agent being restarted comes from its old instance; the restart
+        // itself says when the new one runs.
+        if conditions[agent] != .restarting, conditions[agent] != .failed {
+            heartbeats.beat(agent, at: at)
+            setCondition(agent, .healthy, &actions)
+        }
+        // Stable for a whole cap since the last restart: the next failure starts the backoff over.
+        if let restartedAt = lastRestartAt[agent], at - restartedAt >= policy.backoff.capMicroseconds {
+            restarts[agent] = 0
+            lastRestartAt[agent] = nil
+        }
     }
 
     /// Trips the kill switch as the strategy configures it (`kill_switch.action`).

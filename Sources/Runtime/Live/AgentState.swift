@@ -49,4 +49,27 @@ public enum AgentState: Sendable {
         case .compliance(let agent): set.compliance = agent
         }
     }
+
+    /// This state after handling `messages` in order, their outputs dropped: a restart's replay.
+    public func replaying(_ messages: [Envelope]) -> AgentState {
+        guard !messages.isEmpty else { return self }
+        func replay<A: Agent>(_ initial: A) -> A {
+            var agent = initial
+            var outbox = Outbox()
+            for message in messages {
+                outbox.removeAll()
+                agent.handle(message, into: &outbox)
+            }
+            return agent
+        }
+        switch self {
+        case .supervisor(let agent): return .supervisor(replay(agent))
+        case .marketData(let agent): return .marketData(replay(agent))
+        case .feature(let agent): return .feature(replay(agent))
+        case .signal(let agent): return .signal(replay(agent))
+        case .portfolioRisk(let agent): return .portfolioRisk(replay(agent))
+        case .execution(let agent): return .execution(replay(agent))
+        case .compliance(let agent): return .compliance(replay(agent))
+        }
+    }
 }

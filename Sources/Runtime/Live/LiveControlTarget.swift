@@ -36,6 +36,8 @@ public struct LiveControlTarget: ControlTarget {
     public var resumeAction: Command
     /// The last reload's outcome, for `/status`.
     public var lastReload: @Sendable () -> ReloadOutcome?
+    /// Breakers and incidents, for `/status` (``SupervisionLoop/status``).
+    public var supervision: @Sendable () -> SupervisionStatus? = { nil }
 
     public init(identity: Identity, runner: LiveRunner, book: LiveStatusBook, connectivity: FeedConnectivity,
                 stateRestored: @escaping @Sendable () -> ReadinessCheck = { .passed },
@@ -56,7 +58,8 @@ public struct LiveControlTarget: ControlTarget {
         let book = book.snapshot
         return StatusSnapshot(strategy: identity.strategy, planHash: identity.planHash, mode: identity.mode, state: book.state,
                               agents: runner.health.snapshot(), positions: book.positions, pnl: book.pnl, equity: book.equity,
-                              lastReload: lastReload(), startedAt: identity.startedAt, barsProcessed: runner.progress.barsProcessed)
+                              lastReload: lastReload(), startedAt: identity.startedAt, barsProcessed: runner.progress.barsProcessed,
+                              supervision: supervision())
     }
 
     public func isReady() async -> ReadinessReport {

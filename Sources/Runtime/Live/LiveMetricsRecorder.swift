@@ -17,9 +17,13 @@ public protocol LiveMetricsRecorder: Sendable {
     func orderRejected()
     /// The runner restarted an agent's actor.
     func agentRestarted(_ agent: AgentID)
+    /// A feed's or venue's circuit breaker moved to `state` (`open`, `half_open`, `closed`).
+    func breakerChanged(_ breaker: String, to state: String)
 }
 
 extension LiveMetricsRecorder {
+    public func breakerChanged(_ breaker: String, to state: String) {}
+
     /// Counts the orders, fills and rejects among `envelopes`.
     func count(_ envelopes: [Envelope]) {
         for envelope in envelopes {

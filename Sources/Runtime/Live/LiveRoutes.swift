@@ -30,6 +30,6 @@ enum LiveRoutes {
         }
     }
 
-    /// The agents that run as actors, in the Supervisor's start order (issue 6).
-    static let startOrder: [AgentID] = [.supervisor, .marketData, .feature, .signal, .portfolioRisk, .execution, .compliance]
+    /// The agents that run as actors, in the Supervisor's start order.
+    static var startOrder: [AgentID] { StartOrder.agents }
 }

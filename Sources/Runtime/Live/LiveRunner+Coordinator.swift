@@ -8,7 +8,8 @@ extension LiveRunner {
         case command(SupervisorCommand, Reply<[Envelope]>)
         case transform(@Sendable (inout AgentSet) throws -> Void, Reply<Void>)
         case stop(AgentID, Reply<Void>)
-        case restart(AgentID, AgentSet, Reply<Void>)
+        /// A nil state: the agent's persisted state (see ``Coordinator/persisted(_:)``).
+        case restart(AgentID, AgentSet?, Reply<Void>)
     }
 
     /// The runner's loop state; lives in `run()`'s frame, touched by one task only.
@@ -26,9 +27,15 @@ extension LiveRunner {
         var down: Set<AgentID> = []
         var held: [LiveBar] = []
         var feedEndHeld: AsyncChannel<Void>?
-        /// The last state known of each agent: what a restart of a stopped actor falls back to.
+        /// Every agent's state at the last snapshot (a checkpoint, a pause, a restart from a
+        /// given state)...
         var known: AgentSet
+        /// ...and what each agent was handed since, in order. Agents are deterministic, so
+        /// replaying an agent's inputs onto its snapshot gives the state its actor had: what a
+        /// restart after a crash starts from, without reading the crashed actor.
+        var inputsSinceSnapshot: [AgentID: [Envelope]] = [:]
         var sinceCheckpoint = 0
+        var sinceSnapshot = 0
 
         init(runner: LiveRunner, replies: AsyncChannel<LaneReply>, lanes: LaneRegistry, context: LaneContext, sequence: UInt64,
              lastTimestamp: Int64, agents: AgentSet) {
@@ -89,6 +96,7 @@ extension LiveRunner {
                     if let state = AgentState(agent, of: set) { await lanes.inbox(agent)?.send(.install(state)) }
                 }
                 known = set
+                inputsSinceSnapshot = [:]
                 reply(.success(()))
             case .stop(.runner, let reply), .restart(.runner, _, let reply):
                 reply(.failure(.notAnAgent))
@@ -97,10 +105,12 @@ extension LiveRunner {
                 down.insert(agent)
                 runner.progressBox.withValue { $0.agentsDown = down.count }
                 reply(.success(()))
-            case .restart(let agent, let state, let reply):
+            case .restart(let agent, let given, let reply):
                 if let inbox = lanes.remove(agent) { inbox.finish() }
-                spawn(agent, from: state, in: &group)
-                AgentState(agent, of: state)?.write(into: &known)
+                let state = given.flatMap { AgentState(agent, of: $0) } ?? persisted(agent)
+                state?.write(into: &known)
+                inputsSinceSnapshot[agent] = nil
+                spawn(agent, from: known, in: &group)
                 down.remove(agent)
                 runner.progressBox.withValue { $0.agentsDown = down.count }
                 context.health.restarted(agent)
@@ -108,6 +118,11 @@ extension LiveRunner {
                 reply(.success(()))
                 if down.isEmpty { try await releaseHeld() }
             }
+        }
+
+        /// `agent`'s state as of now: its snapshot with every input it took since replayed onto it.
+        func persisted(_ agent: AgentID) -> AgentState? {
+            AgentState(agent, of: known)?.replaying(inputsSinceSnapshot[agent] ?? [])
         }
 
         private func missing(_ agents: [AgentID]) -> AgentID? {
@@ -150,7 +165,13 @@ extension LiveRunner {
             }
             await report(LiveReport(cause: .bar(live), sequence: sequence &- 1, envelopes: observed))
             sinceCheckpoint += 1
-            if let every = runner.configuration.checkpointEvery, sinceCheckpoint >= every { try await checkpoint() }
+            sinceSnapshot += 1
+            if let every = runner.configuration.checkpointEvery, sinceCheckpoint >= every {
+                try await checkpoint()
+            } else if sinceSnapshot >= LiveRunner.snapshotEvery {
+                // Bounds the inputs kept for restarts when checkpoints are rare or off.
+                _ = try await gather()
+            }
         }
 
         private mutating func closeMoment() async throws {
@@ -171,7 +192,9 @@ extension LiveRunner {
             var observed: [Envelope] = []
             let root = Envelope(timestamp: lastTimestamp, source: .supervisor, traceId: sequence &- 1, topic: .supervisorCommand,
                                 payload: .command(command))
-            try await propagate([root], into: &observed)
+            // Orders a command makes (a halt's flattening) belong to the last bar taken: the next
+            // one is not journaled yet.
+            try await propagate([root], into: &observed, ordersOfBar: sequence &- 1)
             runner.metrics?.count(observed)
             await report(LiveReport(cause: .command(command), sequence: sequence &- 1, envelopes: observed))
             return observed
@@ -191,8 +214,8 @@ extension LiveRunner {
 
         private mutating func checkpoint() async throws {
             sinceCheckpoint = 0
-            guard let journal = runner.journal else { return }
             let set = try await gather()
+            guard let journal = runner.journal else { return }
             try await journal.checkpoint(LiveCheckpoint(agents: set, sequence: sequence,
                                                         lastTimestamp: runner.progressBox.value.lastBarTimestamp))
         }
@@ -211,6 +234,8 @@ extension LiveRunner {
                 state.write(into: &set)
             }
             known = set
+            inputsSinceSnapshot = [:]
+            sinceSnapshot = 0
             return set
         }
 
@@ -218,7 +243,7 @@ extension LiveRunner {
 
         /// Runs `roots` and everything they cause to the end, depth by depth, appending what the
         /// observers see to `observed` in the fused runner's order.
-        private mutating func propagate(_ roots: [Envelope], into observed: inout [Envelope]) async throws {
+        private mutating func propagate(_ roots: [Envelope], into observed: inout [Envelope], ordersOfBar: UInt64? = nil) async throws {
             var wave = roots
             while !wave.isEmpty {
                 var batches: [AgentID: [Envelope]] = [:]
@@ -230,7 +255,7 @@ extension LiveRunner {
                     for agent in LiveRoutes.subscribers(message.topic) { batches[agent, default: []].append(message) }
                 }
                 // Written ahead: no agent (and no venue) sees an order the journal does not hold.
-                if !orders.isEmpty { try await runner.journal?.recordOrders(orders, sequence: sequence) }
+                if !orders.isEmpty { try await runner.journal?.recordOrders(orders, sequence: ordersOfBar ?? sequence) }
                 let results = try await deliver(batches)
                 var next: [Envelope] = []
                 var cursors: [AgentID: Int] = [:]
@@ -251,7 +276,10 @@ extension LiveRunner {
         private mutating func deliver(_ batches: [AgentID: [Envelope]]) async throws -> [AgentID: (outputs: [Envelope], ends: [Int])] {
             var sent = 0
             for agent in LiveRoutes.startOrder {
-                guard let batch = batches[agent], let inbox = lanes.inbox(agent) else { continue }
+                guard let batch = batches[agent] else { continue }
+                // Kept for a down agent too (a command while it restarts): its restart replays it.
+                inputsSinceSnapshot[agent, default: []].append(contentsOf: batch)
+                guard let inbox = lanes.inbox(agent) else { continue }
                 await inbox.send(.deliver(batch))
                 sent += 1
             }

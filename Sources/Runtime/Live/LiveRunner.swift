@@ -125,11 +125,24 @@ public final class LiveRunner: Sendable {
         try await ask { .stop(agent, $0) }.get()
     }
 
-    /// Starts `agent`'s actor again from its member of `state` (the Supervisor passes the last
-    /// persisted state); a running actor is stopped first. Held bars then go through in order.
+    /// Starts `agent`'s actor again from its member of `state`; a running actor is stopped
+    /// first. Held bars then go through in order.
     public func restartAgent(_ agent: AgentID, from state: AgentSet) async throws {
         try await ask { .restart(agent, state, $0) }.get()
     }
+
+    /// Starts `agent`'s actor again from its persisted state, as the Supervisor does after a
+    /// crash: the runner's last snapshot of the agent (taken at every checkpoint, pause and at
+    /// least every ``snapshotEvery`` bars) with every message the agent took since replayed
+    /// onto it. Agents are deterministic, so the restarted agent holds exactly the state an
+    /// uninterrupted one would; nothing is read from the crashed actor.
+    public func restartAgent(_ agent: AgentID) async throws {
+        try await ask { .restart(agent, nil, $0) }.get()
+    }
+
+    /// The most bars between two snapshots of the agents' state: bounds the messages kept for
+    /// restarts when checkpoints are rarer.
+    public static let snapshotEvery = 1_000
 
     /// Queues a request between two bars and waits for its answer. A request the runner never
     /// gets to (it stopped first) is answered `notRunning`, so no caller waits forever.
