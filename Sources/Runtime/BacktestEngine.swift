@@ -6,6 +6,9 @@ import StrategyCompiler
 /// Anything that yields bars in time order: a CSV file, a SQLite table, a synthetic generator.
 public protocol BarFeed {
     func forEachBar(_ body: (Bar) throws -> Void) throws
+    /// The same bars to `body`, on the caller's thread, while the feed may prepare the next ones
+    /// on a thread of its own (a CSV file is parsed ahead); by default, `forEachBar`.
+    func forEachBarReadingAhead(_ body: (Bar) throws -> Void) throws
 }
 
 /// Runs a plan over its feeds with the fused runner and collects the results.
@@ -87,7 +90,7 @@ public struct BacktestEngine {
         var sink = initial
         var count = 0
         if feeds.count == 1 {
-            try feeds[0].forEachBar { bar in
+            try feeds[0].forEachBarReadingAhead { bar in
                 runner.push(bar, instrument: 0, into: &sink)
                 count += 1
                 if let progress, count % progressEvery == 0 { progress(count) }
