@@ -11,7 +11,6 @@ public struct MarketDataAgent: Agent {
     public private(set) var barsSeen = 0
     var normalisers: [MarketDataNormaliser]
     var lastTimestamp: [Int64]
-    private var passed: [NormalisedBar] = []
     /// What `handle` is about to publish, kept so that it allocates nothing per bar.
     private var emitted: [MarketBar] = []
 
@@ -25,7 +24,6 @@ public struct MarketDataAgent: Agent {
                                         timeZone: TimeZone(identifier: source.timezone) ?? .gmt, canBackfill: canBackfill)
         }
         lastTimestamp = Array(repeating: .min, count: max(sources.count, 1))
-        passed.reserveCapacity(4)
         emitted.reserveCapacity(4)
     }
 
@@ -50,17 +48,17 @@ public struct MarketDataAgent: Agent {
     /// for a dropped bar, several when a gap is forward-filled; an unknown instrument gives none).
     public mutating func normalise(_ bar: Bar, instrument: Int, into output: inout [MarketBar]) {
         guard instrument < normalisers.count else { return }
-        // Popping keeps the capacity and, for the one bar of an ordinary step, costs far less
-        // than a range removal.
-        while passed.popLast() != nil {}
-        normalisers[instrument].process(bar, into: &passed)
-        for normalised in passed {
+        // Copied out and back: the normaliser being processed is part of `self`.
+        var last = lastTimestamp[instrument], seen = barsSeen
+        normalisers[instrument].process(bar) { normalised in
             // Feeds reject unsorted files; a live feed's late bar is dropped rather than reordering history.
-            guard normalised.bar.timestamp > lastTimestamp[instrument] else { continue }
-            lastTimestamp[instrument] = normalised.bar.timestamp
-            barsSeen += 1
+            guard normalised.bar.timestamp > last else { return }
+            last = normalised.bar.timestamp
+            seen += 1
             let flags = UInt32(normalised.anomalies.rawValue) | (normalised.isFilled ? MarketBar.filledFlag : 0)
             output.append(MarketBar(instrument: instrument, bar: normalised.bar, flags: flags))
         }
+        lastTimestamp[instrument] = last
+        barsSeen = seen
     }
 }

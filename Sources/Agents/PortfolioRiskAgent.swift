@@ -303,6 +303,10 @@ public struct PortfolioRiskAgent: Agent {
     }
 
     /// Equity as backtesting.py marks it: cash plus, per instrument, last × position − Σ size × entry.
+    ///
+    /// Inlined: called out of line from `closeBar`, the agent (some 300 bytes) is copied on
+    /// every bar to be passed to it.
+    @inline(__always)
     func markedEquity() -> Double {
         var value = cash
         // Called on every bar: index loops, no copies of the lot arrays. Both sums run in lot
@@ -331,7 +335,9 @@ public struct PortfolioRiskAgent: Agent {
         lastTimestamp = message.timestamp
         equity = markedEquity()
         peakEquity = max(peakEquity, equity)
-        if let limit = config.maxDrawdown, state == .active, drawdown >= limit.limit {
+        // Read once: nothing below moves equity or its peak.
+        let drawdown = self.drawdown
+        if state == .active, let limit = config.maxDrawdown, drawdown >= limit.limit {
             state = limit.action == .halt ? .halted : .reducing
             alert(.drawdown, instrument: 0, requested: 0, allowed: 0, measured: drawdown, limit: limit.limit, message, &outbox)
             if state == .halted { flattenAll(message, &outbox) }

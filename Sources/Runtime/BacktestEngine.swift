@@ -65,6 +65,11 @@ public struct BacktestEngine {
     /// - Returns: The sink after the run (positions still open closed at the last close) and the outcome.
     public func run<Sink: RunSink>(feeds: [any BarFeed], into sink: Sink, progressEvery: Int = 65_536,
                                    progress: ((Int) -> Void)? = nil) throws -> (sink: Sink, outcome: Outcome) {
+        try streamed(feeds: feeds, into: sink, progressEvery: progressEvery, progress: progress)
+    }
+
+    private func streamed<Sink: RunSink>(feeds: [any BarFeed], into sink: Sink, progressEvery: Int,
+                                         progress: ((Int) -> Void)?) throws -> (sink: Sink, outcome: Outcome) {
         let evaluator = ShadowEvaluator(plan: plan)
         if evaluator.isEmpty {
             var result: Sink?
@@ -81,6 +86,14 @@ public struct BacktestEngine {
             return Result(sink: CollectingSink(), closes: [], bars: 0, feeds: [], shadows: finished.evaluator.evaluations())
         }
         return (result!, Outcome(bars: run.bars, feeds: run.feeds, shadows: run.shadows))
+    }
+
+    /// ``run(feeds:into:progressEvery:progress:)`` for the run-folder sink. Compiled here for
+    /// this sink: called from another module, the generic method runs unspecialised, every
+    /// sink call going through the protocol's witness table.
+    public func run(feeds: [any BarFeed], into sink: BatchingSink, progressEvery: Int = 65_536,
+                    progress: ((Int) -> Void)? = nil) throws -> (sink: BatchingSink, outcome: Outcome) {
+        try streamed(feeds: feeds, into: sink, progressEvery: progressEvery, progress: progress)
     }
 
     /// - Parameter collect: the result's sink part (and shadow evaluations) from the finished sink.
