@@ -53,24 +53,16 @@ public struct ExecutionAgent: Agent {
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
         switch message.payload {
         case .bar(let market):
-            barIndex = Int(message.traceId)
-            bars[market.instrument] = market.bar
-            if config.keepsVolumeProfile {
-                if let previous = pendingVolume[market.instrument] {
-                    profiles[market.instrument].record(previous.volume, at: previous.timestamp)
-                }
-                pendingVolume[market.instrument] = (market.bar.timestamp, market.bar.volume)
-            }
-            workResting(instrument: market.instrument, bar: market.bar, message, &outbox)
+            onBar(market, stamp: message.stamp, into: &outbox)
         case .target(let target):
             guard !halted || abs(target.quantity) < abs(positions[target.instrument]) || target.quantity == 0 else {
-                reject(target, reason: "halted: only orders that reduce a position are accepted", message, &outbox)
+                reject(target, reason: "halted: only orders that reduce a position are accepted", message.stamp, &outbox)
                 return
             }
-            work(target, message, &outbox)
+            work(target, message.stamp, &outbox)
         case .command(.halt):
             halted = true
-            cancelAll(message, &outbox)
+            cancelAll(message.stamp, &outbox)
         case .command(.resume):
             halted = false
         default:
@@ -78,9 +70,24 @@ public struct ExecutionAgent: Agent {
         }
     }
 
+    /// A bar on `market.raw`, as `handle` takes it, for a runner that calls this directly: the
+    /// bar becomes the current price and resting orders work against it. Emits only when an
+    /// order works.
+    public mutating func onBar(_ market: MarketBar, stamp: Stamp, into outbox: inout Outbox) {
+        barIndex = Int(stamp.traceId)
+        bars[market.instrument] = market.bar
+        if config.keepsVolumeProfile {
+            if let previous = pendingVolume[market.instrument] {
+                profiles[market.instrument].record(previous.volume, at: previous.timestamp)
+            }
+            pendingVolume[market.instrument] = (market.bar.timestamp, market.bar.volume)
+        }
+        workResting(instrument: market.instrument, bar: market.bar, stamp, &outbox)
+    }
+
     // MARK: Targets
 
-    private mutating func work(_ target: TargetOrder, _ message: Envelope, _ outbox: inout Outbox) {
+    private mutating func work(_ target: TargetOrder, _ message: Stamp, _ outbox: inout Outbox) {
         // A new target replaces whatever still works towards the old one.
         cancel(instrument: target.instrument, message, &outbox)
         let delta = target.quantity - positions[target.instrument]
@@ -156,7 +163,7 @@ public struct ExecutionAgent: Agent {
     // MARK: Fills
 
     /// Works resting orders against a new bar: due children and remainders at the open, limits when touched.
-    private mutating func workResting(instrument: Int, bar: Bar, _ message: Envelope, _ outbox: inout Outbox, only: UInt64? = nil) {
+    private mutating func workResting(instrument: Int, bar: Bar, _ message: Stamp, _ outbox: inout Outbox, only: UInt64? = nil) {
         guard !working.isEmpty else { return }
         var index = 0
         while index < working.count {
@@ -189,7 +196,7 @@ public struct ExecutionAgent: Agent {
     }
 
     private mutating func fill(_ order: inout WorkingOrder, at reference: Double, bar: Bar, priceReference: PriceReference,
-                               _ message: Envelope, _ outbox: inout Outbox, slippage: Bool = true) {
+                               _ message: Stamp, _ outbox: inout Outbox, slippage: Bool = true) {
         var quantity = order.remaining
         if let participation = config.venue.participation {
             // Whole units only: a participation cap never rounds up.
@@ -215,14 +222,14 @@ public struct ExecutionAgent: Agent {
         }
     }
 
-    private func publish(_ order: WorkingOrder, status: OrderUpdate.Status, _ message: Envelope, _ outbox: inout Outbox) {
+    private func publish(_ order: WorkingOrder, status: OrderUpdate.Status, _ message: Stamp, _ outbox: inout Outbox) {
         let update = OrderUpdate(id: order.id, parent: order.parent, instrument: order.instrument, kind: order.kind,
                                  quantity: order.quantity, limitPrice: order.limitPrice.isNaN ? nil : order.limitPrice,
                                  filled: order.filled, status: status)
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .executionOrder, payload: .order(update)))
     }
 
-    private mutating func cancel(instrument: Int, _ message: Envelope, _ outbox: inout Outbox) {
+    private mutating func cancel(instrument: Int, _ message: Stamp, _ outbox: inout Outbox) {
         let cancelled = parents.filter { $0.instrument == instrument } + working.filter { $0.instrument == instrument }
         guard !cancelled.isEmpty else { return }
         for order in cancelled { publish(order, status: .cancelled, message, &outbox) }
@@ -230,13 +237,13 @@ public struct ExecutionAgent: Agent {
         working.removeAll { $0.instrument == instrument }
     }
 
-    private mutating func cancelAll(_ message: Envelope, _ outbox: inout Outbox) {
+    private mutating func cancelAll(_ message: Stamp, _ outbox: inout Outbox) {
         for order in parents + working { publish(order, status: .cancelled, message, &outbox) }
         parents.removeAll()
         working.removeAll()
     }
 
-    private mutating func reject(_ target: TargetOrder, reason: String, _ message: Envelope, _ outbox: inout Outbox) {
+    private mutating func reject(_ target: TargetOrder, reason: String, _ message: Stamp, _ outbox: inout Outbox) {
         let failure = ExecutionFailure(order: target.id, reason: reason)
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .executionError,
                              payload: .executionError(failure)))

@@ -14,13 +14,30 @@ public struct FeatureAgent: Agent {
     }
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
-        guard message.topic == .marketRaw, case .bar(let market) = message.payload, market.instrument < programs.count else { return }
-        let instrument = market.instrument
-        barIndex[instrument] += 1
-        programs[instrument].evaluate(market.bar)
-        let frame = FeatureFrame(instrument: instrument, barIndex: barIndex[instrument], values: programs[instrument].registers)
+        guard message.topic == .marketRaw, case .bar(let market) = message.payload, update(market) else { return }
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
-                             topic: .featuresCandles, payload: .features(frame)))
+                             topic: .featuresCandles, payload: .features(frame(of: market.instrument))))
+    }
+
+    /// Runs the instrument's program over a bar on `market.raw`, as `handle` does, for a runner
+    /// that calls this directly and reads the registers with ``registers(of:)``.
+    ///
+    /// - Returns: false for an instrument the agent does not know (nothing computed).
+    @discardableResult
+    public mutating func update(_ market: MarketBar) -> Bool {
+        guard market.instrument < programs.count else { return false }
+        barIndex[market.instrument] += 1
+        programs[market.instrument].evaluate(market.bar)
+        return true
+    }
+
+    /// The registers of the instrument's program after its last bar.
+    @inline(__always)
+    public func registers(of instrument: Int) -> [Double] { programs[instrument].registers }
+
+    /// What `handle` publishes on `features.candles` after a bar of the instrument.
+    public func frame(of instrument: Int) -> FeatureFrame {
+        FeatureFrame(instrument: instrument, barIndex: barIndex[instrument], values: programs[instrument].registers)
     }
 }
 

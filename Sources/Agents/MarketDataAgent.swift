@@ -11,7 +11,8 @@ public struct MarketDataAgent: Agent {
     public private(set) var barsSeen = 0
     var normalisers: [MarketDataNormaliser]
     var lastTimestamp: [Int64]
-    private var passed: [NormalisedBar] = []
+    /// What `handle` is about to publish, kept so that it allocates nothing per bar.
+    private var emitted: [MarketBar] = []
 
     public init(plan: Plan) {
         let sources = plan.spec.dataSources
@@ -23,26 +24,41 @@ public struct MarketDataAgent: Agent {
                                         timeZone: TimeZone(identifier: source.timezone) ?? .gmt, canBackfill: canBackfill)
         }
         lastTimestamp = Array(repeating: .min, count: max(sources.count, 1))
-        passed.reserveCapacity(4)
+        emitted.reserveCapacity(4)
     }
 
     /// What each source's bars looked like: rows, anomalies by kind, gaps.
     public var summaries: [FeedSummary] { normalisers.map(\.summary) }
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
-        guard message.source == .runner, case .bar(let market) = message.payload, market.instrument < normalisers.count else { return }
-        // Popping keeps the capacity and, for the one bar of an ordinary step, costs far less
-        // than a range removal.
-        while passed.popLast() != nil {}
-        normalisers[market.instrument].process(market.bar, into: &passed)
-        for normalised in passed {
-            // Feeds reject unsorted files; a live feed's late bar is dropped rather than reordering history.
-            guard normalised.bar.timestamp > lastTimestamp[market.instrument] else { continue }
-            lastTimestamp[market.instrument] = normalised.bar.timestamp
-            barsSeen += 1
-            let flags = UInt32(normalised.anomalies.rawValue) | (normalised.isFilled ? MarketBar.filledFlag : 0)
-            outbox.emit(Envelope(timestamp: normalised.bar.timestamp, source: id, traceId: message.traceId, topic: .marketRaw,
-                                 payload: .bar(MarketBar(instrument: market.instrument, bar: normalised.bar, flags: flags))))
+        guard message.source == .runner, case .bar(let market) = message.payload else { return }
+        var passed: [MarketBar] = []
+        swap(&passed, &emitted)
+        normalise(market.bar, instrument: market.instrument, into: &passed)
+        for bar in passed {
+            outbox.emit(Envelope(timestamp: bar.bar.timestamp, source: id, traceId: message.traceId, topic: .marketRaw,
+                                 payload: .bar(bar)))
         }
+        while passed.popLast() != nil {}
+        swap(&passed, &emitted)
+    }
+
+    /// Normalises one source bar, as `handle` does with a bar from the runner, for a runner that
+    /// calls this directly: appends to `output` the bars to pass on `market.raw`, in order (none
+    /// for a dropped bar, several when a gap is forward-filled; an unknown instrument gives none).
+    public mutating func normalise(_ bar: Bar, instrument: Int, into output: inout [MarketBar]) {
+        guard instrument < normalisers.count else { return }
+        // Copied out and back: the normaliser being processed is part of `self`.
+        var last = lastTimestamp[instrument], seen = barsSeen
+        normalisers[instrument].process(bar) { normalised in
+            // Feeds reject unsorted files; a live feed's late bar is dropped rather than reordering history.
+            guard normalised.bar.timestamp > last else { return }
+            last = normalised.bar.timestamp
+            seen += 1
+            let flags = UInt32(normalised.anomalies.rawValue) | (normalised.isFilled ? MarketBar.filledFlag : 0)
+            output.append(MarketBar(instrument: instrument, bar: normalised.bar, flags: flags))
+        }
+        lastTimestamp[instrument] = last
+        barsSeen = seen
     }
 }

@@ -64,41 +64,50 @@ public struct PortfolioRiskAgent: Agent {
         lastTimestamp = message.timestamp
         switch message.payload {
         case .bar(let market):
-            if let previous = bars[market.instrument]?.close, previous > 0 {
-                returns[market.instrument].append(market.bar.close / previous - 1)
-            }
-            bars[market.instrument] = market.bar
-            barIndex = Int(message.traceId)
-            if let direction = pending[market.instrument] {
-                pending[market.instrument] = nil
-                decide(direction, instrument: market.instrument, price: market.bar.open, reference: .open, message, &outbox)
-            }
+            onBar(market, stamp: message.stamp, into: &outbox)
         case .signal(let event) where !event.shadow:
             guard state != .halted || event.direction == .flat else {
                 alert(.halted, instrument: event.instrument, requested: Double(event.direction.rawValue), allowed: 0,
-                      measured: drawdown, limit: config.maxDrawdown?.limit ?? 0, message, &outbox)
+                      measured: drawdown, limit: config.maxDrawdown?.limit ?? 0, message.stamp, &outbox)
                 return
             }
             if config.reference == .open {
                 pending[event.instrument] = event.direction
             } else if let bar = bars[event.instrument] {
-                decide(event.direction, instrument: event.instrument, price: bar.close, reference: .close, message, &outbox)
+                decide(event.direction, instrument: event.instrument, price: bar.close, reference: .close, message.stamp, &outbox)
             }
         case .fill(let fill):
-            book(fill, message, &outbox)
+            book(fill, message.stamp, &outbox)
         case .command(let command):
-            obey(command, message, &outbox)
+            obey(command, message.stamp, &outbox)
         case .barClosed:
-            closeBar(message, &outbox)
+            let snapshot = closeBar(message.stamp, into: &outbox)
+            outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
+                                 topic: .portfolioEquity, payload: .equity(snapshot)))
         default:
             break
+        }
+    }
+
+    /// A bar on `market.raw`, as `handle` takes it, for a runner that calls this directly: the
+    /// return joins the instrument's window, and a decision waiting for this open acts.
+    public mutating func onBar(_ market: MarketBar, stamp: Stamp, into outbox: inout Outbox) {
+        lastTimestamp = stamp.timestamp
+        if let previous = bars[market.instrument]?.close, previous > 0 {
+            returns[market.instrument].append(market.bar.close / previous - 1)
+        }
+        bars[market.instrument] = market.bar
+        barIndex = Int(stamp.traceId)
+        if let direction = pending[market.instrument] {
+            pending[market.instrument] = nil
+            decide(direction, instrument: market.instrument, price: market.bar.open, reference: .open, stamp, &outbox)
         }
     }
 
     // MARK: Decisions
 
     private mutating func decide(_ direction: Direction, instrument: Int, price: Double, reference: PriceReference,
-                                 _ message: Envelope, _ outbox: inout Outbox) {
+                                 _ message: Stamp, _ outbox: inout Outbox) {
         let current = position(instrument)
         if direction == .flat {
             guard current != 0 else { return }
@@ -117,7 +126,7 @@ public struct PortfolioRiskAgent: Agent {
     }
 
     private mutating func open(_ direction: Direction, instrument: Int, price: Double, reference: PriceReference,
-                               _ message: Envelope, _ outbox: inout Outbox) {
+                               _ message: Stamp, _ outbox: inout Outbox) {
         guard state == .active else {
             alert(state == .halted ? .halted : .reduceOnly, instrument: instrument, requested: Double(direction.rawValue),
                   allowed: 0, measured: drawdown, limit: config.maxDrawdown?.limit ?? 0, message, &outbox)
@@ -182,7 +191,7 @@ public struct PortfolioRiskAgent: Agent {
 
     /// Applies every pre-trade limit to an opening size; each cut is an alert.
     private mutating func limit(_ requested: Double, instrument: Int, price: Double, equity: Double,
-                                _ message: Envelope, _ outbox: inout Outbox) -> Double {
+                                _ message: Stamp, _ outbox: inout Outbox) -> Double {
         let lot = Double(config.sizing.lot)
         func floorLots(_ units: Double) -> Double { max(0, (units / lot).rounded(.down) * lot) }
         var size = requested
@@ -229,7 +238,7 @@ public struct PortfolioRiskAgent: Agent {
     }
 
     private mutating func target(_ quantity: Double, instrument: Int, reference: PriceReference,
-                                 _ message: Envelope, _ outbox: inout Outbox) {
+                                 _ message: Stamp, _ outbox: inout Outbox) {
         let order = TargetOrder(id: nextTargetID, instrument: instrument, quantity: quantity, reference: reference)
         nextTargetID += 1
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
@@ -237,7 +246,7 @@ public struct PortfolioRiskAgent: Agent {
     }
 
     private mutating func alert(_ kind: RiskAlert.Kind, instrument: Int, requested: Double, allowed: Double,
-                                measured: Double, limit: Double, _ message: Envelope, _ outbox: inout Outbox) {
+                                measured: Double, limit: Double, _ message: Stamp, _ outbox: inout Outbox) {
         let alert = RiskAlert(kind: kind, instrument: instrument, requested: requested, allowed: allowed, measured: measured, limit: limit)
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .riskAlert, payload: .alert(alert)))
     }
@@ -245,7 +254,7 @@ public struct PortfolioRiskAgent: Agent {
     // MARK: Books
 
     /// FIFO lots, as backtesting.py keeps trades: a fill first closes opposite lots, then opens.
-    private mutating func book(_ fill: Fill, _ message: Envelope, _ outbox: inout Outbox) {
+    private mutating func book(_ fill: Fill, _ message: Stamp, _ outbox: inout Outbox) {
         let instrument = fill.instrument
         var remaining = fill.quantity
         let feePerUnit = fill.quantity == 0 ? 0 : fill.fee / abs(fill.quantity)
@@ -287,13 +296,17 @@ public struct PortfolioRiskAgent: Agent {
         }
     }
 
-    private mutating func record(_ trade: TradeRecord, _ message: Envelope, _ outbox: inout Outbox) {
+    private mutating func record(_ trade: TradeRecord, _ message: Stamp, _ outbox: inout Outbox) {
         closedTrades.append((trade.pnl, trade.pnl > 0))
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
                              topic: .portfolioTrade, payload: .trade(trade)))
     }
 
     /// Equity as backtesting.py marks it: cash plus, per instrument, last × position − Σ size × entry.
+    ///
+    /// Inlined: called out of line from `closeBar`, the agent (some 300 bytes) is copied on
+    /// every bar to be passed to it.
+    @inline(__always)
     func markedEquity() -> Double {
         var value = cash
         // Called on every bar: index loops, no copies of the lot arrays. Both sums run in lot
@@ -314,21 +327,26 @@ public struct PortfolioRiskAgent: Agent {
 
     var drawdown: Double { peakEquity > 0 ? 1 - equity / peakEquity : 0 }
 
-    private mutating func closeBar(_ message: Envelope, _ outbox: inout Outbox) {
+    /// The end of a moment (`clock`), as `handle` takes it, for a runner that calls this
+    /// directly: marks equity and runs the drawdown state machine. Alerts and the orders a halt
+    /// sends go to `outbox`; the mark is returned, for the caller to publish on
+    /// `portfolio.equity` after them.
+    public mutating func closeBar(_ message: Stamp, into outbox: inout Outbox) -> EquitySnapshot {
+        lastTimestamp = message.timestamp
         equity = markedEquity()
         peakEquity = max(peakEquity, equity)
-        if let limit = config.maxDrawdown, state == .active, drawdown >= limit.limit {
+        // Read once: nothing below moves equity or its peak.
+        let drawdown = self.drawdown
+        if state == .active, let limit = config.maxDrawdown, drawdown >= limit.limit {
             state = limit.action == .halt ? .halted : .reducing
             alert(.drawdown, instrument: 0, requested: 0, allowed: 0, measured: drawdown, limit: limit.limit, message, &outbox)
             if state == .halted { flattenAll(message, &outbox) }
         }
-        let snapshot = EquitySnapshot(barIndex: Int(message.traceId), timestamp: message.timestamp, cash: cash,
-                                      equity: equity, drawdown: drawdown, state: state)
-        outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
-                             topic: .portfolioEquity, payload: .equity(snapshot)))
+        return EquitySnapshot(barIndex: Int(message.traceId), timestamp: message.timestamp, cash: cash,
+                              equity: equity, drawdown: drawdown, state: state)
     }
 
-    private mutating func flattenAll(_ message: Envelope, _ outbox: inout Outbox) {
+    private mutating func flattenAll(_ message: Stamp, _ outbox: inout Outbox) {
         for instrument in lots.indices where position(instrument) != 0 {
             if config.reference == .open {
                 pending[instrument] = .flat
@@ -338,7 +356,7 @@ public struct PortfolioRiskAgent: Agent {
         }
     }
 
-    private mutating func obey(_ command: SupervisorCommand, _ message: Envelope, _ outbox: inout Outbox) {
+    private mutating func obey(_ command: SupervisorCommand, _ message: Stamp, _ outbox: inout Outbox) {
         switch command {
         case .halt:
             state = .halted

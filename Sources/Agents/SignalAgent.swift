@@ -101,11 +101,18 @@ public struct SignalAgent: Agent {
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
         guard message.topic == .featuresCandles, case .features(let frame) = message.payload else { return }
-        if !regimes.isEmpty { updateRegimes(frame.values) }
+        evaluate(instrument: frame.instrument, values: frame.values, stamp: message.stamp, into: &outbox)
+    }
+
+    /// Decides on one instrument's feature registers after a bar, as `handle` does with the
+    /// frame on `features.candles`, for a runner that calls this directly. Emits only when a
+    /// direction changes.
+    public mutating func evaluate(instrument: Int, values: [Double], stamp: Stamp, into outbox: inout Outbox) {
+        if !regimes.isEmpty { updateRegimes(values) }
         for step in steps {
             let index = step.index
-            guard singleInstrument || step.instrument == frame.instrument else { continue }
-            var (direction, confidence, votes) = step.isRule ? ruleDecision(step, values: frame.values) : decide(index, values: frame.values)
+            guard singleInstrument || step.instrument == instrument else { continue }
+            var (direction, confidence, votes) = step.isRule ? ruleDecision(step, values: values) : decide(index, values: values)
             var regime = -1
             var gatedOff = false
             if step.isGated, let gate = signals[index].gate {
@@ -122,15 +129,15 @@ public struct SignalAgent: Agent {
             }
             if let direction, direction != previous {
                 if step.isTraded {
-                    let event = SignalEvent(signal: index, instrument: frame.instrument, direction: direction, confidence: confidence,
+                    let event = SignalEvent(signal: index, instrument: instrument, direction: direction, confidence: confidence,
                                             regime: regime, members: votes)
-                    outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
+                    outbox.emit(Envelope(timestamp: stamp.timestamp, source: id, traceId: stamp.traceId,
                                          topic: direction.topic, payload: .signal(event)))
                 } else if step.isModel {
                     // A model signal that does not trade is still scored beside its shadows.
-                    let event = SignalEvent(signal: index, instrument: frame.instrument, direction: direction, confidence: confidence,
+                    let event = SignalEvent(signal: index, instrument: instrument, direction: direction, confidence: confidence,
                                             regime: regime, members: 0, shadow: true)
-                    outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
+                    outbox.emit(Envelope(timestamp: stamp.timestamp, source: id, traceId: stamp.traceId,
                                          topic: direction.topic, payload: .signal(event)))
                 }
             }
@@ -139,7 +146,7 @@ public struct SignalAgent: Agent {
             for (shadowIndex, shadow) in signal.shadows.enumerated() {
                 guard case .model(_, let output, let longAbove, let shortBelow) = signal.kind,
                       var (shadowDirection, shadowConfidence) = modelDecision(shadow, output: output, longAbove: longAbove,
-                                                                               shortBelow: shortBelow, values: frame.values)
+                                                                               shortBelow: shortBelow, values: values)
                 else { continue }
                 // A shadow stands in the live model's place, so the signal's regime gate applies to it too.
                 if gatedOff {
@@ -148,9 +155,9 @@ public struct SignalAgent: Agent {
                 }
                 guard shadowDirection != shadowDirections[index][shadowIndex] else { continue }
                 shadowDirections[index][shadowIndex] = shadowDirection
-                let event = SignalEvent(signal: index, instrument: frame.instrument, direction: shadowDirection,
+                let event = SignalEvent(signal: index, instrument: instrument, direction: shadowDirection,
                                         confidence: shadowConfidence, regime: regime, members: UInt64(shadowIndex + 1), shadow: true)
-                outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId,
+                outbox.emit(Envelope(timestamp: stamp.timestamp, source: id, traceId: stamp.traceId,
                                      topic: shadowDirection.topic, payload: .signal(event)))
             }
         }

@@ -6,6 +6,9 @@ import StrategyCompiler
 /// Anything that yields bars in time order: a CSV file, a SQLite table, a synthetic generator.
 public protocol BarFeed {
     func forEachBar(_ body: (Bar) throws -> Void) throws
+    /// The same bars to `body`, on the caller's thread, while the feed may prepare the next ones
+    /// on a thread of its own (a CSV file is parsed ahead); by default, `forEachBar`.
+    func forEachBarReadingAhead(_ body: (Bar) throws -> Void) throws
 }
 
 /// Runs a plan over its feeds with the fused runner and collects the results.
@@ -62,6 +65,11 @@ public struct BacktestEngine {
     /// - Returns: The sink after the run (positions still open closed at the last close) and the outcome.
     public func run<Sink: RunSink>(feeds: [any BarFeed], into sink: Sink, progressEvery: Int = 65_536,
                                    progress: ((Int) -> Void)? = nil) throws -> (sink: Sink, outcome: Outcome) {
+        try streamed(feeds: feeds, into: sink, progressEvery: progressEvery, progress: progress)
+    }
+
+    private func streamed<Sink: RunSink>(feeds: [any BarFeed], into sink: Sink, progressEvery: Int,
+                                         progress: ((Int) -> Void)?) throws -> (sink: Sink, outcome: Outcome) {
         let evaluator = ShadowEvaluator(plan: plan)
         if evaluator.isEmpty {
             var result: Sink?
@@ -80,6 +88,14 @@ public struct BacktestEngine {
         return (result!, Outcome(bars: run.bars, feeds: run.feeds, shadows: run.shadows))
     }
 
+    /// ``run(feeds:into:progressEvery:progress:)`` for the run-folder sink. Compiled here for
+    /// this sink: called from another module, the generic method runs unspecialised, every
+    /// sink call going through the protocol's witness table.
+    public func run(feeds: [any BarFeed], into sink: BatchingSink, progressEvery: Int = 65_536,
+                    progress: ((Int) -> Void)? = nil) throws -> (sink: BatchingSink, outcome: Outcome) {
+        try streamed(feeds: feeds, into: sink, progressEvery: progressEvery, progress: progress)
+    }
+
     /// - Parameter collect: the result's sink part (and shadow evaluations) from the finished sink.
     private func run<Sink: RunSink>(feeds: [any BarFeed], sink initial: Sink, progressEvery: Int, progress: ((Int) -> Void)?,
                                     collect: (Sink) -> Result) throws -> Result {
@@ -87,7 +103,7 @@ public struct BacktestEngine {
         var sink = initial
         var count = 0
         if feeds.count == 1 {
-            try feeds[0].forEachBar { bar in
+            try feeds[0].forEachBarReadingAhead { bar in
                 runner.push(bar, instrument: 0, into: &sink)
                 count += 1
                 if let progress, count % progressEvery == 0 { progress(count) }

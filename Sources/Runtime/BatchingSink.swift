@@ -27,6 +27,9 @@ public struct BatchingSink: RunSink {
         }
     }
 
+    /// The close of a moment is not recorded: no envelope is built for it.
+    public mutating func receiveClock(_ stamp: Stamp) {}
+
     /// Sends what is gathered so far.
     public mutating func flush() {
         guard !batch.isEmpty else { return }

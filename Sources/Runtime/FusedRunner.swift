@@ -11,6 +11,14 @@ import StrategyCompiler
 /// the open), PortfolioRisk (decisions waiting for this open act) and Feature; features reach
 /// Signal; signals reach PortfolioRisk, which targets; Execution fills. Then `clock` closes the
 /// bar: PortfolioRisk marks equity. Messages are handled first in, first out.
+///
+/// Most bars change no signal and move no order, and for them no envelope is built: the bar
+/// goes through the agents' typed entry points (`MarketDataAgent.normalise`,
+/// `ExecutionAgent.onBar`, `PortfolioRiskAgent.onBar`, `FeatureAgent.update`,
+/// `SignalAgent.evaluate`, `PortfolioRiskAgent.closeBar`), the same code their `handle` runs,
+/// and the sink gets the bar, the close and the equity mark through its typed callbacks.
+/// Envelopes are built only when an agent emits a message; from there the subscription table
+/// routes them, in the order the message-by-message delivery would.
 public struct FusedRunner {
     public private(set) var marketData: MarketDataAgent
     public private(set) var feature: FeatureAgent
@@ -21,7 +29,7 @@ public struct FusedRunner {
     public private(set) var supervisor: SupervisorAgent
 
     /// What MarketData passed on for the bar being pushed.
-    private var normalised = Outbox()
+    private var passed: [MarketBar] = []
     /// First in, first out is delivery by generations: every message of one generation is
     /// routed, in order, before any message it caused. The runner takes the messages of the
     /// current generation out of their buffer while the agents append the next one to the other,
@@ -68,29 +76,27 @@ public struct FusedRunner {
     /// Runs one bar of one instrument through every agent, closing the moment after each bar
     /// MarketData passes on (none for a dropped bar, several when a gap is forward-filled).
     public mutating func push<Sink: RunSink>(_ bar: Bar, instrument: Int = 0, into sink: inout Sink) {
-        normalise(bar, instrument: instrument)
-        var passed = Outbox(capacity: 0)
-        swap(&passed, &normalised)
-        passed.takeAll { message in
-            route(message, into: &sink)
-            drain(into: &sink)
+        marketData.normalise(bar, instrument: instrument, into: &passed)
+        var index = 0
+        while index < passed.count {
+            deliver(passed[index], into: &sink)
             closeMoment(traceId: sequence, into: &sink)
+            index += 1
         }
-        swap(&passed, &normalised)
+        while passed.popLast() != nil {}
         sequence += 1
     }
 
     /// Runs one bar through every agent without closing the moment: with several instruments,
     /// every bar of one timestamp is opened, then `close` marks equity once.
     public mutating func open<Sink: RunSink>(_ bar: Bar, instrument: Int, into sink: inout Sink) {
-        normalise(bar, instrument: instrument)
-        var passed = Outbox(capacity: 0)
-        swap(&passed, &normalised)
-        passed.takeAll { message in
-            route(message, into: &sink)
-            drain(into: &sink)
+        marketData.normalise(bar, instrument: instrument, into: &passed)
+        var index = 0
+        while index < passed.count {
+            deliver(passed[index], into: &sink)
+            index += 1
         }
-        swap(&passed, &normalised)
+        while passed.popLast() != nil {}
         sequence += 1
     }
 
@@ -99,15 +105,39 @@ public struct FusedRunner {
         closeMoment(traceId: sequence &- 1, into: &sink)
     }
 
-    /// The MarketData stage: anomaly filter and gap policy decide which bars go on.
-    private mutating func normalise(_ bar: Bar, instrument: Int) {
-        marketData.handle(Envelope(timestamp: bar.timestamp, source: .runner, traceId: sequence, topic: .marketRaw,
-                                   payload: .bar(MarketBar(instrument: instrument, bar: bar))), into: &normalised)
+    /// Routes one bar on `market.raw` (what `route` does with its envelope) and what it causes.
+    private mutating func deliver<Sink: RunSink>(_ market: MarketBar, into sink: inout Sink) {
+        let stamp = Stamp(timestamp: market.bar.timestamp, traceId: sequence)
+        lastTimestamp = market.bar.timestamp
+        sink.receiveBar(market, stamp: stamp)
+        execution.onBar(market, stamp: stamp, into: &next)
+        portfolio.onBar(market, stamp: stamp, into: &next)
+        if feature.update(market) {
+            if next.isEmpty {
+                // The frame would be the only message of its generation: Signal takes it now,
+                // and what it emits is the next generation, as when the frame is routed.
+                signal.evaluate(instrument: market.instrument, values: feature.registers(of: market.instrument),
+                                stamp: stamp, into: &next)
+            } else {
+                next.emit(Envelope(timestamp: stamp.timestamp, source: .feature, traceId: stamp.traceId,
+                                   topic: .featuresCandles, payload: .features(feature.frame(of: market.instrument))))
+            }
+        }
+        drain(into: &sink)
     }
 
+    /// Routes `clock` (what `route` does with its envelope) and what it causes.
     private mutating func closeMoment<Sink: RunSink>(traceId: UInt64, into sink: inout Sink) {
-        route(Envelope(timestamp: lastTimestamp, source: .runner, traceId: traceId, topic: .clock,
-                       payload: .barClosed(instrument: 0)), into: &sink)
+        let stamp = Stamp(timestamp: lastTimestamp, traceId: traceId)
+        sink.receiveClock(stamp)
+        let snapshot = portfolio.closeBar(stamp, into: &next)
+        if next.isEmpty {
+            sink.receiveEquity(snapshot, stamp: stamp)
+            return
+        }
+        // Alerts or orders came first: the mark follows them, as PortfolioRisk's `handle` emits it.
+        next.emit(Envelope(timestamp: stamp.timestamp, source: .portfolioRisk, traceId: stamp.traceId,
+                           topic: .portfolioEquity, payload: .equity(snapshot)))
         drain(into: &sink)
     }
 

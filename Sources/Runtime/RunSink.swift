@@ -3,8 +3,35 @@ import Agents
 /// Where a runner sends what a run produces (equity, trades, orders, fills, alerts, audit
 /// records), and the normalised bars and bar closes that a shadow book replays. The runner
 /// does no I/O itself: a sink may collect in memory or write to a store.
+///
+/// The fused runner hands over the three things it produces on every bar through typed
+/// callbacks, without building their envelopes; each defaults to `receive` with the envelope
+/// the message-by-message delivery would carry, so a sink that wants envelopes only implements
+/// `receive`, and one that wants speed implements the callbacks too.
 public protocol RunSink {
     mutating func receive(_ envelope: Envelope)
+    /// A bar MarketData passed on (`market.raw`; `stamp.timestamp` is the bar's).
+    mutating func receiveBar(_ bar: MarketBar, stamp: Stamp)
+    /// The end of a moment (`clock`): every message the moment's bars caused has been handled.
+    mutating func receiveClock(_ stamp: Stamp)
+    /// PortfolioRisk's equity mark at the end of a moment (`portfolio.equity`).
+    mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp)
+}
+
+extension RunSink {
+    public mutating func receiveBar(_ bar: MarketBar, stamp: Stamp) {
+        receive(Envelope(timestamp: stamp.timestamp, source: .marketData, traceId: stamp.traceId, topic: .marketRaw, payload: .bar(bar)))
+    }
+
+    public mutating func receiveClock(_ stamp: Stamp) {
+        receive(Envelope(timestamp: stamp.timestamp, source: .runner, traceId: stamp.traceId, topic: .clock,
+                         payload: .barClosed(instrument: 0)))
+    }
+
+    public mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp) {
+        receive(Envelope(timestamp: stamp.timestamp, source: .portfolioRisk, traceId: stamp.traceId, topic: .portfolioEquity,
+                         payload: .equity(snapshot)))
+    }
 }
 
 /// Collects a run's results in memory: what statistics, the blotter and the report need.
@@ -47,5 +74,17 @@ public struct CollectingSink: RunSink {
         case .signal(let event): signals.append((envelope.timestamp, event))
         default: break
         }
+    }
+
+    public mutating func receiveBar(_ bar: MarketBar, stamp: Stamp) {
+        bars.append(bar)
+        if bar.instrument == 0 { lastClose = bar.bar.close }
+    }
+
+    public mutating func receiveClock(_ stamp: Stamp) {}
+
+    public mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp) {
+        equity.append(snapshot)
+        closes.append(lastClose)
     }
 }

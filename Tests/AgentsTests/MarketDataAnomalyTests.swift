@@ -143,6 +143,29 @@ struct MarketDataRobustSpreadTests {
         #expect(even.median == 2.5 && even.sigma(around: 2.5) == RobustSpread.madToSigma)
     }
 
+    @Test("After every push the sorted window is the last `capacity` values sorted, with ties, moves both ways and evictions of equal values")
+    func windowStaysSorted() {
+        var state: UInt64 = 4242
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) * 0x1.0p-53
+        }
+        var mismatches = 0
+        for capacity in [1, 2, 3, 7, 50] {
+            var spread = RobustSpread(capacity: capacity)
+            var window: [Double] = []
+            for _ in 0..<5_000 {
+                // Few distinct values, so equal values are evicted and inserted all the time.
+                let value = (uniform() * 8).rounded(.down) - 4
+                spread.push(value)
+                window.append(value)
+                if window.count > capacity { window.removeFirst() }
+                if Array(spread.sorted) != window.sorted() { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test("MAD by one pass over runs equals the median of the sorted deviations, on 20,000 random windows")
     func madAgreesWithSorting() {
         var state: UInt64 = 12345

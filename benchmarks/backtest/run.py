@@ -11,8 +11,8 @@ at the next open, cash 10,000, no fees):
                         (run.sqlite with equity, orders, fills and audit chain, trades.csv,
                         equity.csv, statistics.json, report.html); wall time and peak RSS
                         from /usr/bin/time -v
-  CSV + engine          bench-backtest --stream: the CSV read as `stratum backtest` reads it,
-                        streamed into the engine (FusedRunner keeping the equity curve and the
+  CSV + engine          bench-backtest --stream: the CSV read as `stratum backtest` reads it
+                        (parsed ahead on a thread of its own), streamed into the engine (FusedRunner keeping the equity curve and the
                         trades the statistics read), without statistics and run folder (the CLI
                         has no flag to skip writing the run folder)
   engine                bench-backtest: the same engine over bars already parsed into memory
@@ -319,7 +319,7 @@ def main(argv):
         log(f"bench-backtest --stream ×{args.repeats}")
         out, _, rss = timed([bench, STRATEGY, data, args.repeats, "--stream"], cwd=small)
         report = last_json(out)
-        results["Stratum CSV + engine"] = dict(what="CSV read streamed into the engine (equity curve and trades kept), "
+        results["Stratum CSV + engine"] = dict(what="CSV parsed on its own thread, streamed into the engine (equity curve and trades kept), "
                                                     "no statistics or run folder",
                                                bars_per_second=report["bars_per_second"], trades=report["trades"], rss=rss)
 

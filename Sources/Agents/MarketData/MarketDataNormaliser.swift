@@ -36,6 +36,12 @@ public struct MarketDataNormaliser: Sendable {
 
     /// Takes one source bar and appends the bars to pass on (none, the bar, or fills and the bar).
     public mutating func process(_ bar: Bar, into output: inout [NormalisedBar]) {
+        process(bar) { output.append($0) }
+    }
+
+    /// Takes one source bar and hands each bar to pass on to `emit`, in order.
+    @inline(__always)
+    mutating func process(_ bar: Bar, _ emit: (NormalisedBar) -> Void) {
         summary.rowsRead += 1
         let verdict = filter.inspect(bar)
         summary.anomalies = filter.counts
@@ -47,15 +53,15 @@ public struct MarketDataNormaliser: Sendable {
         }
         guard let passed = verdict.bar else { return }
         let missing = gaps.observe(passed.timestamp)
-        if !missing.isEmpty { handleGap(missing, after: summary.lastTimestamp ?? passed.timestamp, into: &output) }
-        output.append(NormalisedBar(bar: passed, anomalies: verdict.kinds))
+        if !missing.isEmpty { handleGap(missing, after: summary.lastTimestamp ?? passed.timestamp, emit) }
+        emit(NormalisedBar(bar: passed, anomalies: verdict.kinds))
         summary.barsPassed += 1
         if summary.firstTimestamp == nil { summary.firstTimestamp = passed.timestamp }
         summary.lastTimestamp = passed.timestamp
         lastClose = passed.close
     }
 
-    private mutating func handleGap(_ missing: [Int64], after previous: Int64, into output: inout [NormalisedBar]) {
+    private mutating func handleGap(_ missing: [Int64], after previous: Int64, _ emit: (NormalisedBar) -> Void) {
         summary.gapCount += 1
         summary.missingBars += missing.count
         if gapPolicy != .skip && summary.gaps.count < FeedSummary.listedGapLimit {
@@ -63,8 +69,8 @@ public struct MarketDataNormaliser: Sendable {
         }
         guard gapPolicy == .forwardFill, let lastClose else { return }
         for time in missing {
-            output.append(NormalisedBar(bar: Bar(timestamp: time, open: lastClose, high: lastClose, low: lastClose,
-                                                 close: lastClose, volume: 0), isFilled: true))
+            emit(NormalisedBar(bar: Bar(timestamp: time, open: lastClose, high: lastClose, low: lastClose,
+                                        close: lastClose, volume: 0), isFilled: true))
         }
         summary.filledBars += missing.count
         summary.barsPassed += missing.count

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The median and the robust standard deviation of the last `capacity` values.
 ///
 /// Spike detection asks for both on every bar. Keeping the window sorted makes the median a
@@ -11,7 +13,7 @@ struct RobustSpread: Sendable {
 
     let capacity: Int
     private var arrival: ContiguousArray<Double>
-    private var sorted: ContiguousArray<Double>
+    private(set) var sorted: ContiguousArray<Double>
     private var oldest = 0
 
     init(capacity: Int) {
@@ -24,8 +26,8 @@ struct RobustSpread: Sendable {
 
     var isFull: Bool { sorted.count == capacity }
 
-    /// Adds a value, evicting the oldest once the window is full: one binary search and one
-    /// shift of the sorted window for each of the two.
+    /// Adds a value, evicting the oldest once the window is full: a binary search finds the
+    /// evicted value, another the new value's place, and one block move closes the gap.
     mutating func push(_ value: Double) {
         if arrival.count < capacity {
             arrival.append(value)
@@ -44,17 +46,22 @@ struct RobustSpread: Sendable {
         arrival[oldest] = value
         oldest = oldest + 1 == capacity ? 0 : oldest + 1
         sorted.withUnsafeMutableBufferPointer { buffer in
-            // Move the values between the evicted slot and the new value's place by one, then store it.
-            var index = Self.insertionIndex(of: evicted, in: UnsafeBufferPointer(buffer))
-            while index + 1 < buffer.count && buffer[index + 1] < value {
-                buffer[index] = buffer[index + 1]
-                index += 1
+            let base = buffer.baseAddress!
+            let values = UnsafeBufferPointer(buffer)
+            let slot = Self.insertionIndex(of: evicted, in: values)
+            if value > evicted {
+                // The values after the evicted slot and below the new value move down by one.
+                let end = Self.insertionIndex(of: value, in: values)
+                memmove(base + slot, base + slot + 1, (end - 1 - slot) * MemoryLayout<Double>.stride)
+                base[end - 1] = value
+            } else if value < evicted {
+                // The values above the new value and before the evicted slot move up by one.
+                let start = Self.upperIndex(of: value, in: values)
+                memmove(base + start + 1, base + start, (slot - start) * MemoryLayout<Double>.stride)
+                base[start] = value
+            } else {
+                base[slot] = value
             }
-            while index > 0 && buffer[index - 1] > value {
-                buffer[index] = buffer[index - 1]
-                index -= 1
-            }
-            buffer[index] = value
         }
     }
 
@@ -132,6 +139,19 @@ struct RobustSpread: Sendable {
             start += 1
         }
         return min(min(least.0, least.1), min(least.2, least.3))
+    }
+
+    /// The first index whose value is greater than `value` (branch-free binary search).
+    private static func upperIndex(of value: Double, in values: UnsafeBufferPointer<Double>) -> Int {
+        var remaining = values.count
+        guard remaining > 0 else { return 0 }
+        var base = 0
+        while remaining > 1 {
+            let half = remaining / 2
+            base = values[base + half] <= value ? base + half : base
+            remaining -= half
+        }
+        return base + (values[base] <= value ? 1 : 0)
     }
 
     /// The first index whose value is not less than `value` (branch-free binary search).

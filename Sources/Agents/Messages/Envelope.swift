@@ -62,6 +62,27 @@ public struct Envelope: Sendable {
     }
 }
 
+extension Envelope {
+    /// The time and trace id that messages caused by this one carry.
+    @inlinable
+    public var stamp: Stamp { Stamp(timestamp: timestamp, traceId: traceId) }
+}
+
+/// What an agent copies from the message it handles onto every message that message causes:
+/// the market time and the bar's trace id. The typed entry points of the bar path (those a
+/// runner calls without building an envelope, see docs/architecture.md) take it in place of
+/// the message.
+public struct Stamp: Sendable, Equatable {
+    public var timestamp: Int64
+    public var traceId: UInt64
+
+    @inlinable
+    public init(timestamp: Int64, traceId: UInt64) {
+        self.timestamp = timestamp
+        self.traceId = traceId
+    }
+}
+
 /// The payloads of every topic. Those sent every bar stay inline; those sent per order or per
 /// trade are boxed, which keeps every envelope small for the runner's queue.
 public enum Payload: Sendable {

@@ -17,7 +17,8 @@ import StrategyCompiler
 ///   - `BacktestEngine`, which also keeps every bar, signal, order and fill for the run folder;
 ///   - `FusedRunner` into a sink that only counts.
 /// - `--stream`: CSV → engine: `CSVBarReader` streaming into `FusedRunner` and the statistics
-///   sink, without statistics, report or run folder.
+///   sink, without statistics, report or run folder. The file is parsed on a thread of its
+///   own while the engine runs (`forEachBarReadingAhead`), as `stratum backtest` reads it.
 /// - `--stream-backtest`: `BacktestEngine` reading BARS.csv as `stratum backtest` does.
 /// - `--stream-runner`: BARS.csv streamed through `FusedRunner` into the counting sink: what
 ///   a run costs when nothing is kept per bar (the memory floor).
@@ -58,6 +59,10 @@ struct CountingSink: RunSink {
         guard envelope.topic == .portfolioTrade else { return }
         if case .trade(let trade) = envelope.payload, !trade.closedAtEnd { closedTrades += 1 }
     }
+
+    mutating func receiveBar(_ bar: MarketBar, stamp: Stamp) { messages += 1 }
+    mutating func receiveClock(_ stamp: Stamp) { messages += 1 }
+    mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp) { messages += 1 }
 }
 
 /// Keeps what the statistics read: the equity curve (time and equity per closed moment) and the
@@ -91,6 +96,18 @@ struct StatisticsSink: RunSink {
         default:
             break
         }
+    }
+
+    mutating func receiveBar(_ bar: MarketBar, stamp: Stamp) {
+        if bar.instrument == 0 { lastClose = bar.bar.close }
+    }
+
+    mutating func receiveClock(_ stamp: Stamp) {}
+
+    mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp) {
+        times.append(snapshot.timestamp)
+        equity.append(snapshot.equity)
+        closes.append(lastClose)
     }
 }
 
@@ -148,7 +165,7 @@ func runnerOnly(_ feed: some BarFeed) throws -> (bars: Int, sink: CountingSink) 
     var runner = FusedRunner(plan: plan, evaluators: [:])
     var sink = CountingSink()
     var bars = 0
-    try feed.forEachBar {
+    try feed.forEachBarReadingAhead {
         runner.push($0, instrument: 0, into: &sink)
         bars += 1
     }
@@ -161,7 +178,7 @@ func engineRun(_ feed: some BarFeed, reserving bars: Int) throws -> (bars: Int, 
     var runner = FusedRunner(plan: plan, evaluators: [:])
     var sink = StatisticsSink(reserving: bars)
     var count = 0
-    try feed.forEachBar {
+    try feed.forEachBarReadingAhead {
         runner.push($0, instrument: 0, into: &sink)
         count += 1
     }
