@@ -63,6 +63,10 @@ public struct ExecutionAgent: Agent {
         case .command(.halt):
             halted = true
             cancelAll(message.stamp, &outbox)
+        case .command(.reduceOnly):
+            // A tripped kill switch cancels every open order in both of its states; REDUCING then
+            // lets PortfolioRisk send only targets that shrink a position.
+            cancelAll(message.stamp, &outbox)
         case .command(.resume):
             halted = false
         default:

@@ -211,6 +211,17 @@ struct ExecutionAgentTests {
         #expect(venue.target(10, reference: .open, id: 8).errors.isEmpty)
     }
 
+    /// Issue 6: the kill switch cancels every open order whether it enters HALTED or REDUCING.
+    @Test func reduceOnlyCancelsOpenOrdersButKeepsTrading() throws {
+        var venue = try Self.venue("fee_bps: 0", algo: "algo: limit\n  limit: { offset_bps: 100, ttl: 5 }")
+        venue.bar(open: 100, close: 100)
+        venue.target(10, reference: .open)  // resting buy limit at 99
+        let reducing = venue.command(.reduceOnly(reason: "drawdown"))
+        #expect(reducing.orders.map(\.status) == [.cancelled])
+        #expect(!venue.agent.halted, "REDUCING is PortfolioRisk's to enforce; Execution still works the targets it is sent")
+        #expect(venue.bar(open: 98, high: 98, low: 97, close: 98).fills.isEmpty, "a cancelled order never fills")
+    }
+
     @Test func haltStillAcceptsOrdersThatReduceAPosition() throws {
         var venue = try Self.venue("fee_bps: 0")
         venue.bar(open: 100, close: 100)

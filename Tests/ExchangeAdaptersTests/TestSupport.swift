@@ -83,7 +83,9 @@ func withBinanceServer<T: Sendable>(
             return nil
         }
         group.addTask {
-            try await Task.sleep(for: .seconds(10))
+            // A guard against a hang, not a time limit: the whole suite runs its tests in
+            // parallel on two cores, where a loopback exchange can take many seconds to answer.
+            try await Task.sleep(for: .seconds(120))
             throw TestTimeout()
         }
         var iterator = ports.makeAsyncIterator()

@@ -22,7 +22,11 @@ import Testing
         let endpoint = try TestRedis.endpoint
         let strategy = TestRedis.uniqueStrategy()
         let bus = RedisStreamsBus(strategy: strategy, endpoint: endpoint,
-                                  options: RedisBusOptions(blockMilliseconds: 50, claimIdleMilliseconds: 200, claimIntervalMilliseconds: 100))
+                                  // Under load a message can be read by several consumers in a row that are all
+                                  // killed before they commit it; with the default five deliveries it would be
+                                  // dead-lettered, which is another test's subject. Here every message must live.
+                                  options: RedisBusOptions(blockMilliseconds: 50, claimIdleMilliseconds: 200, claimIntervalMilliseconds: 100,
+                                                           maxDeliveries: 1_000))
         defer { Task { await bus.close() } }
         let effects = bus.keys.prefix + "effects"
         let total = 300
