@@ -54,7 +54,9 @@ public struct RedisKeys: Sendable, Equatable {
     /// Messages delivered `maxDeliveries` times without an ack.
     public var deadLetter: String { prefix + "dead-letter" }
     /// Set once a message's effect is committed by a consumer group.
-    public func processed(group: String, id: String) -> String { prefix + "processed:" + group + ":" + id }
+    public func processed(group: String, id: String) -> String { processedPrefix(group: group) + id }
+    /// What every processed key of `group` starts with (the message id follows).
+    public func processedPrefix(group: String) -> String { prefix + "processed:" + group + ":" }
     /// A latest-value hash: `stratum:<strategy>:cache:<name>`.
     public func cache(_ name: String) -> String { prefix + "cache:" + name }
 
