@@ -25,8 +25,8 @@ def rps(path):
 
 
 def spread(values, fmt):
-    lo, hi = min(values), max(values)
-    return fmt(lo) if lo == hi else f"{fmt(lo)}–{fmt(hi)}"
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return lo if lo == hi else f"{lo}–{hi}"
 
 
 def rate(value):
@@ -133,7 +133,7 @@ if dist_strategy:
         f"messages routed), {rounds} rounds; load average {load_before} when it started, {load_after} when it ended "
         f"({cores} cores shared with other work). Each round runs the plain backtest, then the same backtest with "
         "`--bus` (seven agents as tasks of one process), then with `--bus --agents external` and seven `stratum agent` "
-        "processes; the script checks the three `--json` outputs are identical. Wall = the whole command (start-up, "
+        "processes; the script checks the three `--json` outputs are identical but for the run's id and folder. Wall = the whole command (start-up, "
         "lint, data, run folder); bus = the bus run's own figure from the first bar to the last wave.",
         "",
         "| run | wall | bars/s (wall) | bars/s (bus) | messages/s (bus) | plain ÷ this (wall) |",
