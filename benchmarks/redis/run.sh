@@ -71,16 +71,16 @@ if [ "${SKIP_DIST:-0}" != 1 ]; then
     seconds() { python3 -c 'import time; print(time.time())'; }
     for round in $(seq "$ROUNDS"); do
         echo "== redis-dist round $round of $ROUNDS" >&2
-        t0=$(seconds); (cd "$RUNS" && "$STRATUM" backtest "$OLDPWD/$S" --json > "$WORK/d$round-plain.json"); t1=$(seconds)
+        t0=$(seconds); "$STRATUM" backtest "$S" --json --out "$RUNS" > "$WORK/d$round-plain.json"; t1=$(seconds)
         echo "plain $t0 $t1" > "$WORK/d$round-times"
-        t0=$(seconds); (cd "$RUNS" && timeout 900 "$STRATUM" backtest "$OLDPWD/$S" --json --bus "$BUS" > "$WORK/d$round-bus.json" 2> "$WORK/d$round-bus.err"); t1=$(seconds)
+        t0=$(seconds); timeout 900 "$STRATUM" backtest "$S" --json --out "$RUNS" --bus "$BUS" > "$WORK/d$round-bus.json" 2> "$WORK/d$round-bus.err"; t1=$(seconds)
         echo "in-process $t0 $t1" >> "$WORK/d$round-times"
         pids=()
         for agent in market-data feature signal portfolio-risk execution compliance supervisor; do
             timeout 900 "$STRATUM" agent "$agent" --strategy "$S" --bus "$BUS" 2> "$WORK/d$round-agent-$agent.err" &
             pids+=($!)
         done
-        t0=$(seconds); (cd "$RUNS" && timeout 900 "$STRATUM" backtest "$OLDPWD/$S" --json --bus "$BUS" --agents external > "$WORK/d$round-external.json" 2> "$WORK/d$round-external.err"); t1=$(seconds)
+        t0=$(seconds); timeout 900 "$STRATUM" backtest "$S" --json --out "$RUNS" --bus "$BUS" --agents external > "$WORK/d$round-external.json" 2> "$WORK/d$round-external.err"; t1=$(seconds)
         echo "external $t0 $t1" >> "$WORK/d$round-times"
         wait "${pids[@]}"
         # The three runs must agree (all but the run's id and folder), or the figures mean nothing.

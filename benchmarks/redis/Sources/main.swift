@@ -36,8 +36,9 @@ func report(_ name: String, _ messages: Int, _ elapsed: Duration) {
 }
 
 /// The bare client: one connection adds, one reads, one acks. The XADD batch is built once;
-/// each read's ids go straight from the reply's bytes into its XACK.
-func rawClient() async throws {
+/// each read's ids go straight from the reply's bytes into its XACK. `produceOnly` measures
+/// the producer alone (no reads, no acks), the same work redis-benchmark's XADD does.
+func rawClient(produceOnly: Bool = false) async throws {
     let stream = "bench:\(UUID().uuidString):raw"
     let producer = RedisClient(endpoint: endpoint)
     let reader = RedisClient(endpoint: endpoint)
@@ -64,7 +65,7 @@ func rawClient() async throws {
             try await group.waitForAll()
         }
     }
-    var acked = 0
+    var acked = produceOnly ? total : 0
     var pendingAck: Task<Void, any Error>?
     while acked < total {
         let replies = try await reader.replies(to: read, timeoutMilliseconds: 10_000)
@@ -81,7 +82,8 @@ func rawClient() async throws {
     }
     try await pendingAck?.value
     try await produce.value
-    report("client XADD+XREADGROUP+XACK, \(payloadBytes)-byte payload", total, start.duration(to: .now))
+    report(produceOnly ? "client XADD only, same producer, nothing read" : "client XADD+XREADGROUP+XACK, \(payloadBytes)-byte payload",
+           total, start.duration(to: .now))
     _ = try await producer.send(RedisCommand("DEL", stream))
 }
 
@@ -196,7 +198,10 @@ struct FoundationCodec {
 
 /// BENCH_ONLY=raw|codec|bus runs one part (for profiling); by default all run.
 let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
-if only == nil || only == "raw" { try await rawClient() }
+if only == nil || only == "raw" {
+    try await rawClient()
+    try await rawClient(produceOnly: true)
+}
 if only == nil || only == "codec" { try codecOnly() }
 if only == nil || only == "bus" {
     try await bus(idempotency: false)
