@@ -99,4 +99,5 @@ fi
 
 python3 benchmarks/redis/write_results.py "$WORK" "$ROUNDS" "$MESSAGES" "$PAYLOAD" \
     "$(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')" "$(nproc)" "$STARTED" "$LOAD_BEFORE" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)" "$(git rev-parse --short HEAD)" "${DIST_ARGS[@]}"
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!benchmarks/RESULTS.md' || echo ' with uncommitted changes')" \
+    "${DIST_ARGS[@]}"

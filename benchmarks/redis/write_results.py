@@ -65,8 +65,8 @@ lines = [
     f"Stratum's measurements back to back. {cores} cores shared with other work: load average {load_before} when it "
     f"started, {load_after} when it ended, so absolute rates move with the load; the ratio to the baseline of the same "
     "round moves less. End to end = from the first XADD until the last message is acked: XADD pipelined 512 at a time "
-    "with 4 batches in flight on one connection, XREADGROUP reading up to 2,048, one XACK per read (its ids copied "
-    "from the reply's bytes). The bus runs RedisStreamsBus: envelopes encoded to JSON (EnvelopeCodec) and XADDed in one "
+    "with 4 batches in flight on one connection, XREADGROUP reading up to 2,048 with the next read sent as soon as one "
+    "arrives, one XACK per read (its ids copied from the reply's bytes). The bus runs RedisStreamsBus: envelopes encoded to JSON (EnvelopeCodec) and XADDed in one "
     "pipeline per publish, read through a consumer group, decoded, and acked in batches of 2,048 after handling "
     "(with idempotency on, each id is also checked with EXISTS on delivery and recorded with SET NX EX on ack).",
     "",

@@ -67,8 +67,11 @@ func rawClient(produceOnly: Bool = false) async throws {
     }
     var acked = produceOnly ? total : 0
     var pendingAck: Task<Void, any Error>?
-    while acked < total {
-        let replies = try await reader.replies(to: read, timeoutMilliseconds: 10_000)
+    // The next read is on its way while this one is acked (read-ahead).
+    var nextRead: Task<RedisReplies, any Error>? = produceOnly ? nil : Task { try await reader.replies(to: read, timeoutMilliseconds: 10_000) }
+    while acked < total, let pending = nextRead {
+        let replies = try await pending.value
+        nextRead = Task { try await reader.replies(to: read, timeoutMilliseconds: 10_000) }
         var ack = RedisPipeline()
         ack.appendXAck(stream, group: "g", entriesOf: replies)
         guard ack.count > 0 else { continue }
