@@ -43,18 +43,25 @@ public struct RedisBusOptions: Sendable {
 /// The names of a strategy's keys in Redis (docs/messages.md).
 public struct RedisKeys: Sendable, Equatable {
     public let prefix: String
+    /// Every topic's stream name, by the topic's raw value: publishing names one per message.
+    private let streams: [String]
 
     /// - Parameter strategy: the strategy's name; every key starts `stratum:<strategy>:`.
     public init(strategy: String) {
         prefix = "stratum:\(strategy):"
+        var streams = [String](repeating: "", count: Topic.allCases.count)
+        for topic in Topic.allCases { streams[Int(topic.rawValue)] = prefix + topic.name }
+        self.streams = streams
     }
 
     /// One stream per topic: `stratum:<strategy>:<topic>`.
-    public func stream(_ topic: Topic) -> String { prefix + topic.name }
+    public func stream(_ topic: Topic) -> String { streams[Int(topic.rawValue)] }
     /// Messages delivered `maxDeliveries` times without an ack.
     public var deadLetter: String { prefix + "dead-letter" }
     /// Set once a message's effect is committed by a consumer group.
-    public func processed(group: String, id: String) -> String { prefix + "processed:" + group + ":" + id }
+    public func processed(group: String, id: String) -> String { processedPrefix(group: group) + id }
+    /// What every processed key of `group` starts with (the message id follows).
+    public func processedPrefix(group: String) -> String { prefix + "processed:" + group + ":" }
     /// A latest-value hash: `stratum:<strategy>:cache:<name>`.
     public func cache(_ name: String) -> String { prefix + "cache:" + name }
 

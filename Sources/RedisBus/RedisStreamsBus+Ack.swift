@@ -4,24 +4,30 @@ extension RedisStreamsBus {
     /// and sends one `XACK` per stream and group, all in one pipeline.
     public func ack(_ deliveries: [BusDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
-        var commands: [RedisCommand] = []
+        var pipeline = RedisPipeline(capacity: deliveries.count * (options.idempotency ? 96 : 24))
         if options.idempotency {
+            var group = deliveries[0].group
+            var prefix = keys.processedPrefix(group: group)
             for delivery in deliveries {
-                commands.append(.setIfAbsent(keys.processed(group: delivery.group, id: delivery.message.id), expireSeconds: options.idempotencyTTLSeconds))
+                if delivery.group != group {
+                    group = delivery.group
+                    prefix = keys.processedPrefix(group: group)
+                }
+                pipeline.appendSetIfAbsent(keyPrefix: prefix, name: delivery.message.id, expireSeconds: options.idempotencyTTLSeconds)
             }
         }
-        var ids: [String: [String]] = [:]
-        var order: [String] = []
+        // One XACK per stream and group, in the order each first appears. A read brings a few
+        // streams at most, so a linear search beats hashing.
+        var runs: [(stream: String, group: String, ids: [String])] = []
         for delivery in deliveries {
-            let key = delivery.stream + "\u{0}" + delivery.group
-            if ids[key] == nil { order.append(key) }
-            ids[key, default: []].append(delivery.entryID)
+            if let index = runs.lastIndex(where: { $0.stream == delivery.stream && $0.group == delivery.group }) {
+                runs[index].ids.append(delivery.entryID)
+            } else {
+                runs.append((delivery.stream, delivery.group, [delivery.entryID]))
+            }
         }
-        for key in order {
-            let parts = key.split(separator: "\u{0}", maxSplits: 1)
-            commands.append(.xack(String(parts[0]), group: String(parts[1]), ids: ids[key]!))
-        }
-        let replies = try await client.pipeline(commands)
-        if let message = replies.compactMap(\.errorMessage).first { throw RedisError.server(command: "XACK", message: message) }
+        for run in runs { pipeline.appendXAck(run.stream, group: run.group, ids: run.ids) }
+        let replies = try await client.replies(to: pipeline)
+        if let message = replies.firstError { throw RedisError.server(command: "XACK", message: message) }
     }
 }

@@ -81,18 +81,29 @@ public final class RedisStreamsBus: Bus {
     /// - Throws: `BusError.closed` after `close()`, `RedisError` when Redis refuses or is gone.
     public func publish(_ messages: [WireEnvelope]) async throws {
         guard !state.withLock({ $0.closed }) else { throw BusError.closed }
-        var commands: [RedisCommand] = []
-        commands.reserveCapacity(messages.count * (options.cacheLatestValues ? 2 : 1))
+        guard !messages.isEmpty else { return }
+        // Each XADD is written straight into the pipeline, its JSON through one reused buffer.
+        var pipeline = RedisPipeline(capacity: messages.count * 400)
+        var json: [UInt8] = []
+        json.reserveCapacity(512)
         for message in messages {
-            commands.append(.xadd(keys.stream(message.envelope.topic), maxLength: options.maxStreamLength,
-                                  fields: [(Self.envelopeField, try codec.encode(message))]))
+            json.removeAll(keepingCapacity: true)
+            codec.encode(message, into: &json)
+            pipeline.appendXAdd(keys.stream(message.envelope.topic), maxLength: options.maxStreamLength, field: Self.envelopeField, value: json)
             if options.cacheLatestValues, let update = RedisCache.update(for: message.envelope, keys: keys) {
-                commands.append(update)
+                pipeline.append(update)
             }
         }
-        let replies = try await client.pipeline(commands)
-        for (reply, command) in zip(replies, commands) {
-            if let message = reply.errorMessage { throw RedisError.server(command: command.name, message: message) }
+        let replies = try await client.replies(to: pipeline)
+        guard replies.hasError else { return }
+        // Name the command that failed: the n-th reply answers the n-th command.
+        var commands: [String] = []
+        for message in messages {
+            commands.append("XADD")
+            if options.cacheLatestValues, let update = RedisCache.update(for: message.envelope, keys: keys) { commands.append(update.name) }
+        }
+        for (reply, command) in zip(replies.parsed(), commands) {
+            if let message = reply.errorMessage { throw RedisError.server(command: command, message: message) }
         }
     }
 

@@ -39,17 +39,19 @@ public struct RedisSubscription: AsyncSequence, Sendable {
                 let options = subscription.bus.options
                 if !ownPendingRead {
                     // A restarted consumer first gets back what it read and did not ack.
-                    let entries = try await subscription.read(from: "0", block: nil)
-                    if entries.isEmpty { ownPendingRead = true }
-                    buffer = try await subscription.deliveries(entries, redelivered: true)
+                    let replies = try await subscription.read(from: "0", block: nil)
+                    var any = false
+                    replies.forEachStreamEntry { _ in any = true }
+                    if !any { ownPendingRead = true }
+                    buffer = try await subscription.deliveries(replies, redelivered: true)
                 } else {
                     if lastClaim.duration(to: .now) >= .milliseconds(options.claimIntervalMilliseconds) {
                         lastClaim = .now
                         buffer = try await subscription.claimAbandoned()
                         if !buffer.isEmpty { break }
                     }
-                    let entries = try await subscription.read(from: ">", block: options.blockMilliseconds)
-                    buffer = try await subscription.deliveries(entries, redelivered: false)
+                    let replies = try await subscription.read(from: ">", block: options.blockMilliseconds)
+                    buffer = try await subscription.deliveries(replies, redelivered: false)
                 }
             }
             defer { head += 1 }
@@ -57,66 +59,124 @@ public struct RedisSubscription: AsyncSequence, Sendable {
         }
     }
 
-    /// Reads entries after `id` on every stream of the subscription.
-    func read(from id: String, block: Int?) async throws -> [(stream: String, entry: StreamEntry)] {
+    /// Reads entries after `id` on every stream of the subscription, as Redis sent them.
+    func read(from id: String, block: Int?) async throws -> RedisReplies {
         let bus = self.bus
         let command = RedisCommand.xreadgroup(group: group, consumer: consumer, count: bus.options.readCount, blockMilliseconds: block,
                                               streams: topics.map { (bus.keys.stream($0), id) })
-        let reply: RedisReply
-        do {
-            reply = try await reader.send(command)
-        } catch RedisError.server(_, let message) where message.hasPrefix("NOGROUP") {
+        let replies = try await reader.replies(to: command)
+        if let message = replies.firstError {
             // The server lost its data (restarted without persistence): make the groups again.
+            guard message.hasPrefix("NOGROUP") else { throw RedisError.server(command: command.name, message: message) }
             try await bus.createGroups(group, on: topics)
-            return []
+            return RedisReplies(bytes: [], count: 0, hasError: false)
         }
-        var result: [(String, StreamEntry)] = []
-        for stream in reply.streamEntries {
-            for entry in stream.entries { result.append((stream.stream, entry)) }
-        }
-        return result
+        return replies
     }
 
-    /// Decodes entries into deliveries, acking and dropping those the group has processed already
-    /// and those that are not envelopes (they go to the dead-letter stream).
+    /// Decodes a read's entries into deliveries straight from the reply's bytes (see
+    /// `settle` for what is dropped).
+    func deliveries(_ replies: RedisReplies, redelivered: Bool) async throws -> [BusDelivery] {
+        let bus = self.bus
+        var read = ReadEntries()
+        let streams = topics.map { bus.keys.stream($0) }
+        var streamIndex = -1
+        var stream = ""
+        replies.forEachStreamEntry { view in
+            // Entries come grouped by stream: name each group once, by one of ours when it is.
+            if view.streamIndex != streamIndex {
+                streamIndex = view.streamIndex
+                stream = streams.first { name in
+                    var copy = name
+                    return copy.withUTF8 { $0.elementsEqual(view.stream) }
+                } ?? String(decoding: view.stream, as: UTF8.self)
+            }
+            let id = String(decoding: view.id, as: UTF8.self)
+            if view.isDeleted {
+                read.trimmed.append(id)
+                read.trimmedStreams.append(stream)
+            } else if let bytes = view.value(of: "envelope") {
+                do {
+                    let message = try bus.codec.decode(bytes)
+                    read.decoded.append(BusDelivery(bus: bus, group: group, stream: stream, entryID: id, message: message,
+                                                    deliveries: redelivered ? 2 : 1))
+                } catch {
+                    read.undecodable.append((stream, view.entry, "\(error)"))
+                }
+            } else {
+                read.undecodable.append((stream, view.entry, "no '\(RedisStreamsBus.envelopeField)' field"))
+            }
+        }
+        return try await settle(read, counts: [:])
+    }
+
+    /// Decodes entries into deliveries (claimed entries, which come as values).
     func deliveries(_ entries: [(stream: String, entry: StreamEntry)], redelivered: Bool,
                     counts: [String: Int] = [:]) async throws -> [BusDelivery] {
         guard !entries.isEmpty else { return [] }
         let bus = self.bus
-        var result: [BusDelivery] = []
-        result.reserveCapacity(entries.count)
-        var undecodable: [(stream: String, entry: StreamEntry, reason: String)] = []
+        var read = ReadEntries()
         for (stream, entry) in entries {
-            // A pending entry trimmed from the stream comes back without fields: nothing to deliver.
             guard let bytes = entry.fields[RedisStreamsBus.envelopeField] else {
                 if entry.fields.isEmpty {
-                    _ = try await bus.client.send(.xack(stream, group: group, ids: [entry.id]))
+                    read.trimmed.append(entry.id)
+                    read.trimmedStreams.append(stream)
                 } else {
-                    undecodable.append((stream, entry, "no '\(RedisStreamsBus.envelopeField)' field"))
+                    read.undecodable.append((stream, entry, "no '\(RedisStreamsBus.envelopeField)' field"))
                 }
                 continue
             }
             do {
                 let message = try bus.codec.decode(bytes)
-                result.append(BusDelivery(bus: bus, group: group, stream: stream, entryID: entry.id, message: message,
-                                          deliveries: counts[entry.id] ?? (redelivered ? 2 : 1)))
+                read.decoded.append(BusDelivery(bus: bus, group: group, stream: stream, entryID: entry.id, message: message,
+                                                deliveries: counts[entry.id] ?? (redelivered ? 2 : 1)))
             } catch {
-                undecodable.append((stream, entry, "\(error)"))
+                read.undecodable.append((stream, entry, "\(error)"))
             }
         }
-        if !undecodable.isEmpty {
-            try await bus.deadLetter(undecodable.map { ($0.stream, $0.entry, $0.reason, counts[$0.entry.id] ?? 1) }, group: group)
+        return try await settle(read, counts: counts)
+    }
+
+    /// What one read brought, sorted.
+    struct ReadEntries {
+        var decoded: [BusDelivery] = []
+        /// Entries that are not envelopes, with why.
+        var undecodable: [(stream: String, entry: StreamEntry, reason: String)] = []
+        /// Pending entries trimmed from their stream (they come back without fields), and their streams.
+        var trimmed: [String] = []
+        var trimmedStreams: [String] = []
+    }
+
+    /// Acks and drops entries trimmed away, sends those that are not envelopes to the dead-letter
+    /// stream, and acks and drops messages the group has processed already; returns the rest.
+    private func settle(_ read: ReadEntries, counts: [String: Int]) async throws -> [BusDelivery] {
+        let bus = self.bus
+        if !read.trimmed.isEmpty {
+            var pipeline = RedisPipeline()
+            for (id, stream) in zip(read.trimmed, read.trimmedStreams) { pipeline.appendXAck(stream, group: group, ids: CollectionOfOne(id)) }
+            _ = try await bus.client.replies(to: pipeline)
         }
+        if !read.undecodable.isEmpty {
+            try await bus.deadLetter(read.undecodable.map { ($0.stream, $0.entry, $0.reason, counts[$0.entry.id] ?? 1) }, group: group)
+        }
+        let result = read.decoded
         guard bus.options.idempotency, !result.isEmpty else { return result }
-        let seen = try await bus.client.pipeline(result.map { RedisCommand("EXISTS", bus.keys.processed(group: group, id: $0.message.id)) })
+        var check = RedisPipeline(capacity: result.count * 80)
+        let prefix = bus.keys.processedPrefix(group: group)
+        for delivery in result { check.appendExists(keyPrefix: prefix, name: delivery.message.id) }
+        let seen = try await bus.client.replies(to: check)
         var fresh: [BusDelivery] = []
         fresh.reserveCapacity(result.count)
-        var duplicates: [BusDelivery] = []
-        for (delivery, reply) in zip(result, seen) {
-            if reply.integer == 1 { duplicates.append(delivery) } else { fresh.append(delivery) }
+        var duplicates = RedisPipeline()
+        seen.forEachInteger { index, value in
+            if value == 1 {
+                duplicates.appendXAck(result[index].stream, group: group, ids: CollectionOfOne(result[index].entryID))
+            } else {
+                fresh.append(result[index])
+            }
         }
-        if !duplicates.isEmpty {
-            _ = try await bus.client.pipeline(duplicates.map { .xack($0.stream, group: group, ids: [$0.entryID]) })
+        if duplicates.count > 0 {
+            _ = try await bus.client.replies(to: duplicates)
         }
         return fresh
     }
@@ -169,13 +229,7 @@ public struct BusDelivery: Sendable {
     /// Recording first means a crash between the two leaves a message that is skipped when
     /// redelivered, never one whose effect happens again.
     public func ack() async throws {
-        var commands: [RedisCommand] = []
-        if bus.options.idempotency {
-            commands.append(.setIfAbsent(bus.keys.processed(group: group, id: message.id), expireSeconds: bus.options.idempotencyTTLSeconds))
-        }
-        commands.append(.xack(stream, group: group, ids: [entryID]))
-        let replies = try await bus.client.pipeline(commands)
-        if let message = replies.compactMap(\.errorMessage).first { throw RedisError.server(command: "XACK", message: message) }
+        try await bus.ack([self])
     }
 
     /// Runs `effects` (Redis commands), records the message's id and acks it, atomically, in

@@ -140,6 +140,15 @@ public struct EquitySnapshot: Sendable, Equatable, Codable {
     public var equity: Double
     public var drawdown: Double
     public var state: RiskState
+
+    public init(barIndex: Int, timestamp: Int64, cash: Double, equity: Double, drawdown: Double, state: RiskState) {
+        self.barIndex = barIndex
+        self.timestamp = timestamp
+        self.cash = cash
+        self.equity = equity
+        self.drawdown = drawdown
+        self.state = state
+    }
 }
 
 public enum RiskState: String, Sendable, Codable {
@@ -161,6 +170,15 @@ public struct RiskAlert: Sendable, Equatable, Codable {
     /// The measured value that breached (leverage, notional, VaR fraction, drawdown).
     public var measured: Double
     public var limit: Double
+
+    public init(kind: Kind, instrument: Int, requested: Double, allowed: Double, measured: Double, limit: Double) {
+        self.kind = kind
+        self.instrument = instrument
+        self.requested = requested
+        self.allowed = allowed
+        self.measured = measured
+        self.limit = limit
+    }
 }
 
 public struct OrderUpdate: Sendable, Equatable, Codable {
@@ -183,6 +201,17 @@ public struct OrderUpdate: Sendable, Equatable, Codable {
     public var limitPrice: Double?
     public var filled: Double
     public var status: Status
+
+    public init(id: UInt64, parent: UInt64, instrument: Int, kind: Kind, quantity: Double, limitPrice: Double? = nil, filled: Double, status: Status) {
+        self.id = id
+        self.parent = parent
+        self.instrument = instrument
+        self.kind = kind
+        self.quantity = quantity
+        self.limitPrice = limitPrice
+        self.filled = filled
+        self.status = status
+    }
 }
 
 public struct Fill: Sendable, Equatable, Codable {
@@ -197,11 +226,29 @@ public struct Fill: Sendable, Equatable, Codable {
     public var arrivalPrice: Double
     /// The bar price the order worked against (its open or its close).
     public var reference: PriceReference
+
+    public init(order: UInt64, parent: UInt64, instrument: Int, barIndex: Int, quantity: Double, price: Double, fee: Double,
+                arrivalPrice: Double, reference: PriceReference) {
+        self.order = order
+        self.parent = parent
+        self.instrument = instrument
+        self.barIndex = barIndex
+        self.quantity = quantity
+        self.price = price
+        self.fee = fee
+        self.arrivalPrice = arrivalPrice
+        self.reference = reference
+    }
 }
 
 public struct ExecutionFailure: Sendable, Equatable, Codable {
     public var order: UInt64
     public var reason: String
+
+    public init(order: UInt64, reason: String) {
+        self.order = order
+        self.reason = reason
+    }
 }
 
 public enum SupervisorCommand: Sendable, Equatable, Codable {
@@ -215,4 +262,10 @@ public struct AuditRecord: Sendable {
     public var kind: String
     public var timestamp: Int64
     public var payload: Payload
+
+    public init(kind: String, timestamp: Int64, payload: Payload) {
+        self.kind = kind
+        self.timestamp = timestamp
+        self.payload = payload
+    }
 }

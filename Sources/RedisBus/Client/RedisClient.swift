@@ -29,7 +29,7 @@ public final class RedisClient: Sendable {
     ///   has passed, `.closed` after `close()`.
     @discardableResult
     public func send(_ command: RedisCommand, timeoutMilliseconds: Int? = nil) async throws -> RedisReply {
-        let reply = try await worker.submit(command.encoded, count: 1, timeout: timeoutMilliseconds, retry: true)[0]
+        let reply = try await worker.submit(command.encoded, count: 1, timeout: timeoutMilliseconds, retry: true).parsed()[0]
         if let message = reply.errorMessage { throw RedisError.server(command: command.name, message: message) }
         return reply
     }
@@ -38,17 +38,29 @@ public final class RedisClient: Sendable {
     /// returned, not thrown: one failed command does not hide the others' replies.
     public func pipeline(_ commands: [RedisCommand], timeoutMilliseconds: Int? = nil) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(commands.reduce(0) { $0 + $1.encoded.count })
-        for command in commands { bytes.append(contentsOf: command.encoded) }
-        return try await worker.submit(bytes, count: commands.count, timeout: timeoutMilliseconds, retry: true)
+        var pipeline = RedisPipeline(capacity: commands.reduce(0) { $0 + $1.encoded.count })
+        for command in commands { pipeline.append(command) }
+        return try await replies(to: pipeline, timeoutMilliseconds: timeoutMilliseconds).parsed()
+    }
+
+    /// Sends the pipeline's commands in one write and returns their replies as Redis sent them,
+    /// to be read in place (`RedisReplies.forEachStreamEntry`, `firstError`) or parsed. The
+    /// bus's hot path: no value is built per reply or per stream entry.
+    public func replies(to pipeline: RedisPipeline, timeoutMilliseconds: Int? = nil) async throws -> RedisReplies {
+        guard pipeline.count > 0 else { return RedisReplies(bytes: [], count: 0, hasError: false) }
+        return try await worker.submit(pipeline.bytes, count: pipeline.count, timeout: timeoutMilliseconds, retry: true)
+    }
+
+    /// Sends one command and returns its reply as Redis sent it (an error reply is not thrown).
+    public func replies(to command: RedisCommand, timeoutMilliseconds: Int? = nil) async throws -> RedisReplies {
+        try await worker.submit(command.encoded, count: 1, timeout: timeoutMilliseconds, retry: true)
     }
 
     /// Checks the server answers, once, without waiting for it to come up.
     ///
     /// - Throws: `RedisError.unreachable` naming the endpoint and the reason.
     public func connect() async throws {
-        let reply = try await worker.submit(RedisCommand("PING").encoded, count: 1, timeout: nil, retry: false)[0]
+        let reply = try await worker.submit(RedisCommand("PING").encoded, count: 1, timeout: nil, retry: false).parsed()[0]
         if let message = reply.errorMessage { throw RedisError.server(command: "PING", message: message) }
     }
 
@@ -94,6 +106,8 @@ final class ConnectionWorker: @unchecked Sendable {
 
     // Touched only by the worker's thread.
     private let connection: RedisConnection
+    /// Where several requests' commands are joined for one write; reused.
+    private var output: [UInt8] = []
 
     init(endpoint: RedisEndpoint, options: RedisClientOptions) {
         self.endpoint = endpoint
@@ -117,10 +131,10 @@ final class ConnectionWorker: @unchecked Sendable {
         var timeoutMilliseconds: Int
         /// Whether a broken connection is retried (within the reconnect window) or fails at once.
         var retry: Bool
-        var continuation: CheckedContinuation<[RedisReply], any Error>
+        var continuation: CheckedContinuation<RedisReplies, any Error>
     }
 
-    func submit(_ bytes: [UInt8], count: Int, timeout: Int?, retry: Bool) async throws -> [RedisReply] {
+    func submit(_ bytes: [UInt8], count: Int, timeout: Int?, retry: Bool) async throws -> RedisReplies {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
             guard !closed else {
@@ -179,18 +193,20 @@ final class ConnectionWorker: @unchecked Sendable {
                 // One write for the run of requests that share a timeout, then their replies.
                 let timeout = batch[next].timeoutMilliseconds
                 try connection.setTimeout(milliseconds: timeout)
-                var end = next
-                while end < batch.count && batch[end].timeoutMilliseconds == timeout {
-                    connection.append(batch[end].bytes)
-                    end += 1
+                var end = next + 1
+                while end < batch.count && batch[end].timeoutMilliseconds == timeout { end += 1 }
+                if end - next == 1 {
+                    try connection.write(batch[next].bytes)
+                } else {
+                    output.removeAll(keepingCapacity: true)
+                    for request in batch[next..<end] { output.append(contentsOf: request.bytes) }
+                    try connection.write(output)
                 }
                 while next < end {
-                    var replies: [RedisReply] = []
-                    replies.reserveCapacity(batch[next].count)
-                    for _ in 0..<batch[next].count { replies.append(try connection.readReply()) }
+                    let replies = try connection.readReplies(count: batch[next].count)
                     // A server replaying its append-only file refuses every command with LOADING:
                     // nothing ran, so the request waits and goes again like after a lost connection.
-                    if replies.contains(where: { $0.errorMessage?.hasPrefix("LOADING") == true }) {
+                    if replies.hasError, replies.parsed().contains(where: { $0.errorMessage?.hasPrefix("LOADING") == true }) {
                         throw ConnectionFailure(reason: "Redis is loading its data set")
                     }
                     batch[next].continuation.resume(returning: replies)

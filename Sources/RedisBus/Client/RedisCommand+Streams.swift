@@ -72,6 +72,66 @@ extension RedisCommand {
     }
 }
 
+/// The per-message commands of the bus, written word by word into a pipeline (same commands as
+/// the `RedisCommand` builders above, without an argument array per command).
+extension RedisPipeline {
+    /// `XADD stream [MAXLEN ~ n] * field value`.
+    public mutating func appendXAdd(_ stream: String, maxLength: Int?, field: String, value: [UInt8]) {
+        begin(words: maxLength == nil ? 5 : 8)
+        argument("XADD")
+        argument(stream)
+        if let maxLength {
+            argument("MAXLEN")
+            argument("~")
+            argument(maxLength)
+        }
+        argument("*")
+        argument(field)
+        argument(value)
+    }
+
+    /// `XACK stream group id...`, one command for all `ids`.
+    public mutating func appendXAck<C: Collection>(_ stream: String, group: String, ids: C) where C.Element == String {
+        begin(words: 3 + ids.count)
+        argument("XACK")
+        argument(stream)
+        argument(group)
+        for id in ids { argument(id) }
+    }
+
+    /// `XACK stream group id...` for every entry of an `XREADGROUP` reply of that one stream,
+    /// the ids copied from the reply's bytes.
+    public mutating func appendXAck(_ stream: String, group: String, entriesOf replies: RedisReplies) {
+        var entries = 0
+        replies.forEachStreamEntry { _ in entries += 1 }
+        guard entries > 0 else { return }
+        begin(words: 3 + entries)
+        argument("XACK")
+        argument(stream)
+        argument(group)
+        replies.forEachStreamEntry { argument($0.id) }
+    }
+
+    /// `SET <prefix><name> 1 NX EX seconds`: the key given in two parts, so it is never joined
+    /// into a string of its own.
+    public mutating func appendSetIfAbsent(keyPrefix: String, name: String, expireSeconds: Int) {
+        begin(words: 6)
+        argument("SET")
+        argument(joining: keyPrefix, name)
+        argument("1")
+        argument("NX")
+        argument("EX")
+        argument(expireSeconds)
+    }
+
+    /// `EXISTS <prefix><name>`.
+    public mutating func appendExists(keyPrefix: String, name: String) {
+        begin(words: 2)
+        argument("EXISTS")
+        argument(joining: keyPrefix, name)
+    }
+}
+
 /// One stream entry: its id and its field/value pairs.
 public struct StreamEntry: Sendable, Equatable {
     public var id: String

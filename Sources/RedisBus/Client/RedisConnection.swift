@@ -1,12 +1,26 @@
 import CHiredis
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// One blocking hiredis connection. Not thread-safe: a `RedisClient` owns it and touches it only
-/// from its own thread.
+/// One blocking connection. Not thread-safe: a `RedisClient` owns it and touches it only from its
+/// own thread.
+///
+/// hiredis makes the connection (connect timeout, keepalive, its error texts); commands and
+/// replies then go straight through the socket: commands are written from the caller's RESP
+/// bytes, and replies are read into one reused buffer and handed back as their bytes, so no reply
+/// object is built per element (a stream read of thousands of entries is one copy).
 final class RedisConnection {
     let endpoint: RedisEndpoint
     let connectTimeoutMilliseconds: Int
     private var context: UnsafeMutablePointer<redisContext>?
     private var timeoutMilliseconds = -1
+    /// Bytes read and not yet handed out: `input[consumed..<filled]`.
+    private var input = [UInt8](repeating: 0, count: 1 << 16)
+    private var consumed = 0
+    private var filled = 0
 
     init(endpoint: RedisEndpoint, connectTimeoutMilliseconds: Int) {
         self.endpoint = endpoint
@@ -34,9 +48,11 @@ final class RedisConnection {
         _ = redisEnableKeepAlive(fresh)
         context = fresh
         timeoutMilliseconds = -1
+        consumed = 0
+        filled = 0
         if endpoint.database != 0 {
-            append(RedisCommand("SELECT", endpoint.database).encoded)
-            let reply = try readReply()
+            try write(RedisCommand("SELECT", endpoint.database).encoded)
+            let reply = try readReplies(count: 1).parsed()[0]
             if let message = reply.errorMessage {
                 disconnect()
                 throw ConnectionFailure(reason: "SELECT \(endpoint.database) failed: \(message)")
@@ -44,80 +60,109 @@ final class RedisConnection {
         }
     }
 
-    /// How long a read may wait before the connection counts as lost.
+    /// How long a read (or write) may wait before the connection counts as lost.
     func setTimeout(milliseconds: Int) throws(ConnectionFailure) {
         guard let context, milliseconds != timeoutMilliseconds else { return }
         if redisSetTimeout(context, chiredis_timeval(milliseconds)) != REDIS_OK {
-            throw failure()
+            throw hiredisFailure()
         }
         timeoutMilliseconds = milliseconds
     }
 
-    /// Queues RESP bytes (one or many commands) in hiredis's output buffer; `readReply` sends them.
-    func append(_ bytes: [UInt8]) {
-        guard let context else { return }
-        bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { chars in
-                _ = redisAppendFormattedCommand(context, chars.baseAddress, chars.count)
+    /// Writes RESP bytes (one or many commands) to the socket.
+    func write(_ bytes: [UInt8]) throws(ConnectionFailure) {
+        guard let context else { throw ConnectionFailure(reason: "not connected") }
+        let fd = context.pointee.fd
+        var sent = 0
+        while sent < bytes.count {
+            let result = bytes.withUnsafeBytes { raw in
+                // MSG_NOSIGNAL: a peer that closed gives EPIPE here, not a SIGPIPE that ends the process.
+                send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
             }
+            if result < 0 {
+                if errno == EINTR { continue }
+                let error = failure(errno: errno)
+                disconnect()
+                throw error
+            }
+            sent += result
         }
     }
 
-    /// Sends what is queued and reads the next reply.
-    func readReply() throws(ConnectionFailure) -> RedisReply {
+    /// Reads until `count` complete replies have arrived and returns their bytes.
+    func readReplies(count: Int) throws(ConnectionFailure) -> RedisReplies {
+        var scanner = RESP.Scanner(position: consumed)
+        while true {
+            do {
+                try input.withUnsafeBufferPointer { buffer throws(RESP.ProtocolViolation) in
+                    try scanner.scan(buffer, end: filled, until: count)
+                }
+            } catch {
+                disconnect()
+                throw ConnectionFailure(reason: "Redis sent something that is not RESP (byte \(error.byte) at \(error.offset))")
+            }
+            if scanner.completed == count { break }
+            // Make room: drop what was handed out, then grow if a single reply needs more.
+            if consumed > 0 {
+                let kept = filled - consumed
+                input.withUnsafeMutableBytes { raw in
+                    _ = memmove(raw.baseAddress!, raw.baseAddress! + consumed, kept)
+                }
+                scanner.shift(by: consumed)
+                filled = kept
+                consumed = 0
+            }
+            if filled == input.count { input.append(contentsOf: repeatElement(0, count: input.count)) }
+            try receive()
+        }
+        let end = scanner.position
+        let replies = RedisReplies(bytes: Array(input[consumed..<end]), count: count, hasError: scanner.sawError)
+        consumed = end
+        if consumed == filled {
+            consumed = 0
+            filled = 0
+        }
+        return replies
+    }
+
+    /// One `recv` into the free end of the buffer.
+    private func receive() throws(ConnectionFailure) {
         guard let context else { throw ConnectionFailure(reason: "not connected") }
-        var raw: UnsafeMutableRawPointer?
-        guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
-            let error = failure()
+        let fd = context.pointee.fd
+        while true {
+            let result = input.withUnsafeMutableBytes { raw in
+                recv(fd, raw.baseAddress! + filled, raw.count - filled, 0)
+            }
+            if result > 0 {
+                filled += result
+                return
+            }
+            if result < 0, errno == EINTR { continue }
+            let error = result == 0 ? ConnectionFailure(reason: "Server closed the connection") : failure(errno: errno)
             disconnect()
             throw error
         }
-        let reply = raw.assumingMemoryBound(to: redisReply.self)
-        defer { freeReplyObject(raw) }
-        return Self.copy(reply)
     }
 
     func disconnect() {
         if let context { redisFree(context) }
         context = nil
+        consumed = 0
+        filled = 0
     }
 
-    private func failure() -> ConnectionFailure {
-        guard let context else { return ConnectionFailure(reason: "not connected") }
-        let text = String(cString: chiredis_errstr(context))
-        // hiredis reports a read timeout as an I/O error with EAGAIN's text.
-        if text.contains("temporarily unavailable") || text.contains("timed out") {
+    private func failure(errno code: Int32) -> ConnectionFailure {
+        // A socket timeout (SO_RCVTIMEO/SO_SNDTIMEO, set by `setTimeout`) reads as EAGAIN.
+        if code == EAGAIN || code == EWOULDBLOCK {
             return ConnectionFailure(reason: "no reply within \(timeoutMilliseconds) ms")
         }
+        return ConnectionFailure(reason: String(cString: strerror(code)))
+    }
+
+    private func hiredisFailure() -> ConnectionFailure {
+        guard let context else { return ConnectionFailure(reason: "not connected") }
+        let text = String(cString: chiredis_errstr(context))
         return ConnectionFailure(reason: text.isEmpty ? "connection lost" : text)
-    }
-
-    private static func copy(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
-        let r = reply.pointee
-        switch r.type {
-        case REDIS_REPLY_STRING:
-            return .bulk(bytes(r.str, r.len))
-        case REDIS_REPLY_STATUS:
-            return .status(String(decoding: bytes(r.str, r.len), as: UTF8.self))
-        case REDIS_REPLY_ERROR:
-            return .error(String(decoding: bytes(r.str, r.len), as: UTF8.self))
-        case REDIS_REPLY_INTEGER:
-            return .integer(Int64(r.integer))
-        case REDIS_REPLY_ARRAY:
-            var elements: [RedisReply] = []
-            elements.reserveCapacity(r.elements)
-            for index in 0..<r.elements {
-                if let element = r.element[index] { elements.append(copy(element)) } else { elements.append(.null) }
-            }
-            return .array(elements)
-        default:
-            return .null
-        }
-    }
-
-    private static func bytes(_ pointer: UnsafeMutablePointer<CChar>?, _ count: Int) -> [UInt8] {
-        guard let pointer, count > 0 else { return [] }
-        return pointer.withMemoryRebound(to: UInt8.self, capacity: count) { Array(UnsafeBufferPointer(start: $0, count: count)) }
     }
 }
 

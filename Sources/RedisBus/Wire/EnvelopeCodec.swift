@@ -1,5 +1,4 @@
 import Agents
-import Foundation
 
 /// An envelope as it travels on the bus: its id, then the envelope's fields.
 public struct WireEnvelope: Sendable {
@@ -22,31 +21,100 @@ public struct WireEnvelope: Sendable {
 /// Envelopes to and from JSON with stable field names (see docs/messages.md):
 /// `{"id", "timestamp", "source", "traceId", "topic", "payload"}`.
 ///
-/// Keys are written sorted, so the same envelope always gives the same bytes. Non-finite numbers
-/// outside feature values are written as the strings "NaN", "Infinity", "-Infinity".
+/// Keys are written sorted, so the same envelope always gives the same bytes: exactly those
+/// Foundation's `JSONEncoder` writes with sorted keys (the format was defined by it), written by
+/// hand straight into a byte buffer because the bus encodes and decodes every message. Non-finite
+/// numbers outside feature values are written as the strings "NaN", "Infinity", "-Infinity".
 public struct EnvelopeCodec: Sendable {
-    private let encoder: JSONEncoder
-    private let decoder: JSONDecoder
+    public init() {}
 
-    public init() {
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    /// The envelope's JSON. (Never throws; `throws` keeps callers' `try` meaningful should a
+    /// payload ever need to refuse a value.)
+    public func encode(_ message: WireEnvelope) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(320)
+        encode(message, into: &bytes)
+        return bytes
     }
 
-    public func encode(_ message: WireEnvelope) throws -> [UInt8] {
-        Array(try encoder.encode(EncodedEnvelope(message: message)))
+    /// Appends the envelope's JSON to `bytes`, so a caller can reuse one buffer for many messages.
+    public func encode(_ message: WireEnvelope, into bytes: inout [UInt8]) {
+        var w = JSONWriter(appendingTo: bytes)
+        bytes = []
+        let envelope = message.envelope
+        w.beginObject()
+        w.key("id"); w.string(message.id)
+        w.key("payload")
+        // An audit record travels with its kind and time; every other payload as it encodes itself.
+        if case .audit(let record) = envelope.payload {
+            PayloadJSON.write(record, to: &w)
+        } else {
+            PayloadJSON.write(envelope.payload, to: &w)
+        }
+        w.key("source"); w.string(envelope.source.wireName)
+        w.key("timestamp"); w.int(envelope.timestamp)
+        w.key("topic"); w.string(envelope.topic.name)
+        w.key("traceId"); w.int(envelope.traceId)
+        w.endObject()
+        bytes = w.bytes
     }
 
     /// - Throws: `EnvelopeDecodingError` naming the field that is missing or wrong.
     public func decode(_ bytes: [UInt8]) throws -> WireEnvelope {
+        try bytes.withUnsafeBufferPointer { try decode($0) }
+    }
+
+    /// Decodes the envelope in `bytes` (for instance a reply buffer) without copying them first.
+    ///
+    /// - Throws: `EnvelopeDecodingError` naming the field that is missing or wrong.
+    public func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(EnvelopeDecodingError) -> WireEnvelope {
         do {
-            return try decoder.decode(DecodedEnvelope.self, from: Data(bytes)).message
-        } catch let error as DecodingError {
+            return try Self.read(bytes)
+        } catch {
             throw EnvelopeDecodingError(error)
         }
+    }
+
+    private static let topics = Dictionary(uniqueKeysWithValues: Topic.allCases.map { ($0.name, $0) })
+    private static let agents = Dictionary(uniqueKeysWithValues: AgentID.allCases.map { ($0.wireName, $0) })
+
+    /// The payload depends on the topic, which may come after it (Stratum writes `payload` before
+    /// `topic`): the first pass reads the other fields and notes where the payload starts.
+    private static func read(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONReadError) -> WireEnvelope {
+        var r = JSONReader(bytes)
+        var id: String?, timestamp: Int64?, source: AgentID?, traceId: UInt64?, topic: Topic?, payloadStart: Int?
+        try r.object(at: "") { (r: inout JSONReader, key: JSONKey) throws(JSONReadError) -> Bool in
+            switch key {
+            case "id": id = try r.string(at: "id")
+            case "timestamp": timestamp = try r.integer(Int64.self, at: "timestamp")
+            case "traceId": traceId = try r.integer(UInt64.self, at: "traceId")
+            case "source":
+                let name = try r.string(at: "source")
+                guard let agent = Self.agents[name] else {
+                    throw JSONReadError(path: "source", message: "'\(name)' is not an agent (docs/messages.md lists them)")
+                }
+                source = agent
+            case "topic":
+                let name = try r.string(at: "topic")
+                guard let value = Self.topics[name] else {
+                    throw JSONReadError(path: "topic", message: "'\(name)' is not a topic (docs/messages.md lists them)")
+                }
+                topic = value
+            case "payload":
+                r.skipWhitespace()
+                payloadStart = r.index
+                try r.skipValue(at: "payload")
+            default: return false
+            }
+            return true
+        }
+        guard r.atEnd() else { throw JSONReadError(path: "", message: "expected the end of the text after the envelope, found more at byte \(r.index)") }
+        let envelopeTopic = try PayloadJSON.required(topic, "topic", "")
+        var payloadReader = JSONReader(bytes, at: try PayloadJSON.required(payloadStart, "payload", ""))
+        let payload = try PayloadJSON.read(envelopeTopic, from: &payloadReader, at: "payload")
+        let envelope = Envelope(timestamp: try PayloadJSON.required(timestamp, "timestamp", ""), source: try PayloadJSON.required(source, "source", ""),
+                                traceId: try PayloadJSON.required(traceId, "traceId", ""), topic: envelopeTopic, payload: payload)
+        return WireEnvelope(id: try PayloadJSON.required(id, "id", ""), envelope: envelope)
     }
 }
 
@@ -54,62 +122,8 @@ public struct EnvelopeCodec: Sendable {
 public struct EnvelopeDecodingError: Error, CustomStringConvertible {
     public var description: String
 
-    init(_ error: DecodingError) {
-        func path(_ context: DecodingError.Context) -> String {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? "the envelope" : "'\(path)'"
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            description = "envelope JSON: \(path(context)) lacks the field '\(key.stringValue)' (docs/messages.md lists the fields)"
-        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            description = "envelope JSON: \(path(context)) should be \(type): \(context.debugDescription)"
-        case .dataCorrupted(let context):
-            description = "envelope JSON: \(path(context)): \(context.debugDescription)"
-        @unknown default:
-            description = "envelope JSON: \(error)"
-        }
-    }
-}
-
-private enum EnvelopeKeys: String, CodingKey { case id, timestamp, source, traceId, topic, payload }
-
-private struct EncodedEnvelope: Encodable {
-    var message: WireEnvelope
-
-    func encode(to encoder: any Encoder) throws {
-        let envelope = message.envelope
-        var c = encoder.container(keyedBy: EnvelopeKeys.self)
-        try c.encode(message.id, forKey: .id)
-        try c.encode(envelope.timestamp, forKey: .timestamp)
-        try c.encode(envelope.source.wireName, forKey: .source)
-        try c.encode(envelope.traceId, forKey: .traceId)
-        try c.encode(envelope.topic.name, forKey: .topic)
-        // An audit record travels with its kind and time; every other payload as it encodes itself.
-        if case .audit(let record) = envelope.payload {
-            try c.encode(record, forKey: .payload)
-        } else {
-            try c.encode(envelope.payload, forKey: .payload)
-        }
-    }
-}
-
-private struct DecodedEnvelope: Decodable {
-    var message: WireEnvelope
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: EnvelopeKeys.self)
-        let topicName = try c.decode(String.self, forKey: .topic)
-        guard let topic = Topic(name: topicName) else {
-            throw DecodingError.dataCorruptedError(forKey: .topic, in: c, debugDescription: "'\(topicName)' is not a topic (docs/messages.md lists them)")
-        }
-        let sourceName = try c.decode(String.self, forKey: .source)
-        guard let source = AgentID(wireName: sourceName) else {
-            throw DecodingError.dataCorruptedError(forKey: .source, in: c, debugDescription: "'\(sourceName)' is not an agent (docs/messages.md lists them)")
-        }
-        let envelope = Envelope(timestamp: try c.decode(Int64.self, forKey: .timestamp), source: source,
-                                traceId: try c.decode(UInt64.self, forKey: .traceId), topic: topic,
-                                payload: try Payload(topic: topic, from: c.superDecoder(forKey: .payload)))
-        message = WireEnvelope(id: try c.decode(String.self, forKey: .id), envelope: envelope)
+    init(_ error: JSONReadError) {
+        let place = error.path.isEmpty ? "the envelope" : "'\(error.path)'"
+        description = error.isMissingField ? "envelope JSON: \(place) \(error.message)" : "envelope JSON: \(place): \(error.message)"
     }
 }
