@@ -52,7 +52,8 @@ struct LiveBusSession {
             say("restored after bar \(restored.sequence): the feeds continue from there")
             book.setState(restored.agents.portfolio.state)
         }
-        let feeds = try LiveSession(command: command).makeFeeds(strategy, resumingAfter: restored, logger: logger)
+        let session = LiveSession(command: command)
+        let feeds = try session.makeFeeds(strategy, resumingAfter: restored, logger: logger)
         try await Self.reach(endpoint, wait: options.waitForBus, say: say)
 
         let metrics = RuntimeMetrics()
@@ -76,29 +77,13 @@ struct LiveBusSession {
             runner: runner, book: book, connectivity: connectivity, watch: watch, store: durable?.store)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let control = command.control {
-            let address = try ControlAddress(parsing: control)
-            let token: ControlToken?
-            do {
-                token = try ControlToken.load(environment: environment, file: command.controlTokenFile)
-                let server = try ControlServer(
-                    target: target, metrics: metrics, token: token, redactor: redactor,
-                    configuration: .init(host: address.host, port: address.port), logger: logger,
-                    onListening: { port in say("control plane: http://\(address.host):\(port)") })
-                services.append(.init(service: server, serviceName: "control plane"))
-            } catch let error as ControlPlaneError {
-                throw CommandError("\(error)", status: ExitStatus.usageOrIO)
-            }
-            if token == nil {
-                say("warning: no control token (\(ControlToken.environmentVariable) or --control-token-file): POST /kill and /resume answer 403")
-            }
+        if let control = try session.controlPlane(target: target, metrics: metrics, environment: environment, redactor: redactor,
+                                                  logger: logger, mutating: "POST /kill and /resume", say: say) {
+            services.append(control)
         }
         services.append(.init(service: WaveRunnerService(runner: runner), serviceName: "runner"))
-        let feedService = LiveFeedService(feeds: feeds, runner: runner, connectivity: connectivity) {
-            say("feeds ended after \(runner.progress.barsProcessed) bars" + (command.control == nil ? "" : "; serving the control plane until SIGTERM or SIGINT"))
-        }
-        services.append(.init(service: feedService, successTerminationBehavior: command.control == nil ? .gracefullyShutdownGroup : .ignore,
-                              serviceName: "feeds"))
+        services.append(session.feedService(feeds, into: runner, connectivity: connectivity, processed: { runner.progress.barsProcessed },
+                                            say: say))
 
         let placement = options.agents == .external
             ? "agents: seven `stratum agent NAME --strategy \(command.file) --bus \(endpoint)` processes"
@@ -111,12 +96,7 @@ struct LiveBusSession {
         if command.mode == .paper, case .exchange = plan.spec.execution.venue {
             say("paper mode: orders fill on the simulated venue, none reach the exchange")
         }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            throw CommandError("the run stopped: \(redactor.redact(String(describing: error)))")
-        }
+        try await LiveSession.runUntilShutdown(services, logger: logger, redactor: redactor)
         let status = await target.status()
         if let stateFolder { try LiveSession.writeStatus(status, into: stateFolder, redactor: redactor) }
         let bus = status.bus.map { "; bus \($0.endpoint): \($0.outages) outage\($0.outages == 1 ? "" : "s")" } ?? ""

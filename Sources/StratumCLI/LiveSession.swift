@@ -75,46 +75,70 @@ struct LiveSession {
 
         // The Supervisor first: it watches every other start, and stops last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: supervision, serviceName: "supervisor")]
-        if let control = command.control {
-            let address = try ControlAddress(parsing: control)
-            let token: ControlToken?
-            do {
-                token = try ControlToken.load(environment: environment, file: command.controlTokenFile)
-                let server = try ControlServer(
-                    target: reloading.controlTarget(target), metrics: metrics, token: token, redactor: redactor,
-                    configuration: .init(host: address.host, port: address.port), logger: logger,
-                    onListening: { port in say("control plane: http://\(address.host):\(port)") })
-                services.append(.init(service: server, serviceName: "control plane"))
-            } catch let error as ControlPlaneError {
-                throw CommandError("\(error)", status: ExitStatus.usageOrIO)
-            }
-            if token == nil {
-                say("warning: no control token (\(ControlToken.environmentVariable) or --control-token-file): POST /reload, /kill and /resume answer 403")
-            }
+        if let control = try controlPlane(target: reloading.controlTarget(target), metrics: metrics, environment: environment,
+                                          redactor: redactor, logger: logger, mutating: "POST /reload, /kill and /resume", say: say) {
+            services.append(control)
         }
         services.append(.init(service: runner, serviceName: "runner"))
         services.append(.init(service: reloading, serviceName: "hot reload"))
-        // A finished replay ends the process unless the control plane is there to be read.
-        let feedService = LiveFeedService(feeds: feeds, runner: runner, connectivity: connectivity) {
-            say("feeds ended after \(runner.progress.barsProcessed) bars" + (command.control == nil ? "" : "; serving the control plane until SIGTERM or SIGINT"))
-        }
-        services.append(.init(service: feedService, successTerminationBehavior: command.control == nil ? .gracefullyShutdownGroup : .ignore,
-                              serviceName: "feeds"))
+        services.append(feedService(feeds, into: runner, connectivity: connectivity, processed: { runner.progress.barsProcessed }, say: say))
 
         say("\(plan.spec.name.value): \(command.mode.rawValue) mode, plan \(plan.hash.prefix(12)), \(feeds.map(\.name).joined(separator: ", "))")
         if command.mode == .paper, case .exchange = plan.spec.execution.venue {
             say("paper mode: orders fill on the simulated venue, none reach the exchange")
         }
+        try await Self.runUntilShutdown(services, logger: logger, redactor: redactor)
+        let status = await reloading.controlTarget(target).status()
+        if let stateFolder { try Self.writeStatus(status, into: stateFolder, redactor: redactor) }
+        say("stopped after \(status.barsProcessed) bars: equity \((status.equity * 100).rounded() / 100), state \(status.state.rawValue)"
+            + (stateFolder.map { "; status in \($0.appendingPathComponent("status.json").path)" } ?? ""))
+    }
+
+    /// The control plane on `--control`'s address, or nil without the flag. `mutating` names the
+    /// endpoints that answer 403 when no token is configured, for the warning.
+    func controlPlane(target: any ControlTarget, metrics: RuntimeMetrics, environment: [String: String], redactor: SecretRedactor,
+                      logger: Logger, mutating: String, say: @escaping @Sendable (String) -> Void)
+        throws -> ServiceGroupConfiguration.ServiceConfiguration? {
+        guard let control = command.control else { return nil }
+        let address = try ControlAddress(parsing: control)
+        let token: ControlToken?
+        let server: ControlServer
+        do {
+            token = try ControlToken.load(environment: environment, file: command.controlTokenFile)
+            server = try ControlServer(
+                target: target, metrics: metrics, token: token, redactor: redactor,
+                configuration: .init(host: address.host, port: address.port), logger: logger,
+                onListening: { port in say("control plane: http://\(address.host):\(port)") })
+        } catch let error as ControlPlaneError {
+            throw CommandError("\(error)", status: ExitStatus.usageOrIO)
+        }
+        if token == nil {
+            say("warning: no control token (\(ControlToken.environmentVariable) or --control-token-file): \(mutating) answer 403")
+        }
+        return .init(service: server, serviceName: "control plane")
+    }
+
+    /// The feeds as a service. A finished replay ends the process unless the control plane is
+    /// there to be read.
+    func feedService(_ feeds: [any LiveFeed], into runner: any LiveBarInlet, connectivity: FeedConnectivity,
+                     processed: @escaping @Sendable () -> UInt64, say: @escaping @Sendable (String) -> Void)
+        -> ServiceGroupConfiguration.ServiceConfiguration {
+        let serving = command.control != nil
+        let service = LiveFeedService(feeds: feeds, runner: runner, connectivity: connectivity) {
+            say("feeds ended after \(processed()) bars" + (serving ? "; serving the control plane until SIGTERM or SIGINT" : ""))
+        }
+        return .init(service: service, successTerminationBehavior: serving ? .ignore : .gracefullyShutdownGroup, serviceName: "feeds")
+    }
+
+    /// Runs the services until SIGTERM or SIGINT (or the feeds end without a control plane).
+    static func runUntilShutdown(_ services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger,
+                                 redactor: SecretRedactor) async throws {
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
             throw CommandError("the run stopped: \(redactor.redact(String(describing: error)))")
         }
-        let status = await reloading.controlTarget(target).status()
-        if let stateFolder { try Self.writeStatus(status, into: stateFolder, redactor: redactor) }
-        say("stopped after \(status.barsProcessed) bars: equity \((status.equity * 100).rounded() / 100), state \(status.state.rawValue)"
-            + (stateFolder.map { "; status in \($0.appendingPathComponent("status.json").path)" } ?? ""))
     }
 
     /// Where the runner writes ahead: `stateFolder/state.sqlite` with --state (see StateJournal),
