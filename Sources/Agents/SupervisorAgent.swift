@@ -5,11 +5,12 @@ import StrategyDSL
 ///
 /// In every mode: a drawdown breach (unless `kill_switch.on_drawdown` is false), or too many
 /// rejects in a row, trips the kill switch into its `kill_switch.action` (halt: cancel every
-/// order, HALTED; reduce_only: REDUCING). In paper and live runs the runner also feeds it
-/// heartbeats and ``SupervisionEvent``s (agent failures, feed and venue contact and errors,
-/// operator kill and resume); ``Supervision`` decides restarts with backoff, breaker changes and
-/// kill-switch trips, and the runner performs the ``SupervisionAction``s it collects with
-/// ``takeActions()``. A backtest sends no heartbeats, so there only the first duty applies.
+/// order, HALTED; reduce_only: REDUCING). It follows an operator's resume, which reaches it as a
+/// `supervisor.command`, so a later breach trips it again.
+///
+/// Heartbeats, restarts, breakers and feed silence are ``Supervision``'s duties: paper and live
+/// runs drive one in their supervision loop (Runtime's `SupervisionLoop`). ``supervise(_:into:)``
+/// and ``takeActions()`` give a runner the same decisions through this agent instead.
 public struct SupervisorAgent: Agent {
     public let id = AgentID.supervisor
     let maxRejects: Int?
@@ -72,6 +73,12 @@ public struct SupervisorAgent: Agent {
                 trip(.rejects(count: consecutiveRejects, lastReason: failure.reason), message, &outbox)
             }
         case .fill:
+            consecutiveRejects = 0
+        case .command(.resume(let reason)) where tripped:
+            // An operator's resume goes through the agents as a command; the kill switch follows
+            // it, so a later breach or run of rejects trips it (and cancels open orders) again.
+            // The resume is already on its way to the others: nothing is emitted.
+            _ = supervision.handle(.resume(reason: reason, actor: "operator", at: message.timestamp))
             consecutiveRejects = 0
         case .heartbeat(let agent):
             supervise(.heartbeat(agent, at: message.timestamp), into: &outbox)

@@ -200,6 +200,7 @@ public struct FusedRunner {
             portfolio.handle(message, into: &next)
             execution.handle(message, into: &next)
             compliance.handle(message, into: &next)
+            supervisor.handle(message, into: &next)
         case .portfolioEquity, .complianceAudit:
             sink.receive(message)
         case .clock:

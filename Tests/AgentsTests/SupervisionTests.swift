@@ -212,6 +212,29 @@ struct SupervisorAgentSupervisionTests {
     }
 }
 
+/// An operator's resume reaches the Supervisor as a command, like every other agent.
+struct SupervisorFollowsResumeTests {
+    @Test func aResumeCommandRearmsTheKillSwitchSoTheNextBreachHaltsAgain() {
+        var agent = SupervisorAgent(maxRejects: 2)
+        var outbox = Outbox()
+        let alert = RiskAlert(kind: .drawdown, instrument: 0, requested: 0, allowed: 0, measured: 0.15, limit: 0.1)
+        let breach = Envelope(timestamp: 1, source: .portfolioRisk, traceId: 1, topic: .riskAlert, payload: .alert(alert))
+        agent.handle(breach, into: &outbox)
+        #expect(agent.tripped)
+        let reject = Envelope(timestamp: 2, source: .execution, traceId: 2, topic: .executionError,
+                              payload: .executionError(ExecutionFailure(order: 1, reason: "halted")))
+        agent.handle(reject, into: &outbox)
+        agent.handle(Envelope(timestamp: 3, source: .supervisor, traceId: 3, topic: .supervisorCommand,
+                              payload: .command(.resume(reason: "limit reviewed"))), into: &outbox)
+        #expect(!agent.tripped)
+        #expect(agent.consecutiveRejects == 0, "the rejects before the resume do not count towards the next trip")
+        #expect(outbox.messages.commands == [.halt(reason: "drawdown 0.15 reached the limit 0.1")], "the resume itself emits nothing")
+        agent.handle(breach, into: &outbox)
+        #expect(outbox.messages.commands.count == 2, "the second breach halts again")
+        #expect(agent.tripped)
+    }
+}
+
 /// FNV-1a 64 of "a" is 0xAF63DC4C8601EC8C (the published test vector, Fowler/Noll/Vo).
 struct SupervisorSeedTests {
     @Test func seedIsFNV1aOfTheStrategyName() {

@@ -16,7 +16,7 @@ enum LiveRoutes {
         case .executionFill: [.portfolioRisk, .supervisor, .compliance]
         case .executionError, .riskAlert: [.supervisor, .compliance]
         case .executionOrder, .portfolioTrade: [.compliance]
-        case .supervisorCommand: [.portfolioRisk, .execution, .compliance]
+        case .supervisorCommand: [.portfolioRisk, .execution, .compliance, .supervisor]
         case .clock: [.portfolioRisk]
         case .portfolioEquity, .complianceAudit, .heartbeat: []
         }
