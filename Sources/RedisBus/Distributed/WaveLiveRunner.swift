@@ -65,7 +65,7 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
     let feedChannel = AsyncChannel<Request>()
     let controlRequests: AsyncStream<Request>
     let controlContinuation: AsyncStream<Request>.Continuation
-    private let progressBox = WaveLockedBox(Progress())
+    private let progressBox = LockedBox(Progress())
 
     /// - Parameters:
     ///   - agents: the strategy's fresh agents: the in-process workers start from them
@@ -278,16 +278,4 @@ public final class WaveLiveRunner: LiveBarInlet, Sendable {
         var envelopes: [Envelope] = []
         mutating func receive(_ envelope: Envelope) { envelopes.append(envelope) }
     }
-}
-
-/// A value behind a lock, readable from any task.
-final class WaveLockedBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    var value: Value { lock.withLock { stored } }
-
-    func withValue<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
 }
