@@ -63,7 +63,7 @@ struct LiveSession {
             identity: .init(strategy: plan.spec.name.value, planHash: plan.hash, mode: command.mode, startedAt: startedAt),
             runner: runner, book: book, connectivity: connectivity,
             stateRestored: {
-                guard let durable, !durable.restoreDone.isSet else { return ReadinessCheck.passed }
+                guard let durable, !durable.restoreDone.value else { return ReadinessCheck.passed }
                 return ReadinessCheck.failed("replaying the state's journal")
             },
             reload: { await reloading.reloadNow() },

@@ -58,7 +58,7 @@ actor StateJournal: LiveJournal {
     /// Told about every step of the replay too, so `/status` starts where the last run stood.
     let replayObservers: [any LiveObserver]
     /// Whether `load` has finished: the control plane's readiness.
-    nonisolated let restoreDone = LockedFlag()
+    nonisolated let restoreDone = LockedBox(false)
 
     /// - Parameters:
     ///   - current: the strategy file as compiled at start.
@@ -141,7 +141,7 @@ actor StateJournal: LiveJournal {
 
     func load() async throws -> LiveCheckpoint? {
         if loaded { return restored }
-        defer { restoreDone.set() }
+        defer { restoreDone.value = true }
         let state = try store.load()
         recordedFills = Set(try store.fills().map { "\($0.clientOrderID)/\($0.venueFillID)" })
         var plans = try store.plans()
@@ -440,12 +440,4 @@ struct CommandRecorder: LiveObserver {
             Console.error("warning: a command could not be journaled in the state: \(error)")
         }
     }
-}
-
-/// A flag set once, readable from any thread.
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }
