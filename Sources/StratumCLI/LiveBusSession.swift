@@ -178,11 +178,7 @@ struct BusControlTarget: ControlTarget {
         if let store, book.snapshot.state != .halted {
             // Persisted first, as without --bus: a restart that finds the switch stays halted.
             do {
-                var killSwitch = try store.killSwitch()
-                if let transition = killSwitch.trip(to: .halted, trigger: .command(reason: reason), actor: "operator",
-                                                    at: LiveRunner.wallClockMicroseconds()) {
-                    try store.recordKillSwitch(transition)
-                }
+                try LiveSession.persistKill(reason, in: store)
             } catch {
                 return CommandOutcome(accepted: false, state: book.snapshot.state, message: "the kill switch cannot be persisted: \(error)")
             }
@@ -196,9 +192,7 @@ struct BusControlTarget: ControlTarget {
     func resume(reason: String) async -> CommandOutcome {
         if let store, book.snapshot.state != .active {
             do {
-                if try store.killSwitch().state != .active {
-                    try store.resume(reason: reason, actor: "operator", at: LiveRunner.wallClockMicroseconds())
-                }
+                try LiveSession.persistResume(reason, in: store)
             } catch {
                 return CommandOutcome(accepted: false, state: book.snapshot.state, message: "\(error)")
             }

@@ -185,15 +185,20 @@ struct LiveSession {
         let halt = LiveControlTarget.haltThroughAgents(runner: runner, book: book)
         return { reason in
             do {
-                var killSwitch = try store.killSwitch()
-                if let transition = killSwitch.trip(to: .halted, trigger: .command(reason: reason), actor: "operator",
-                                                    at: LiveRunner.wallClockMicroseconds()) {
-                    try store.recordKillSwitch(transition)
-                }
+                try persistKill(reason, in: store)
             } catch {
                 return CommandOutcome(accepted: false, state: book.snapshot.state, message: "the kill switch cannot be persisted: \(error)")
             }
             return await halt(reason)
+        }
+    }
+
+    /// An operator's kill in the state's kill switch, so a restart that finds it stays halted.
+    static func persistKill(_ reason: String, in store: StateStore) throws {
+        var killSwitch = try store.killSwitch()
+        if let transition = killSwitch.trip(to: .halted, trigger: .command(reason: reason), actor: "operator",
+                                            at: LiveRunner.wallClockMicroseconds()) {
+            try store.recordKillSwitch(transition)
         }
     }
 
@@ -202,13 +207,18 @@ struct LiveSession {
         let resume = LiveControlTarget.resumeThroughAgents(runner: runner, book: book)
         return { reason in
             do {
-                if try store.killSwitch().state != .active {
-                    try store.resume(reason: reason, actor: "operator", at: LiveRunner.wallClockMicroseconds())
-                }
+                try persistResume(reason, in: store)
             } catch {
                 return CommandOutcome(accepted: false, state: book.snapshot.state, message: "\(error)")
             }
             return await resume(reason)
+        }
+    }
+
+    /// An operator's resume in the state's kill switch (as `stratum resume` writes it), when it is tripped.
+    static func persistResume(_ reason: String, in store: StateStore) throws {
+        if try store.killSwitch().state != .active {
+            try store.resume(reason: reason, actor: "operator", at: LiveRunner.wallClockMicroseconds())
         }
     }
 
