@@ -9,26 +9,26 @@ import StrategyDSL
 public struct MarketDataAgent: Agent {
     public let id = AgentID.marketData
     public private(set) var barsSeen = 0
-    var normalisers: [MarketDataNormaliser]
-    var lastTimestamp: [Int64]
+    /// One per source, indexed by instrument.
+    var lanes: [Lane]
     /// What `handle` is about to publish, kept so that it allocates nothing per bar.
     private var emitted: [MarketBar] = []
 
     public init(plan: Plan) {
         let sources = plan.spec.dataSources
-        normalisers = sources.map { source in
+        lanes = sources.map { source in
             var canBackfill = false
             if case .exchange(_, _, _, _, let backfill) = source.kind { canBackfill = backfill }
-            return MarketDataNormaliser(source: source.name.value, anomalies: source.anomalies, gaps: source.gaps,
-                                        intervalMicroseconds: source.intervalMicroseconds, calendar: source.calendar,
-                                        timeZone: TimeZone(identifier: source.timezone) ?? .gmt, canBackfill: canBackfill)
+            return Lane(normaliser: MarketDataNormaliser(
+                source: source.name.value, anomalies: source.anomalies, gaps: source.gaps,
+                intervalMicroseconds: source.intervalMicroseconds, calendar: source.calendar,
+                timeZone: TimeZone(identifier: source.timezone) ?? .gmt, canBackfill: canBackfill))
         }
-        lastTimestamp = Array(repeating: .min, count: max(sources.count, 1))
         emitted.reserveCapacity(4)
     }
 
     /// What each source's bars looked like: rows, anomalies by kind, gaps.
-    public var summaries: [FeedSummary] { normalisers.map(\.summary) }
+    public var summaries: [FeedSummary] { lanes.map(\.normaliser.summary) }
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
         guard message.source == .runner, case .bar(let market) = message.payload else { return }
@@ -47,18 +47,31 @@ public struct MarketDataAgent: Agent {
     /// calls this directly: appends to `output` the bars to pass on `market.raw`, in order (none
     /// for a dropped bar, several when a gap is forward-filled; an unknown instrument gives none).
     public mutating func normalise(_ bar: Bar, instrument: Int, into output: inout [MarketBar]) {
-        guard instrument < normalisers.count else { return }
-        // Copied out and back: the normaliser being processed is part of `self`.
-        var last = lastTimestamp[instrument], seen = barsSeen
-        normalisers[instrument].process(bar) { normalised in
-            // Feeds reject unsorted files; a live feed's late bar is dropped rather than reordering history.
-            guard normalised.bar.timestamp > last else { return }
-            last = normalised.bar.timestamp
-            seen += 1
-            let flags = UInt32(normalised.anomalies.rawValue) | (normalised.isFilled ? MarketBar.filledFlag : 0)
-            output.append(MarketBar(instrument: instrument, bar: normalised.bar, flags: flags))
+        guard instrument < lanes.count else { return }
+        barsSeen += lanes[instrument].normalise(bar, instrument: instrument, into: &output)
+    }
+
+    /// One source's normaliser and the time of the last bar it passed on, kept together so a
+    /// bar reaches both through one access to `lanes`.
+    struct Lane: Sendable {
+        var normaliser: MarketDataNormaliser
+        var lastTimestamp = Int64.min
+
+        /// Appends the bars to pass on and returns how many.
+        @inline(__always)
+        mutating func normalise(_ bar: Bar, instrument: Int, into output: inout [MarketBar]) -> Int {
+            // Copied out and back: the normaliser being processed is part of `self`.
+            var last = lastTimestamp, passed = 0
+            normaliser.process(bar) { normalised in
+                // Feeds reject unsorted files; a live feed's late bar is dropped rather than reordering history.
+                guard normalised.bar.timestamp > last else { return }
+                last = normalised.bar.timestamp
+                passed += 1
+                let flags = UInt32(normalised.anomalies.rawValue) | (normalised.isFilled ? MarketBar.filledFlag : 0)
+                output.append(MarketBar(instrument: instrument, bar: normalised.bar, flags: flags))
+            }
+            lastTimestamp = last
+            return passed
         }
-        lastTimestamp[instrument] = last
-        barsSeen = seen
     }
 }

@@ -143,7 +143,7 @@ struct MarketDataRobustSpreadTests {
         #expect(even.median == 2.5 && even.sigma(around: 2.5) == RobustSpread.madToSigma)
     }
 
-    @Test("After every push the sorted window is the last `capacity` values sorted, with ties, moves both ways and evictions of equal values")
+    @Test("After every push the sorted window is the last `capacity` values sorted, with ties, infinities, moves both ways and evictions of equal values")
     func windowStaysSorted() {
         var state: UInt64 = 4242
         func uniform() -> Double {
@@ -151,12 +151,15 @@ struct MarketDataRobustSpreadTests {
             return Double(state >> 11) * 0x1.0p-53
         }
         var mismatches = 0
-        for capacity in [1, 2, 3, 7, 50] {
+        // 64 and below shift values one by one, above that by block moves.
+        for capacity in [1, 2, 3, 7, 50, 64, 65, 100] {
             var spread = RobustSpread(capacity: capacity)
             var window: [Double] = []
             for _ in 0..<5_000 {
-                // Few distinct values, so equal values are evicted and inserted all the time.
-                let value = (uniform() * 8).rounded(.down) - 4
+                // Few distinct values, so equal values are evicted and inserted all the time; now
+                // and then an infinite one (the return of a close that overflows or underflows).
+                let draw = uniform()
+                let value = draw < 0.01 ? -.infinity : draw > 0.99 ? .infinity : (uniform() * 8).rounded(.down) - 4
                 spread.push(value)
                 window.append(value)
                 if window.count > capacity { window.removeFirst() }

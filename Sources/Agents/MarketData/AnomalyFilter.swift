@@ -56,6 +56,33 @@ public struct AnomalyFilter: Sendable {
         returns = RobustSpread(capacity: policy.window)
     }
 
+    /// Takes a bar that shows no anomaly, for every action alike, without building a verdict:
+    /// true when the bar passes unchanged (it is remembered as `inspect` would); false, with
+    /// nothing changed, when `inspect` must decide. Most bars are settled here.
+    ///
+    /// One branch settles the shape: a positive low at or below open and close, both at or
+    /// below the high, rules out every shape kind (NaN fails a comparison and goes to
+    /// `inspect`); the close must be finite, as `remember` wants. The spike test is the one
+    /// `inspect` makes, and a bar that passes it needs no repair under `clamp` either.
+    @inline(__always)
+    mutating func passIfClean(_ bar: Bar) -> Bool {
+        let close = bar.close
+        guard bar.low > 0, bar.open >= bar.low, close >= bar.low, bar.open <= bar.high, close <= bar.high,
+              close < .infinity, bar.volume > 0 || !policy.expectVolume else { return false }
+        if let lastClose, policy.spikeSigma > 0 {
+            // Both closes are positive and finite, so the return is a number (±infinity at worst).
+            let logReturn = log(close / lastClose)
+            if !returns.certainlyWithin(logReturn, sigmas: policy.spikeSigma), let band = spikeBand(),
+               !band.contains(logReturn) {
+                return false
+            }
+            returns.push(logReturn)
+        }
+        lastClose = close
+        inspected += 1
+        return true
+    }
+
     /// Classifies one bar and, under `clamp`, repairs it; counts every kind found.
     public mutating func inspect(_ bar: Bar) -> AnomalyVerdict {
         inspected += 1

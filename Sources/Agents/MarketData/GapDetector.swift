@@ -33,6 +33,21 @@ public struct GapDetector: Sendable {
         clock = ZonedClock(timeZone: timeZone)
     }
 
+    /// Records a bar time that is the first or at most one interval after the previous one, and
+    /// returns true: nothing can be missing before it. Otherwise returns false, recording
+    /// nothing; `observe` then finds what is missing. Most bars are settled here, without the
+    /// calendar and its time zone.
+    @inline(__always)
+    public mutating func followsOnTime(_ timestamp: Int64) -> Bool {
+        guard let previous else {
+            if timestamp > .min { self.previous = timestamp }
+            return true
+        }
+        guard timestamp - previous <= intervalMicroseconds else { return false }
+        if timestamp > previous { self.previous = timestamp }
+        return true
+    }
+
     /// Records a bar time (UTC µs) and returns the times of the bars missing before it, oldest
     /// first; empty for the first bar, for a bar that follows on time, and for a time that is
     /// not after the previous one (the reader refuses those).

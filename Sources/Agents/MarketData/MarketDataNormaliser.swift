@@ -43,6 +43,11 @@ public struct MarketDataNormaliser: Sendable {
     @inline(__always)
     mutating func process(_ bar: Bar, _ emit: (NormalisedBar) -> Void) {
         summary.rowsRead += 1
+        // The common bar: no anomaly, so no verdict to build and no count to change.
+        if filter.passIfClean(bar) {
+            pass(bar, anomalies: [], emit)
+            return
+        }
         let verdict = filter.inspect(bar)
         summary.anomalies = filter.counts
         switch verdict {
@@ -52,9 +57,17 @@ public struct MarketDataNormaliser: Sendable {
         case .dropped: summary.barsDropped += 1
         }
         guard let passed = verdict.bar else { return }
-        let missing = gaps.observe(passed.timestamp)
-        if !missing.isEmpty { handleGap(missing, after: summary.lastTimestamp ?? passed.timestamp, emit) }
-        emit(NormalisedBar(bar: passed, anomalies: verdict.kinds))
+        pass(passed, anomalies: verdict.kinds, emit)
+    }
+
+    /// Passes on a bar the filter let through, after what the gap policy makes of the time before it.
+    @inline(__always)
+    private mutating func pass(_ passed: Bar, anomalies: AnomalyKinds, _ emit: (NormalisedBar) -> Void) {
+        if !gaps.followsOnTime(passed.timestamp) {
+            let missing = gaps.observe(passed.timestamp)
+            if !missing.isEmpty { handleGap(missing, after: summary.lastTimestamp ?? passed.timestamp, emit) }
+        }
+        emit(NormalisedBar(bar: passed, anomalies: anomalies))
         summary.barsPassed += 1
         if summary.firstTimestamp == nil { summary.firstTimestamp = passed.timestamp }
         summary.lastTimestamp = passed.timestamp

@@ -12,63 +12,95 @@ struct RobustSpread: Sendable {
     static let meanDeviationToSigma = 1.253_314_137_315_500_3
 
     let capacity: Int
-    private var arrival: ContiguousArray<Double>
-    private(set) var sorted: ContiguousArray<Double>
+    /// One buffer, so a push checks for a shared copy once: −∞, the sorted window in
+    /// `[1, count]`, +∞ at `capacity + 1`, then the values in arrival order (a ring) from
+    /// `capacity + 2`. The infinities stop the shifting loops of `push` at either end without
+    /// a bounds check (no pushed value is NaN: returns come from positive finite closes).
+    private var storage: ContiguousArray<Double>
+    private(set) var count = 0
     private var oldest = 0
+    /// The order statistics `certainlyWithin` reads, fixed by the capacity (see there).
+    private let quickLow: Int, quickHigh: Int
+
+    /// Up to this capacity a push shifts values one by one from the evicted slot to the new
+    /// value's place (about capacity / 3 of them); above it a binary search and one block move
+    /// cost less.
+    static let stepwiseCapacity = 64
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
-        arrival = []
-        sorted = []
-        arrival.reserveCapacity(self.capacity)
-        sorted.reserveCapacity(self.capacity)
+        storage = ContiguousArray(repeating: 0, count: 2 * self.capacity + 2)
+        storage[0] = -.infinity
+        storage[self.capacity + 1] = .infinity
+        let rank = self.capacity % 2 == 1 ? self.capacity / 2 : self.capacity / 2 - 1
+        quickLow = (self.capacity - 2 - rank) / 2
+        quickHigh = quickLow + rank + 1
     }
 
-    var isFull: Bool { sorted.count == capacity }
+    var isFull: Bool { count == capacity }
+
+    /// The window, sorted.
+    var sorted: ArraySlice<Double> { storage[1..<(count + 1)] }
 
     /// Adds a value, evicting the oldest once the window is full: a binary search finds the
-    /// evicted value, another the new value's place, and one block move closes the gap.
+    /// evicted value's slot, and the values between it and the new value's place move by one.
+    @inline(__always)
     mutating func push(_ value: Double) {
-        if arrival.count < capacity {
-            arrival.append(value)
-            sorted.append(value)
-            sorted.withUnsafeMutableBufferPointer { buffer in
-                var index = buffer.count - 1
-                while index > 0 && buffer[index - 1] > value {
-                    buffer[index] = buffer[index - 1]
+        let filled = count, capacity = self.capacity, oldest = self.oldest
+        storage.withUnsafeMutableBufferPointer { buffer in
+            // `sorted[-1]` and `sorted[capacity]` are the infinities.
+            let sorted = buffer.baseAddress! + 1, arrival = sorted + capacity + 1
+            if filled < capacity {
+                arrival[filled] = value
+                var index = filled
+                while sorted[index - 1] > value {
+                    sorted[index] = sorted[index - 1]
                     index -= 1
                 }
-                buffer[index] = value
+                sorted[index] = value
+                return
             }
-            return
-        }
-        let evicted = arrival[oldest]
-        arrival[oldest] = value
-        oldest = oldest + 1 == capacity ? 0 : oldest + 1
-        sorted.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            let values = UnsafeBufferPointer(buffer)
-            let slot = Self.insertionIndex(of: evicted, in: values)
-            if value > evicted {
+            let evicted = arrival[oldest]
+            arrival[oldest] = value
+            var slot = Self.insertionIndex(of: evicted, in: sorted, count: capacity)
+            if capacity <= Self.stepwiseCapacity {
+                if value > evicted {
+                    while sorted[slot &+ 1] < value {
+                        sorted[slot] = sorted[slot &+ 1]
+                        slot &+= 1
+                    }
+                } else {
+                    while sorted[slot &- 1] > value {
+                        sorted[slot] = sorted[slot &- 1]
+                        slot &-= 1
+                    }
+                }
+                sorted[slot] = value
+            } else if value > evicted {
                 // The values after the evicted slot and below the new value move down by one.
-                let end = Self.insertionIndex(of: value, in: values)
-                memmove(base + slot, base + slot + 1, (end - 1 - slot) * MemoryLayout<Double>.stride)
-                base[end - 1] = value
+                let end = Self.insertionIndex(of: value, in: sorted, count: capacity)
+                memmove(sorted + slot, sorted + slot + 1, (end - 1 - slot) * MemoryLayout<Double>.stride)
+                sorted[end - 1] = value
             } else if value < evicted {
                 // The values above the new value and before the evicted slot move up by one.
-                let start = Self.upperIndex(of: value, in: values)
-                memmove(base + start + 1, base + start, (slot - start) * MemoryLayout<Double>.stride)
-                base[start] = value
+                let start = Self.upperIndex(of: value, in: sorted, count: capacity)
+                memmove(sorted + start + 1, sorted + start, (slot - start) * MemoryLayout<Double>.stride)
+                sorted[start] = value
             } else {
-                base[slot] = value
+                sorted[slot] = value
             }
+        }
+        if filled < capacity {
+            count = filled + 1
+        } else {
+            self.oldest = oldest + 1 == capacity ? 0 : oldest + 1
         }
     }
 
     /// The median of the window; call only when it is not empty.
     var median: Double {
-        let n = sorted.count
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+        let n = count
+        return n % 2 == 1 ? storage[1 + n / 2] : (storage[n / 2] + storage[1 + n / 2]) / 2
     }
 
     /// Whether `value` certainly lies within `median ± sigmas × sigma(around: median)`, decided
@@ -76,19 +108,20 @@ struct RobustSpread: Sendable {
     ///
     /// The MAD is the least radius around the median that holds rank + 1 values (rank = n/2 − 1
     /// or n/2), and those values are consecutive in sorted order. No run of rank + 1 consecutive
-    /// indices fits strictly between the indices `low` and `high` = `low` + rank + 1, so every
+    /// indices fits strictly between the indices `low` and `high` = `low` + rank + 1 (`quickLow`
+    /// and `quickHigh`, where `low` = (n − 2 − rank) / 2), so every
     /// such run reaches `low` or `high` and the MAD is at least the nearer of the two values'
     /// distances from the median. Rounding is monotone, so the band built from that bound lies
     /// inside the exact band: a value inside it is inside the exact one, bit for bit. For an
     /// ordinary bar this skips the O(window) MAD pass.
+    @inline(__always)
     func certainlyWithin(_ value: Double, sigmas: Double) -> Bool {
-        let n = sorted.count
+        let n = count
         guard n >= 4, n == capacity else { return false }
-        let rank = n % 2 == 1 ? n / 2 : n / 2 - 1
-        let low = (n - 2 - rank) / 2, high = low + rank + 1
-        return sorted.withUnsafeBufferPointer { values in
+        return storage.withUnsafeBufferPointer { buffer in
+            let values = buffer.baseAddress! + 1
             let center = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
-            let bound = min(values[high] - center, center - values[low])
+            let bound = min(values[quickHigh] - center, center - values[quickLow])
             guard bound > 0, bound.isFinite, center.isFinite else { return false }
             let width = sigmas * (Self.madToSigma * bound)
             return value >= center - width && value <= center + width
@@ -103,13 +136,13 @@ struct RobustSpread: Sendable {
         if mad > 0 { return Self.madToSigma * mad }
         var sum = 0.0
         for value in sorted { sum += abs(value - center) }
-        return Self.meanDeviationToSigma * (sum / Double(sorted.count))
+        return Self.meanDeviationToSigma * (sum / Double(count))
     }
 
     /// The median of |value − center| over the window.
     private func medianAbsoluteDeviation(from center: Double) -> Double {
-        sorted.withUnsafeBufferPointer { values in
-            let n = values.count
+        storage.withUnsafeBufferPointer { buffer in
+            let n = count, values = UnsafeBufferPointer(rebasing: buffer[1..<(n + 1)])
             if n % 2 == 1 { return Self.deviation(rank: n / 2, from: center, in: values) }
             return (Self.deviation(rank: n / 2 - 1, from: center, in: values) + Self.deviation(rank: n / 2, from: center, in: values)) / 2
         }
@@ -142,28 +175,27 @@ struct RobustSpread: Sendable {
     }
 
     /// The first index whose value is greater than `value` (branch-free binary search).
-    private static func upperIndex(of value: Double, in values: UnsafeBufferPointer<Double>) -> Int {
-        var remaining = values.count
-        guard remaining > 0 else { return 0 }
-        var base = 0
+    @inline(__always)
+    private static func upperIndex(of value: Double, in values: UnsafeMutablePointer<Double>, count: Int) -> Int {
+        var remaining = count, base = 0
         while remaining > 1 {
-            let half = remaining / 2
-            base = values[base + half] <= value ? base + half : base
-            remaining -= half
+            let half = remaining &>> 1
+            // A mask rather than a branch: the comparison goes either way at random.
+            base &+= half & (0 &- (values[base &+ half] <= value ? 1 : 0))
+            remaining &-= half
         }
-        return base + (values[base] <= value ? 1 : 0)
+        return base &+ (values[base] <= value ? 1 : 0)
     }
 
     /// The first index whose value is not less than `value` (branch-free binary search).
-    private static func insertionIndex(of value: Double, in values: UnsafeBufferPointer<Double>) -> Int {
-        var remaining = values.count
-        guard remaining > 0 else { return 0 }
-        var base = 0
+    @inline(__always)
+    private static func insertionIndex(of value: Double, in values: UnsafeMutablePointer<Double>, count: Int) -> Int {
+        var remaining = count, base = 0
         while remaining > 1 {
-            let half = remaining / 2
-            base = values[base + half] < value ? base + half : base
-            remaining -= half
+            let half = remaining &>> 1
+            base &+= half & (0 &- (values[base &+ half] < value ? 1 : 0))
+            remaining &-= half
         }
-        return base + (values[base] < value ? 1 : 0)
+        return base &+ (values[base] < value ? 1 : 0)
     }
 }

@@ -4,8 +4,8 @@ extension MarketDataAgent {
     /// timestamp of every instrument is kept, so no bar is passed on twice across a reload.
     public func reloading(sources: Set<Int>, from fresh: MarketDataAgent) -> MarketDataAgent {
         var agent = self
-        for instrument in sources where instrument < agent.normalisers.count && instrument < fresh.normalisers.count {
-            agent.normalisers[instrument] = fresh.normalisers[instrument]
+        for instrument in sources where instrument < agent.lanes.count && instrument < fresh.lanes.count {
+            agent.lanes[instrument].normaliser = fresh.lanes[instrument].normaliser
         }
         return agent
     }
