@@ -12,10 +12,11 @@ struct RobustSpread: Sendable {
     static let meanDeviationToSigma = 1.253_314_137_315_500_3
 
     let capacity: Int
-    /// One buffer, so a push checks for a shared copy once: −∞, the sorted window in
-    /// `[1, count]`, +∞ at `capacity + 1`, then the values in arrival order (a ring) from
-    /// `capacity + 2`. The infinities stop the shifting loops of `push` at either end without
-    /// a bounds check (no pushed value is NaN: returns come from positive finite closes).
+    /// One buffer, so a push checks for a shared copy once: four −∞, the sorted window in
+    /// `[4, 4 + count)`, four +∞ from `4 + capacity`, then the values in arrival order (a ring)
+    /// from `8 + capacity`. The infinities stop the shifting loops of `push` at either end
+    /// without a bounds check, also where they look four places ahead (no pushed value is NaN:
+    /// returns come from positive finite closes).
     private var storage: ContiguousArray<Double>
     private(set) var count = 0
     private var oldest = 0
@@ -29,9 +30,11 @@ struct RobustSpread: Sendable {
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
-        storage = ContiguousArray(repeating: 0, count: 2 * self.capacity + 2)
-        storage[0] = -.infinity
-        storage[self.capacity + 1] = .infinity
+        storage = ContiguousArray(repeating: 0, count: 2 * self.capacity + 8)
+        for index in 0..<4 {
+            storage[index] = -.infinity
+            storage[self.capacity + 4 + index] = .infinity
+        }
         let rank = self.capacity % 2 == 1 ? self.capacity / 2 : self.capacity / 2 - 1
         quickLow = (self.capacity - 2 - rank) / 2
         quickHigh = quickLow + rank + 1
@@ -40,7 +43,7 @@ struct RobustSpread: Sendable {
     var isFull: Bool { count == capacity }
 
     /// The window, sorted.
-    var sorted: ArraySlice<Double> { storage[1..<(count + 1)] }
+    var sorted: ArraySlice<Double> { storage[4..<(count + 4)] }
 
     /// Adds a value, evicting the oldest once the window is full: a binary search finds the
     /// evicted value's slot, and the values between it and the new value's place move by one.
@@ -48,8 +51,8 @@ struct RobustSpread: Sendable {
     mutating func push(_ value: Double) {
         let filled = count, capacity = self.capacity, oldest = self.oldest
         storage.withUnsafeMutableBufferPointer { buffer in
-            // `sorted[-1]` and `sorted[capacity]` are the infinities.
-            let sorted = buffer.baseAddress! + 1, arrival = sorted + capacity + 1
+            // `sorted[-4 ..< 0]` and `sorted[capacity ..< capacity + 4]` are the infinities.
+            let sorted = buffer.baseAddress! + 4, arrival = sorted + capacity + 4
             if filled < capacity {
                 arrival[filled] = value
                 var index = filled
@@ -64,12 +67,22 @@ struct RobustSpread: Sendable {
             arrival[oldest] = value
             var slot = Self.insertionIndex(of: evicted, in: sorted, count: capacity)
             if capacity <= Self.stepwiseCapacity {
+                // Four at a time while the farthest of the next four (so all four, being
+                // sorted) still moves, then one by one.
                 if value > evicted {
+                    while sorted[slot &+ 4] < value {
+                        Self.copyFour(from: sorted + slot + 1, to: sorted + slot)
+                        slot &+= 4
+                    }
                     while sorted[slot &+ 1] < value {
                         sorted[slot] = sorted[slot &+ 1]
                         slot &+= 1
                     }
                 } else {
+                    while sorted[slot &- 4] > value {
+                        Self.copyFour(from: sorted + slot - 4, to: sorted + slot - 3)
+                        slot &-= 4
+                    }
                     while sorted[slot &- 1] > value {
                         sorted[slot] = sorted[slot &- 1]
                         slot &-= 1
@@ -100,7 +113,7 @@ struct RobustSpread: Sendable {
     /// The median of the window; call only when it is not empty.
     var median: Double {
         let n = count
-        return n % 2 == 1 ? storage[1 + n / 2] : (storage[n / 2] + storage[1 + n / 2]) / 2
+        return n % 2 == 1 ? storage[4 + n / 2] : (storage[3 + n / 2] + storage[4 + n / 2]) / 2
     }
 
     /// Whether `value` certainly lies within `median ± sigmas × sigma(around: median)`, decided
@@ -119,7 +132,7 @@ struct RobustSpread: Sendable {
         let n = count
         guard n >= 4, n == capacity else { return false }
         return storage.withUnsafeBufferPointer { buffer in
-            let values = buffer.baseAddress! + 1
+            let values = buffer.baseAddress! + 4
             let center = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
             let bound = min(values[quickHigh] - center, center - values[quickLow])
             guard bound > 0, bound.isFinite, center.isFinite else { return false }
@@ -142,7 +155,7 @@ struct RobustSpread: Sendable {
     /// The median of |value − center| over the window.
     private func medianAbsoluteDeviation(from center: Double) -> Double {
         storage.withUnsafeBufferPointer { buffer in
-            let n = count, values = UnsafeBufferPointer(rebasing: buffer[1..<(n + 1)])
+            let n = count, values = UnsafeBufferPointer(rebasing: buffer[4..<(n + 4)])
             if n % 2 == 1 { return Self.deviation(rank: n / 2, from: center, in: values) }
             return (Self.deviation(rank: n / 2 - 1, from: center, in: values) + Self.deviation(rank: n / 2, from: center, in: values)) / 2
         }
@@ -172,6 +185,13 @@ struct RobustSpread: Sendable {
             start += 1
         }
         return min(min(least.0, least.1), min(least.2, least.3))
+    }
+
+    /// Copies four values between overlapping places: all are read before any is written.
+    @inline(__always)
+    private static func copyFour(from source: UnsafeMutablePointer<Double>, to target: UnsafeMutablePointer<Double>) {
+        let values = UnsafeRawPointer(source).loadUnaligned(as: SIMD4<Double>.self)
+        UnsafeMutableRawPointer(target).storeBytes(of: values, as: SIMD4<Double>.self)
     }
 
     /// The first index whose value is greater than `value` (branch-free binary search).
