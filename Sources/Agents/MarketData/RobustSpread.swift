@@ -65,8 +65,8 @@ struct RobustSpread: Sendable {
             }
             let evicted = arrival[oldest]
             arrival[oldest] = value
-            var slot = Self.insertionIndex(of: evicted, in: sorted, count: capacity)
             if capacity <= Self.stepwiseCapacity {
+                var slot = Self.smallInsertionIndex(of: evicted, in: sorted, count: capacity)
                 // Four at a time while the farthest of the next four (so all four, being
                 // sorted) still moves, then one by one.
                 if value > evicted {
@@ -89,7 +89,10 @@ struct RobustSpread: Sendable {
                     }
                 }
                 sorted[slot] = value
-            } else if value > evicted {
+                return
+            }
+            let slot = Self.insertionIndex(of: evicted, in: sorted, count: capacity)
+            if value > evicted {
                 // The values after the evicted slot and below the new value move down by one.
                 let end = Self.insertionIndex(of: value, in: sorted, count: capacity)
                 memmove(sorted + slot, sorted + slot + 1, (end - 1 - slot) * MemoryLayout<Double>.stride)
@@ -192,6 +195,22 @@ struct RobustSpread: Sendable {
     private static func copyFour(from source: UnsafeMutablePointer<Double>, to target: UnsafeMutablePointer<Double>) {
         let values = UnsafeRawPointer(source).loadUnaligned(as: SIMD4<Double>.self)
         UnsafeMutableRawPointer(target).storeBytes(of: values, as: SIMD4<Double>.self)
+    }
+
+    /// `insertionIndex` for at most `stepwiseCapacity` values, its six halvings written out:
+    /// outside a loop the compiler keeps each step a conditional move, where in the loop it
+    /// makes a branch that goes either way at random.
+    @inline(__always)
+    private static func smallInsertionIndex(of value: Double, in values: UnsafeMutablePointer<Double>, count: Int) -> Int {
+        var remaining = count, base = 0
+        @inline(__always) func halve() {
+            guard remaining > 1 else { return }
+            let half = remaining &>> 1
+            base = values[base &+ half] < value ? base &+ half : base
+            remaining &-= half
+        }
+        halve(); halve(); halve(); halve(); halve(); halve()
+        return base &+ (values[base] < value ? 1 : 0)
     }
 
     /// The first index whose value is greater than `value` (branch-free binary search).
