@@ -5,12 +5,21 @@ import StrategyCompiler
 /// instrument has its own copy of the program, so indicator windows never mix instruments.
 public struct FeatureAgent: Agent {
     public let id = AgentID.feature
-    public private(set) var programs: [FeatureProgram]
-    public private(set) var barIndex: [Int]
+    /// Per instrument, its program and bar count side by side: one array to open per bar.
+    private var lanes: [Lane]
+
+    struct Lane: Sendable {
+        var program: FeatureProgram
+        var barIndex = -1
+    }
+
+    /// Each instrument's program.
+    public var programs: [FeatureProgram] { lanes.map(\.program) }
+    /// Each instrument's bar count so far, less one (-1 before its first bar).
+    public var barIndex: [Int] { lanes.map(\.barIndex) }
 
     public init(program: FeatureProgram, instruments: Int = 1) {
-        programs = Array(repeating: program, count: max(instruments, 1))
-        barIndex = Array(repeating: -1, count: max(instruments, 1))
+        lanes = Array(repeating: Lane(program: program), count: max(instruments, 1))
     }
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
@@ -25,19 +34,26 @@ public struct FeatureAgent: Agent {
     /// - Returns: false for an instrument the agent does not know (nothing computed).
     @discardableResult
     public mutating func update(_ market: MarketBar) -> Bool {
-        guard market.instrument < programs.count else { return false }
-        barIndex[market.instrument] += 1
-        programs[market.instrument].evaluate(market.bar)
+        guard market.instrument < lanes.count else { return false }
+        lanes[market.instrument].barIndex += 1
+        lanes[market.instrument].program.evaluate(market.bar)
         return true
     }
 
     /// The registers of the instrument's program after its last bar.
     @inline(__always)
-    public func registers(of instrument: Int) -> [Double] { programs[instrument].registers }
+    public func registers(of instrument: Int) -> [Double] { lanes[instrument].program.registers }
+
+    /// The instrument's registers after its last bar as a buffer, for the length of `body`:
+    /// read without retaining the array.
+    @inline(__always)
+    func withRegisters<Result>(of instrument: Int, _ body: (UnsafeBufferPointer<Double>) -> Result) -> Result {
+        lanes[instrument].program.registers.withUnsafeBufferPointer(body)
+    }
 
     /// What `handle` publishes on `features.candles` after a bar of the instrument.
     public func frame(of instrument: Int) -> FeatureFrame {
-        FeatureFrame(instrument: instrument, barIndex: barIndex[instrument], values: programs[instrument].registers)
+        FeatureFrame(instrument: instrument, barIndex: lanes[instrument].barIndex, values: lanes[instrument].program.registers)
     }
 }
 
@@ -60,14 +76,14 @@ extension FeatureAgent {
     public func reloaded(with program: FeatureProgram, recentBars: [[Bar]]) -> (agent: FeatureAgent, mappings: [FeatureProgram.StateMapping]) {
         var agent = self
         var mappings: [FeatureProgram.StateMapping] = []
-        for instrument in programs.indices {
-            let old = programs[instrument]
+        for instrument in lanes.indices {
+            let old = lanes[instrument].program
             let mapping = program.stateMapping(from: old)
             var warmed = program
             if !mapping.carriesEverything, instrument < recentBars.count {
                 for bar in recentBars[instrument] { warmed.evaluate(bar) }
             }
-            agent.programs[instrument] = warmed.carryingState(from: old, mapping: mapping)
+            agent.lanes[instrument].program = warmed.carryingState(from: old, mapping: mapping)
             mappings.append(mapping)
         }
         return (agent, mappings)

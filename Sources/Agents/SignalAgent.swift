@@ -24,6 +24,9 @@ public struct SignalAgent: Agent {
     /// `order` as plain values: what the per-bar loop reads of each signal without touching
     /// the reference-counted plan.
     let steps: [Step]
+    /// True when every signal is a plain rule (no model, ensemble, gate or shadow) and no regime
+    /// is tracked: the per-bar loop is then `evaluateRules`, reading only condition registers.
+    let rulesOnly: Bool
 
     /// One signal as the per-bar loop sees it.
     struct Step: Sendable {
@@ -82,6 +85,7 @@ public struct SignalAgent: Agent {
             }
             return step
         }
+        rulesOnly = plan.regimes.isEmpty && steps.allSatisfy { $0.isRule && !$0.isGated && !$0.hasShadows }
     }
 
     static func evaluationOrder(_ signals: [SignalPlan]) -> [Int] {
@@ -108,6 +112,27 @@ public struct SignalAgent: Agent {
     /// frame on `features.candles`, for a runner that calls this directly. Emits only when a
     /// direction changes.
     public mutating func evaluate(instrument: Int, values: [Double], stamp: Stamp, into outbox: inout Outbox) {
+        if rulesOnly {
+            values.withUnsafeBufferPointer { evaluateRules(instrument: instrument, values: $0, stamp: stamp, into: &outbox) }
+        } else {
+            evaluateAll(instrument: instrument, values: values, stamp: stamp, into: &outbox)
+        }
+    }
+
+    /// `evaluate` over the registers `features` holds for the instrument after its last bar,
+    /// for a runner that calls both agents directly: the same decisions, without handing the
+    /// registers over as an array.
+    public mutating func evaluate(instrument: Int, features: FeatureAgent, stamp: Stamp, into outbox: inout Outbox) {
+        if rulesOnly {
+            features.withRegisters(of: instrument) { evaluateRules(instrument: instrument, values: $0, stamp: stamp, into: &outbox) }
+        } else {
+            evaluateAll(instrument: instrument, values: features.registers(of: instrument), stamp: stamp, into: &outbox)
+        }
+    }
+
+    /// `evaluate` for any strategy: regimes, models, ensembles, gates and shadows.
+    @inline(never)
+    private mutating func evaluateAll(instrument: Int, values: [Double], stamp: Stamp, into outbox: inout Outbox) {
         if !regimes.isEmpty { updateRegimes(values) }
         for step in steps {
             let index = step.index
@@ -161,6 +186,48 @@ public struct SignalAgent: Agent {
                                      topic: shadowDirection.topic, payload: .signal(event)))
             }
         }
+    }
+
+    /// `evaluate` for a strategy whose signals are all plain rules: what `evaluateAll` does for
+    /// them (no gate, no shadow), over the registers as a buffer. A bar on which no rule fires,
+    /// the usual case, only reads.
+    @inline(__always)
+    private mutating func evaluateRules(instrument: Int, values: UnsafeBufferPointer<Double>, stamp: Stamp,
+                                        into outbox: inout Outbox) {
+        var position = 0
+        while position < steps.count {
+            let step = steps[position]
+            position += 1
+            guard singleInstrument || step.instrument == instrument,
+                  let direction = Self.ruleDirection(step, values: values) else { continue }
+            decided(step, direction: direction, instrument: instrument, stamp: stamp, into: &outbox)
+        }
+    }
+
+    /// Records a rule's decision and emits it when its direction changed and it trades.
+    @inline(never)
+    private mutating func decided(_ step: Step, direction: Direction, instrument: Int, stamp: Stamp, into outbox: inout Outbox) {
+        let index = step.index
+        let previous = directions[index]
+        directions[index] = direction
+        confidences[index] = 1
+        guard direction != previous, step.isTraded else { return }
+        let event = SignalEvent(signal: index, instrument: instrument, direction: direction, confidence: 1,
+                                regime: -1, members: 0)
+        outbox.emit(Envelope(timestamp: stamp.timestamp, source: id, traceId: stamp.traceId,
+                             topic: direction.topic, payload: .signal(event)))
+    }
+
+    /// `ruleDecision`'s direction, read from a buffer.
+    @inline(__always)
+    private static func ruleDirection(_ step: Step, values: UnsafeBufferPointer<Double>) -> Direction? {
+        let wantsLong = step.long >= 0 && Self.isTrue(values[step.long])
+        let wantsShort = step.short >= 0 && Self.isTrue(values[step.short])
+        if step.flat >= 0 && Self.isTrue(values[step.flat]) { return .flat }
+        if wantsLong && wantsShort { return .flat }
+        if wantsLong { return .long }
+        if wantsShort { return .short }
+        return nil
     }
 
     /// A rule's direction this bar, or nil to keep the last one: `flat` wins over `long` and
@@ -292,7 +359,11 @@ public struct SignalAgent: Agent {
     }
 
     @inline(__always)
-    private func truth(_ value: Double) -> Bool { value != 0 && !value.isNaN }
+    private func truth(_ value: Double) -> Bool { Self.isTrue(value) }
+
+    /// A condition register is true when it is neither 0 nor NaN (warming up).
+    @inline(__always)
+    private static func isTrue(_ value: Double) -> Bool { value != 0 && !value.isNaN }
 }
 
 /// The last `capacity` values of a series, for ranking the current one among them.

@@ -52,16 +52,144 @@ public struct FeatureProgram: Sendable {
     }
 
     public private(set) var instructions: [Instruction]
-    public private(set) var indicators: [StreamingIndicator]
+    /// Every indicator of the program, in `instructions`' numbering; those kept in `kernels`
+    /// are read out of it (see `slots`).
+    public var indicators: [StreamingIndicator] { slots.indices.map(indicator(at:)) }
     public private(set) var lags: [LagBuffer]
     /// Every value the program computes this bar; constants sit in registers no instruction writes.
     public private(set) var registers: [Double]
 
+    /// `indicators` as stored: the state of indicators run by the general path; for those whose
+    /// state lives in `kernels`, only their spec and parameters are read.
+    private var slots: [StreamingIndicator]
+    /// Where each indicator's state lives.
+    private let places: [Place]
+    /// The state of the common kernels, side by side in flat storage, opened once per bar, and
+    /// `instructions` lowered once into `Step`s that run them.
+    private var kernels: KernelStore<Step>
+    /// True when every indicator lives in `kernels` and there is no lag: `evaluate` then opens
+    /// the registers alone.
+    private let runsAlone: Bool
+
+    enum Place: Sendable {
+        /// In `slots`, run through `StreamingIndicator`.
+        case general
+        case sma(Int)
+        case crossing(Int)
+    }
+
+    /// One instruction as `evaluate` runs it.
+    enum Step: Sendable {
+        /// The bar field at byte `offset` of `Bar` (read without a `switch` on the field).
+        case column(offset: Int, into: Int)
+        case indicator(Int, a: Int, b: Int, into: Int)
+        /// `kernels.sma[slot]` over register `source`.
+        case sma(Int, source: Int, into: Int)
+        /// `kernels.crossing[slot]` over registers `a` and `b`.
+        case crossing(Int, a: Int, b: Int, into: Int)
+        /// Two crossings over the same `a` and `b` (crossover and crossunder of one pair), in
+        /// consecutive slots writing consecutive registers: `.crossing` twice, one dispatch.
+        case crossingPair(Int, a: Int, b: Int, into: Int)
+        case unary(UnaryOperation, Int, into: Int)
+        case binary(BinaryOperation, Int, Int, into: Int)
+        case lag(buffer: Int, source: Int, into: Int)
+        case copy(Int, into: Int)
+    }
+
     public init(instructions: [Instruction], indicators: [StreamingIndicator], lags: [LagBuffer], registers: [Double]) {
         self.instructions = instructions
-        self.indicators = indicators
         self.lags = lags
         self.registers = registers
+        slots = indicators
+        var places: [Place] = [], sma: [KernelSlot<SimpleMovingAverage>] = [], crossing: [KernelSlot<Crossing>] = []
+        for indicator in indicators {
+            if let kernel = indicator.simpleMovingAverage {
+                places.append(.sma(sma.count))
+                sma.append(.init(kernel: kernel, skipped: indicator.skipped))
+            } else if let kernel = indicator.crossing {
+                places.append(.crossing(crossing.count))
+                crossing.append(.init(kernel: kernel, skipped: indicator.skipped))
+            } else {
+                places.append(.general)
+            }
+        }
+        self.places = places
+        runsAlone = lags.isEmpty && !places.contains { if case .general = $0 { true } else { false } }
+        let steps: [Step] = Self.pairingCrossings(instructions.map { instruction in
+            switch instruction {
+            case .column(let field, let into): .column(offset: Self.offset(of: field), into: into)
+            case .indicator(let index, let a, let b, let into):
+                switch places[index] {
+                case .general: .indicator(index, a: a, b: b, into: into)
+                case .sma(let slot): .sma(slot, source: a, into: into)
+                case .crossing(let slot): .crossing(slot, a: a, b: b, into: into)
+                }
+            case .unary(let operation, let operand, let into): .unary(operation, operand, into: into)
+            case .binary(let operation, let lhs, let rhs, let into): .binary(operation, lhs, rhs, into: into)
+            case .lag(let buffer, let source, let into): .lag(buffer: buffer, source: source, into: into)
+            case .copy(let source, let into): .copy(source, into: into)
+            }
+        })
+        kernels = KernelStore(sma: sma, crossing: crossing, program: steps)
+    }
+
+    /// `steps` with each crossing followed by one of the same pair in the next slot and register
+    /// (`crossover(a, b)` then `crossunder(a, b)`) merged into a `.crossingPair`.
+    private static func pairingCrossings(_ steps: [Step]) -> [Step] {
+        var paired: [Step] = []
+        var index = 0
+        while index < steps.count {
+            if case .crossing(let slot, let a, let b, let into) = steps[index], index + 1 < steps.count,
+               case .crossing(let nextSlot, let nextA, let nextB, let nextInto) = steps[index + 1],
+               nextSlot == slot + 1, nextA == a, nextB == b, nextInto == into + 1 {
+                paired.append(.crossingPair(slot, a: a, b: b, into: into))
+                index += 2
+            } else {
+                paired.append(steps[index])
+                index += 1
+            }
+        }
+        return paired
+    }
+
+    /// Where `field` sits in a `Bar`.
+    private static func offset(of field: BarField) -> Int {
+        let path: KeyPath<Bar, Double> = switch field {
+        case .open: \.open
+        case .high: \.high
+        case .low: \.low
+        case .close: \.close
+        case .volume: \.volume
+        }
+        return MemoryLayout<Bar>.offset(of: path)!
+    }
+
+    /// Indicator `index` with its current state, independent of this program.
+    private func indicator(at index: Int) -> StreamingIndicator {
+        switch places[index] {
+        case .general:
+            return slots[index]
+        case .sma(let slot):
+            let state = kernels.sma[slot]
+            return slots[index].holding(.sma(StateCell(state.kernel.duplicated())), skipped: state.skipped)
+        case .crossing(let slot):
+            let state = kernels.crossing[slot]
+            return slots[index].holding(.crossing(StateCell(state.kernel)), skipped: state.skipped)
+        }
+    }
+
+    /// Gives indicator `index` the state of `indicator` (the same computation, from another program).
+    private mutating func setIndicator(_ index: Int, to indicator: StreamingIndicator) {
+        switch places[index] {
+        case .general:
+            slots[index] = indicator
+        case .sma(let slot):
+            guard let kernel = indicator.simpleMovingAverage else { preconditionFailure("an SMA's state must come from an SMA") }
+            kernels.sma[slot] = .init(kernel: kernel, skipped: indicator.skipped)
+        case .crossing(let slot):
+            guard let kernel = indicator.crossing else { preconditionFailure("a crossing's state must come from a crossing") }
+            kernels.crossing[slot] = .init(kernel: kernel, skipped: indicator.skipped)
+        }
     }
 
     /// Runs every instruction for one bar.
@@ -69,22 +197,30 @@ public struct FeatureProgram: Sendable {
     /// The arrays the loop writes are moved out of `self` into locals (a swap with an empty
     /// array allocates nothing) and opened once, side by side, as plain buffers: reached through
     /// `self` from inside another array's closure, an array is retained across its uniqueness
-    /// check and copied on every bar.
+    /// check and copied on every bar. The kernel store is checked for uniqueness once per bar,
+    /// not once per kernel.
     public mutating func evaluate(_ bar: Bar) {
+        kernels.makeUnique()
+        let program = kernels.program, sma = kernels.sma, crossing = kernels.crossing
+        if runsAlone {
+            registers.withUnsafeMutableBufferPointer { r in
+                Self.run(program, bar: bar, indicators: UnsafeMutableBufferPointer(start: nil, count: 0),
+                         lags: UnsafeMutableBufferPointer(start: nil, count: 0), sma: sma, crossing: crossing, registers: r)
+            }
+            return
+        }
         var indicators: [StreamingIndicator] = [], lags: [LagBuffer] = [], registers: [Double] = []
-        swap(&indicators, &self.indicators)
+        swap(&indicators, &slots)
         swap(&lags, &self.lags)
         swap(&registers, &self.registers)
-        instructions.withUnsafeBufferPointer { program in
-            Self.open(&indicators) { indicators in
-                Self.open(&lags) { lags in
-                    Self.open(&registers) { r in
-                        Self.run(program, bar: bar, indicators: indicators, lags: lags, registers: r)
-                    }
+        Self.open(&indicators) { indicators in
+            Self.open(&lags) { lags in
+                Self.open(&registers) { r in
+                    Self.run(program, bar: bar, indicators: indicators, lags: lags, sma: sma, crossing: crossing, registers: r)
                 }
             }
         }
-        swap(&indicators, &self.indicators)
+        swap(&indicators, &slots)
         swap(&lags, &self.lags)
         swap(&registers, &self.registers)
     }
@@ -102,31 +238,65 @@ public struct FeatureProgram: Sendable {
     }
 
     @inline(__always)
-    private static func run(_ program: UnsafeBufferPointer<Instruction>, bar: Bar,
+    private static func run(_ program: UnsafeBufferPointer<Step>, bar: Bar,
                             indicators: UnsafeMutableBufferPointer<StreamingIndicator>,
-                            lags: UnsafeMutableBufferPointer<LagBuffer>, registers r: UnsafeMutableBufferPointer<Double>) {
-        for instruction in program {
-            switch instruction {
-            case .column(let field, let into):
-                r[into] = bar.value(field)
-            case .indicator(let index, let a, let b, let into):
-                let x = a >= 0 ? r[a] : .nan
-                let y = b >= 0 ? r[b] : .nan
-                indicators[index].update(a: x, b: y, bar: bar)
-                let count = indicators[index].outputCount
-                for output in 0..<count {
-                    r[into + output] = indicators[index].value(output)
+                            lags: UnsafeMutableBufferPointer<LagBuffer>,
+                            sma: UnsafeMutablePointer<KernelSlot<SimpleMovingAverage>>,
+                            crossing: UnsafeMutablePointer<KernelSlot<Crossing>>,
+                            registers r: UnsafeMutableBufferPointer<Double>) {
+        withUnsafeBytes(of: bar) { fields in
+            for step in program {
+                switch step {
+                case .column(let offset, let into):
+                    r[into] = fields.load(fromByteOffset: offset, as: Double.self)
+                case .sma(let slot, let source, let into):
+                    // What `StreamingIndicator.update` and `value` do for an SMA, without the dispatch.
+                    let x = r[source]
+                    if x.isNaN {
+                        sma[slot].skipped = true
+                        r[into] = .nan
+                    } else {
+                        sma[slot].skipped = false
+                        sma[slot].kernel.update(x)
+                        r[into] = sma[slot].kernel.current
+                    }
+                case .crossing(let slot, let a, let b, let into):
+                    r[into] = cross(crossing + slot, r[a], r[b])
+                case .crossingPair(let slot, let a, let b, let into):
+                    let x = r[a], y = r[b]
+                    r[into] = cross(crossing + slot, x, y)
+                    r[into + 1] = cross(crossing + slot + 1, x, y)
+                case .indicator(let index, let a, let b, let into):
+                    let x = a >= 0 ? r[a] : .nan
+                    let y = b >= 0 ? r[b] : .nan
+                    indicators[index].update(a: x, b: y, bar: bar)
+                    let count = indicators[index].outputCount
+                    for output in 0..<count {
+                        r[into + output] = indicators[index].value(output)
+                    }
+                case .unary(let operation, let operand, let into):
+                    r[into] = apply(operation, r[operand])
+                case .binary(let operation, let lhs, let rhs, let into):
+                    r[into] = apply(operation, r[lhs], r[rhs])
+                case .lag(let buffer, let source, let into):
+                    r[into] = lags[buffer].push(r[source])
+                case .copy(let source, let into):
+                    r[into] = r[source]
                 }
-            case .unary(let operation, let operand, let into):
-                r[into] = apply(operation, r[operand])
-            case .binary(let operation, let lhs, let rhs, let into):
-                r[into] = apply(operation, r[lhs], r[rhs])
-            case .lag(let buffer, let source, let into):
-                r[into] = lags[buffer].push(r[source])
-            case .copy(let source, let into):
-                r[into] = r[source]
             }
         }
+    }
+
+    /// What `StreamingIndicator.update` and `value` do for a crossing, without the dispatch.
+    @inline(__always)
+    private static func cross(_ slot: UnsafeMutablePointer<KernelSlot<Crossing>>, _ x: Double, _ y: Double) -> Double {
+        if x.isNaN || y.isNaN {
+            slot.pointee.skipped = true
+            return .nan
+        }
+        slot.pointee.skipped = false
+        slot.pointee.kernel.update(x, y)
+        return slot.pointee.kernel.current
     }
 
     /// The value of one register after the last `evaluate`.
@@ -214,6 +384,7 @@ extension FeatureProgram {
     /// from bar columns and constants up, independent of register and slot numbers.
     public var stateKeys: (registers: [String], indicators: [String], lags: [String]) {
         var keys = registers.map { "#\($0.bitPattern)" }
+        let indicators = slots
         var indicatorKeys = Array(repeating: "", count: indicators.count)
         var lagKeys = Array(repeating: "", count: lags.count)
         for instruction in instructions {
@@ -255,8 +426,9 @@ extension FeatureProgram {
     /// Registers are not carried: the next `evaluate` writes every register an instruction writes.
     public func carryingState(from old: FeatureProgram, mapping: StateMapping) -> FeatureProgram {
         var program = self
+        program.kernels.makeUnique()
         for (index, source) in mapping.indicators.enumerated() {
-            if let source { program.indicators[index] = old.indicators[source] }
+            if let source { program.setIndicator(index, to: old.indicator(at: source)) }
         }
         for (index, source) in mapping.lags.enumerated() {
             if let source { program.lags[index] = old.lags[source] }

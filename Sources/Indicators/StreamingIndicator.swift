@@ -16,7 +16,8 @@ public struct StreamingIndicator: Sendable {
     private var owner = Ownership()
     /// Series arguments read each bar: 0 for bar-based indicators.
     private let seriesCount: Int
-    private var skipped = false
+    /// True when the last bar was skipped for a NaN argument (every output reads NaN).
+    private(set) var skipped = false
 
     /// - Parameters:
     ///   - spec: the catalogue entry.
@@ -59,6 +60,31 @@ public struct StreamingIndicator: Sendable {
     /// NaN until the first valid bar and on skipped bars.
     public func value(_ output: Int) -> Double {
         skipped ? .nan : kernel.value(output)
+    }
+}
+
+// MARK: Kernels a feature program keeps in its own storage
+
+extension StreamingIndicator {
+    /// An independent copy of this indicator's SMA kernel, or nil for any other indicator.
+    var simpleMovingAverage: SimpleMovingAverage? {
+        if case .sma(let cell) = kernel, spec.kind == .sma { return cell.state.pointee.duplicated() }
+        return nil
+    }
+
+    /// An independent copy of this indicator's crossover/crossunder kernel, or nil for any other indicator.
+    var crossing: Crossing? {
+        if case .crossing(let cell) = kernel { return cell.state.pointee }
+        return nil
+    }
+
+    /// This indicator (same spec and parameters) holding `kernel`'s state, as if it had run to it.
+    func holding(_ kernel: Kernel, skipped: Bool) -> StreamingIndicator {
+        var copy = self
+        copy.owner = Ownership()
+        copy.kernel = kernel
+        copy.skipped = skipped
+        return copy
     }
 }
 
