@@ -27,10 +27,24 @@ public struct ComplianceAgent: Agent {
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
         seen[Int(message.topic.rawValue)] += 1
         guard audited & 1 << UInt32(message.topic.rawValue) != 0 else { return }
-        // A fill records the execution; the order's own filled status would say it twice.
-        if case .order(let order) = message.payload, order.status == .filled || order.status == .partiallyFilled { return }
-        let record = AuditRecord(kind: message.topic.name, timestamp: message.timestamp, payload: message.payload)
+        // The record takes the payload's value straight from the message: one switch, no copy of
+        // the envelope or of a record on the way.
+        let recorded: AuditRecord.Recorded
+        switch message.payload {
+        case .signal(let value): recorded = .signal(value)
+        case .target(let value): recorded = .target(value)
+        case .trade(let value): recorded = .trade(value)
+        case .alert(let value): recorded = .alert(value)
+        case .order(let order):
+            // A fill records the execution; the order's own filled status would say it twice.
+            if order.status == .filled || order.status == .partiallyFilled { return }
+            recorded = .order(order)
+        case .fill(let value): recorded = .fill(value)
+        case .executionError(let value): recorded = .executionError(value)
+        case .command(let value): recorded = .command(value)
+        default: recorded = .other(message.payload)
+        }
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .complianceAudit,
-                             payload: .audit(record)))
+                             payload: .audit(AuditRecord(kind: message.topic.name, timestamp: message.timestamp, recorded: recorded))))
     }
 }

@@ -234,6 +234,8 @@ public struct ExecutionAgent: Agent {
     }
 
     private mutating func cancel(instrument: Int, _ message: Stamp, _ outbox: inout Outbox) {
+        // Most targets find nothing working: no filtered copies to build.
+        guard !parents.isEmpty || !working.isEmpty else { return }
         let cancelled = parents.filter { $0.instrument == instrument } + working.filter { $0.instrument == instrument }
         guard !cancelled.isEmpty else { return }
         for order in cancelled { publish(order, status: .cancelled, message, &outbox) }

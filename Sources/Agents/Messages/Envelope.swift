@@ -83,22 +83,22 @@ public struct Stamp: Sendable, Equatable {
     }
 }
 
-/// The payloads of every topic. Those sent every bar stay inline; those sent per order or per
-/// trade are boxed, which keeps every envelope small for the runner's queue.
+/// The payloads of every topic, each stored inline: an envelope is moved, never allocated, so a
+/// reversal's twenty-odd messages cost no malloc or reference count (an audit record keeps the
+/// message it records inline too, see `AuditRecord`).
 public enum Payload: Sendable {
     case bar(MarketBar)
     case features(FeatureFrame)
-    indirect case signal(SignalEvent)
-    indirect case target(TargetOrder)
-    indirect case trade(TradeRecord)
+    case signal(SignalEvent)
+    case target(TargetOrder)
+    case trade(TradeRecord)
     case equity(EquitySnapshot)
-    indirect case alert(RiskAlert)
-    indirect case order(OrderUpdate)
-    indirect case fill(Fill)
-    indirect case executionError(ExecutionFailure)
-    indirect case command(SupervisorCommand)
-    // Boxed: an audit record wraps the message it records.
-    indirect case audit(AuditRecord)
+    case alert(RiskAlert)
+    case order(OrderUpdate)
+    case fill(Fill)
+    case executionError(ExecutionFailure)
+    case command(SupervisorCommand)
+    case audit(AuditRecord)
     case heartbeat(AgentID)
     case barClosed(instrument: Int)
 }
