@@ -42,8 +42,9 @@ public enum AgentID: UInt8, Sendable, CaseIterable, Codable {
 ///
 /// In process the payload stays a typed value; it becomes JSON only where it leaves the process.
 public struct Envelope: Sendable {
-    // Stored widest first: the two one-byte fields share a word, which keeps the envelope at
-    // 88 bytes rather than 96 (it is moved several times per bar).
+    // Stored widest first: the two one-byte fields share a word ahead of the payload. With its
+    // payload inline the envelope is some 140 bytes: moving that costs less than the allocation,
+    // reference counting and release of a boxed payload.
 
     /// Microseconds since the Unix epoch, UTC: the market time of the event.
     public var timestamp: Int64
