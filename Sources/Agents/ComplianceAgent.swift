@@ -27,10 +27,33 @@ public struct ComplianceAgent: Agent {
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
         seen[Int(message.topic.rawValue)] += 1
         guard audited & 1 << UInt32(message.topic.rawValue) != 0 else { return }
-        // A fill records the execution; the order's own filled status would say it twice.
-        if case .order(let order) = message.payload, order.status == .filled || order.status == .partiallyFilled { return }
-        let record = AuditRecord(kind: message.topic.name, timestamp: message.timestamp, payload: message.payload)
+        // The record takes the payload's value straight from the message: one switch on the
+        // borrowed payload, each value moved into its record, no copy of the envelope.
+        switch message.payload {
+        case .signal(let value): record(.signal(value), of: message, into: &outbox)
+        case .target(let value): record(.target(value), of: message, into: &outbox)
+        case .alert(let value): record(.alert(value), of: message, into: &outbox)
+        case .order(let order):
+            // A fill records the execution; the order's own filled status would say it twice.
+            if order.status == .filled || order.status == .partiallyFilled { return }
+            record(.order(order), of: message, into: &outbox)
+        case .fill(let value): record(.fill(value), of: message, into: &outbox)
+        case .executionError(let value): record(.executionError(value), of: message, into: &outbox)
+        case .command(let value): record(.command(value), of: message, into: &outbox)
+        default: recordOther(message, into: &outbox)
+        }
+    }
+
+    @inline(__always)
+    private func record(_ recorded: consuming AuditRecord.Recorded, of message: Envelope, into outbox: inout Outbox) {
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .complianceAudit,
-                             payload: .audit(record)))
+                             payload: .audit(AuditRecord(kind: message.topic.name, timestamp: message.timestamp, recorded: recorded))))
+    }
+
+    /// A trade, or an audited topic carrying a payload of another topic's kind: recorded as it
+    /// is, boxed. Kept out of `handle`, whose switch then never copies the whole payload.
+    @inline(never)
+    private func recordOther(_ message: Envelope, into outbox: inout Outbox) {
+        record(.other(message.payload), of: message, into: &outbox)
     }
 }

@@ -40,6 +40,8 @@ public struct ExecutionAgent: Agent {
     var profiles: [VolumeProfile]
     var pendingVolume: [(timestamp: Int64, volume: Double)?]
     public internal(set) var halted = false
+    /// `config.keepsVolumeProfile`, read once: every bar asks.
+    let keepsVolumeProfile: Bool
 
     public init(config: ExecutionConfig) {
         self.config = config
@@ -48,6 +50,7 @@ public struct ExecutionAgent: Agent {
         profiles = Array(repeating: VolumeProfile(intervalMicroseconds: config.intervalMicroseconds, sessions: config.profileSessions),
                          count: config.instruments)
         pendingVolume = Array(repeating: nil, count: config.instruments)
+        keepsVolumeProfile = config.keepsVolumeProfile
     }
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
@@ -80,13 +83,14 @@ public struct ExecutionAgent: Agent {
     public mutating func onBar(_ market: MarketBar, stamp: Stamp, into outbox: inout Outbox) {
         barIndex = Int(stamp.traceId)
         bars[market.instrument] = market.bar
-        if config.keepsVolumeProfile {
+        if keepsVolumeProfile {
             if let previous = pendingVolume[market.instrument] {
                 profiles[market.instrument].record(previous.volume, at: previous.timestamp)
             }
             pendingVolume[market.instrument] = (market.bar.timestamp, market.bar.volume)
         }
-        workResting(instrument: market.instrument, bar: market.bar, stamp, &outbox)
+        // Most bars find nothing resting: no call.
+        if !working.isEmpty { workResting(instrument: market.instrument, bar: market.bar, stamp, &outbox) }
     }
 
     // MARK: Targets
@@ -234,6 +238,8 @@ public struct ExecutionAgent: Agent {
     }
 
     private mutating func cancel(instrument: Int, _ message: Stamp, _ outbox: inout Outbox) {
+        // Most targets find nothing working: no filtered copies to build.
+        guard !parents.isEmpty || !working.isEmpty else { return }
         let cancelled = parents.filter { $0.instrument == instrument } + working.filter { $0.instrument == instrument }
         guard !cancelled.isEmpty else { return }
         for order in cancelled { publish(order, status: .cancelled, message, &outbox) }

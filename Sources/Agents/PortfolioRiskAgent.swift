@@ -309,18 +309,23 @@ public struct PortfolioRiskAgent: Agent {
     @inline(__always)
     func markedEquity() -> Double {
         var value = cash
-        // Called on every bar: index loops, no copies of the lot arrays. Both sums run in lot
-        // order from zero, as two separate reductions would, so the result is the same bit for bit.
-        for index in lots.indices where !lots[index].isEmpty {
-            guard let last = bars[index]?.close else { continue }
-            var size = 0.0, cost = 0.0
-            lots[index].withUnsafeBufferPointer { held in
-                for lot in held {
-                    size += lot.size
-                    cost += lot.size * lot.entryPrice
+        // Called on every bar: loops over buffers, no copies of the lot arrays and no bounds
+        // checks. Both sums run in lot order from zero, as two separate reductions would, so the
+        // result is the same bit for bit.
+        lots.withUnsafeBufferPointer { books in
+            bars.withUnsafeBufferPointer { prices in
+                for index in 0..<min(books.count, prices.count) where !books[index].isEmpty {
+                    guard let last = prices[index]?.close else { continue }
+                    var size = 0.0, cost = 0.0
+                    books[index].withUnsafeBufferPointer { held in
+                        for lot in held {
+                            size += lot.size
+                            cost += lot.size * lot.entryPrice
+                        }
+                    }
+                    value += last * size - cost
                 }
             }
-            value += last * size - cost
         }
         return value
     }
@@ -400,6 +405,7 @@ struct ReturnWindow: Sendable {
         values = Array(repeating: 0, count: max(capacity, 2))
     }
 
+    @inline(__always)
     mutating func append(_ value: Double) {
         values[next] = value
         next = next + 1 == values.count ? 0 : next + 1

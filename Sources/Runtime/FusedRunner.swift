@@ -122,7 +122,8 @@ public struct FusedRunner {
                                    topic: .featuresCandles, payload: .features(feature.frame(of: market.instrument))))
             }
         }
-        drain(into: &sink)
+        // Most bars emit nothing: no call into the delivery loop.
+        if !next.isEmpty { drain(into: &sink) }
     }
 
     /// Routes `clock` (what `route` does with its envelope) and what it causes.

@@ -261,11 +261,66 @@ public enum SupervisorCommand: Sendable, Equatable, Codable {
 public struct AuditRecord: Sendable {
     public var kind: String
     public var timestamp: Int64
-    public var payload: Payload
+    /// The recorded message's payload, kept inline for the payloads Compliance audits on every
+    /// order and fill, so that recording them allocates nothing; any other payload is boxed.
+    var recorded: Recorded
 
     public init(kind: String, timestamp: Int64, payload: Payload) {
         self.kind = kind
         self.timestamp = timestamp
-        self.payload = payload
+        self.recorded = Recorded(payload)
+    }
+
+    init(kind: String, timestamp: Int64, recorded: Recorded) {
+        self.kind = kind
+        self.timestamp = timestamp
+        self.recorded = recorded
+    }
+
+    /// The payload of the recorded message.
+    public var payload: Payload {
+        get { recorded.payload }
+        set { recorded = Recorded(newValue) }
+    }
+
+    /// The payloads of the audited topics, inline; a payload can hold an audit record, so any
+    /// other one sits in a box to keep the type finite. A trade (89 bytes, one per round trip)
+    /// is boxed too: inline it would make every envelope larger than 128 bytes, the most a move
+    /// copies without a call to `memcpy`.
+    enum Recorded: Sendable {
+        case signal(SignalEvent)
+        case target(TargetOrder)
+        case alert(RiskAlert)
+        case order(OrderUpdate)
+        case fill(Fill)
+        case executionError(ExecutionFailure)
+        case command(SupervisorCommand)
+        indirect case other(Payload)
+
+        init(_ payload: Payload) {
+            switch payload {
+            case .signal(let value): self = .signal(value)
+            case .target(let value): self = .target(value)
+            case .alert(let value): self = .alert(value)
+            case .order(let value): self = .order(value)
+            case .fill(let value): self = .fill(value)
+            case .executionError(let value): self = .executionError(value)
+            case .command(let value): self = .command(value)
+            default: self = .other(payload)
+            }
+        }
+
+        var payload: Payload {
+            switch self {
+            case .signal(let value): .signal(value)
+            case .target(let value): .target(value)
+            case .alert(let value): .alert(value)
+            case .order(let value): .order(value)
+            case .fill(let value): .fill(value)
+            case .executionError(let value): .executionError(value)
+            case .command(let value): .command(value)
+            case .other(let payload): payload
+            }
+        }
     }
 }

@@ -68,17 +68,20 @@ struct CountingSink: RunSink {
 /// Keeps what the statistics read: the equity curve (time and equity per closed moment) and the
 /// trades. Everything else the runner emits is dropped.
 struct StatisticsSink: RunSink {
-    var times: [Int64] = []
-    var equity: [Double] = []
-    /// The first instrument's close at each equity point (Buy & Hold).
-    var closes: [Double] = []
+    /// One equity point: its time, the equity, and the first instrument's close (Buy & Hold).
+    /// One array of points rather than one per column: a mark is a single append.
+    struct Point {
+        var time: Int64
+        var equity: Double
+        var close: Double
+    }
+
+    var points: [Point] = []
     var trades: [TradeRecord] = []
     private var lastClose = Double.nan
 
     init(reserving bars: Int) {
-        times.reserveCapacity(bars)
-        equity.reserveCapacity(bars)
-        closes.reserveCapacity(bars)
+        points.reserveCapacity(bars)
     }
 
     mutating func receive(_ envelope: Envelope) {
@@ -87,9 +90,7 @@ struct StatisticsSink: RunSink {
             if case .bar(let market) = envelope.payload, market.instrument == 0 { lastClose = market.bar.close }
         case .portfolioEquity:
             if case .equity(let snapshot) = envelope.payload {
-                times.append(snapshot.timestamp)
-                equity.append(snapshot.equity)
-                closes.append(lastClose)
+                points.append(Point(time: snapshot.timestamp, equity: snapshot.equity, close: lastClose))
             }
         case .portfolioTrade:
             if case .trade(let trade) = envelope.payload { trades.append(trade) }
@@ -105,9 +106,7 @@ struct StatisticsSink: RunSink {
     mutating func receiveClock(_ stamp: Stamp) {}
 
     mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp) {
-        times.append(snapshot.timestamp)
-        equity.append(snapshot.equity)
-        closes.append(lastClose)
+        points.append(Point(time: snapshot.timestamp, equity: snapshot.equity, close: lastClose))
     }
 }
 
@@ -183,7 +182,7 @@ func engineRun(_ feed: some BarFeed, reserving bars: Int) throws -> (bars: Int, 
         count += 1
     }
     runner.finish(into: &sink)
-    return (count, sink, sink.closes.count)
+    return (count, sink, sink.points.count)
 }
 
 /// The closed trades, the trades closed at the end and the last equity mark of a run.
@@ -198,7 +197,7 @@ func summary(_ result: BacktestEngine.Result) -> String {
 }
 
 func summary(_ sink: StatisticsSink) -> String {
-    summary(trades: sink.trades, finalEquity: sink.equity.last)
+    summary(trades: sink.trades, finalEquity: sink.points.last?.equity)
 }
 
 let reader: CSVBarReader
