@@ -9,7 +9,7 @@ import Foundation
 final class TextFileWriter {
     let url: URL
     private let descriptor: Int32
-    private var buffer: [UInt8] = []
+    fileprivate var buffer: [UInt8] = []
     private static let flushSize = 1 << 18
     private var day = Int64.min
     private var datePrefix: [UInt8] = []
@@ -34,8 +34,25 @@ final class TextFileWriter {
         buffer.append(byte)
     }
 
+    /// ``ValueText/exact(_:)``'s text, without making a String: a finite Double writes its
+    /// shortest round-trip digits (the same as its `description`) straight into the buffer.
     func append(exact value: Double) {
-        append(ValueText.exact(value))
+        guard value.isFinite else { return append(ValueText.exact(value)) }
+        var sink = ByteSink(writer: self)
+        value.write(to: &sink)
+    }
+
+    /// Receives a number's ASCII digits from the standard library's formatter.
+    private struct ByteSink: TextOutputStream {
+        let writer: TextFileWriter
+
+        mutating func write(_ string: String) {
+            writer.buffer.append(contentsOf: string.utf8)
+        }
+
+        mutating func _writeASCII(_ bytes: UnsafeBufferPointer<UInt8>) {
+            writer.buffer.append(contentsOf: bytes)
+        }
     }
 
     /// `2024-01-02T09:30:00Z`, with `.ffffff` only when the time has microseconds.

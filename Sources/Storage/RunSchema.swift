@@ -14,6 +14,7 @@ enum RunSchema {
         migrator.registerMigration("v1-audit") { db in try db.execute(sql: auditSQL) }
         migrator.registerMigration("v2-shadow") { db in try db.execute(sql: shadowSQL) }
         migrator.registerMigration("v3-optional-json") { db in try db.execute(sql: optionalJSONSQL) }
+        migrator.registerMigration("v4-column-blocks") { db in try db.execute(sql: columnBlocksSQL) }
         return migrator
     }()
 
@@ -270,5 +271,39 @@ enum RunSchema {
         ALTER TABLE incidents_v3 RENAME TO incidents;
         CREATE TRIGGER incidents_close_once BEFORE UPDATE ON incidents WHEN OLD.closed_us IS NOT NULL
         BEGIN SELECT RAISE(ABORT, 'incidents: a closed incident cannot change'); END;
+        """
+
+    /// Bars and equity points by column, 4,096 rows of a run to a row (``ColumnBlocks``): each
+    /// column a BLOB of little-endian 8-byte values, binary64 for prices, signed integers for
+    /// times. `first_ts_us` and `last_ts_us` are the block's first and last time, so a reader
+    /// finds the blocks of a time range without decoding; the writer checks that times rise
+    /// strictly within and across an instrument's blocks, which SQLite cannot see in a BLOB.
+    static let columnBlocksSQL = """
+        CREATE TABLE bar_blocks (
+            instrument TEXT NOT NULL CHECK (length(instrument) > 0),
+            first_ts_us INTEGER NOT NULL,
+            last_ts_us INTEGER NOT NULL CHECK (last_ts_us >= first_ts_us),
+            count INTEGER NOT NULL CHECK (count BETWEEN 1 AND 4096),
+            ts_us BLOB NOT NULL CHECK (length(ts_us) = 8 * count),
+            open BLOB NOT NULL CHECK (length(open) = 8 * count),
+            high BLOB NOT NULL CHECK (length(high) = 8 * count),
+            low BLOB NOT NULL CHECK (length(low) = 8 * count),
+            close BLOB NOT NULL CHECK (length(close) = 8 * count),
+            volume BLOB NOT NULL CHECK (length(volume) = 8 * count),
+            PRIMARY KEY (instrument, first_ts_us)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE equity_blocks (
+            first_ts_us INTEGER PRIMARY KEY,
+            last_ts_us INTEGER NOT NULL CHECK (last_ts_us >= first_ts_us),
+            count INTEGER NOT NULL CHECK (count BETWEEN 1 AND 4096),
+            ts_us BLOB NOT NULL CHECK (length(ts_us) = 8 * count),
+            cash BLOB NOT NULL CHECK (length(cash) = 8 * count),
+            equity BLOB NOT NULL CHECK (length(equity) = 8 * count),
+            drawdown BLOB NOT NULL CHECK (length(drawdown) = 8 * count)
+        ) STRICT;
+        CREATE TRIGGER bar_blocks_are_fixed BEFORE UPDATE ON bar_blocks
+        BEGIN SELECT RAISE(ABORT, 'bar_blocks: stored bars cannot change'); END;
+        CREATE TRIGGER equity_blocks_are_fixed BEFORE UPDATE ON equity_blocks
+        BEGIN SELECT RAISE(ABORT, 'equity_blocks: stored equity points cannot change'); END;
         """
 }

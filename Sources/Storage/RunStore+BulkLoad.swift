@@ -65,6 +65,7 @@ extension RunStore {
             let auditRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit") ?? 0
             var loader = try RunLoader(store: self, db: db)
             let result = try body(&loader)
+            try loader.flushBlocks()
             try checkSetBasedRules(db, auditRowsBefore: auditRows)
             for sql in triggers { try db.execute(sql: sql) }
             return result
@@ -123,8 +124,12 @@ extension RunStore {
 /// ``StorageError`` naming the file and the record.
 public struct RunLoader {
     private let store: RunStore
-    private var bars: RowInserter
-    private var equity: RowInserter
+    private var barBlocks: RowInserter
+    private var equityBlocks: RowInserter
+    /// One block being filled per instrument, in the order instruments first came.
+    private var barBuilders: [BarBlockBuilder] = []
+    private var lastBuilder = 0
+    private var equityBuilder = EquityBlockBuilder(after: nil)
     private var positions: RowInserter
     private var newOrders: RowInserter
     private var orderUpdates: RowInserter
@@ -135,8 +140,25 @@ public struct RunLoader {
 
     init(store: RunStore, db: Database) throws {
         self.store = store
-        bars = try RowInserter(db, sql: "INSERT INTO bars (instrument, ts_us, open, high, low, close, volume) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        equity = try RowInserter(db, sql: "INSERT INTO equity (ts_us, cash, equity, drawdown) VALUES (?, ?, ?, ?)")
+        barBlocks = try RowInserter(db, sql: """
+            INSERT INTO bar_blocks (instrument, first_ts_us, last_ts_us, count, ts_us, open, high, low, close, volume)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        equityBlocks = try RowInserter(db, sql: """
+            INSERT INTO equity_blocks (first_ts_us, last_ts_us, count, ts_us, cash, equity, drawdown) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        // Times already stored (by an earlier load, or as rows) are where new ones must start after.
+        for row in try Row.fetchAll(db, sql: """
+            SELECT instrument, max(last) FROM (
+                SELECT instrument, max(last_ts_us) AS last FROM bar_blocks GROUP BY instrument
+                UNION ALL SELECT instrument, max(ts_us) FROM bars GROUP BY instrument)
+            GROUP BY instrument ORDER BY instrument
+            """) {
+            barBuilders.append(BarBlockBuilder(instrument: try row.decode(atIndex: 0), after: try row.decode(atIndex: 1)))
+        }
+        equityBuilder = EquityBlockBuilder(after: try Int64.fetchOne(db, sql: """
+            SELECT max(last) FROM (SELECT max(last_ts_us) AS last FROM equity_blocks UNION ALL SELECT max(ts_us) FROM equity)
+            """))
         positions = try RowInserter(db, sql: "INSERT INTO positions (instrument, ts_us, quantity, average_price) VALUES (?, ?, ?, ?)")
         newOrders = try RowInserter(db, sql: """
             INSERT INTO orders (client_order_id, parent_client_order_id, instrument, side, type, quantity,
@@ -156,26 +178,63 @@ public struct RunLoader {
         })
     }
 
+    /// Adds a bar to its instrument's block (`bar_blocks`), which is written once full or when
+    /// the load ends. An instrument's bars must come with rising timestamps.
     public mutating func append(bar: BarRecord) throws {
-        bars.bind(bar.instrument)
-        bars.bind(bar.timestampMicros)
-        bars.bind(bar.open)
-        bars.bind(bar.high)
-        bars.bind(bar.low)
-        bars.bind(bar.close)
-        bars.bind(bar.volume)
-        try store.refusing(action: "appending bars", record: "bar \(bar.instrument) at ts_us \(bar.timestampMicros)") {
-            try bars.insertRow()
+        let index = builder(for: bar.instrument)
+        if let reason = barBuilders[index].refusal(bar) {
+            throw StorageError.rejected(store.url, action: "appending bars", record: "bar \(bar.instrument) at ts_us \(bar.timestampMicros)",
+                                        reason: reason)
+        }
+        barBuilders[index].append(bar)
+        if barBuilders[index].isFull { try flushBars(index) }
+    }
+
+    /// Adds an equity point to the current block (`equity_blocks`), written once full or when
+    /// the load ends. Points must come with rising timestamps.
+    public mutating func append(equity point: EquityPoint) throws {
+        if let reason = equityBuilder.refusal(point) {
+            throw StorageError.rejected(store.url, action: "appending equity points", record: "equity point at ts_us \(point.timestampMicros)",
+                                        reason: reason)
+        }
+        equityBuilder.append(point)
+        if equityBuilder.isFull { try flushEquity() }
+    }
+
+    /// Writes the blocks still being filled; ``RunStore/bulkLoad(_:)`` calls it before committing.
+    mutating func flushBlocks() throws {
+        for index in barBuilders.indices { try flushBars(index) }
+        try flushEquity()
+    }
+
+    private mutating func builder(for instrument: String) -> Int {
+        if lastBuilder < barBuilders.count, barBuilders[lastBuilder].instrument == instrument { return lastBuilder }
+        if let index = barBuilders.firstIndex(where: { $0.instrument == instrument }) {
+            lastBuilder = index
+        } else {
+            barBuilders.append(BarBlockBuilder(instrument: instrument, after: nil))
+            lastBuilder = barBuilders.count - 1
+        }
+        return lastBuilder
+    }
+
+    private mutating func flushBars(_ index: Int) throws {
+        do {
+            try barBuilders[index].flush(into: &barBlocks)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StorageError.rejected(store.url, action: "appending bars",
+                                        record: "the block of bars \(barBuilders[index].instrument) from ts_us \(barBuilders[index].first)",
+                                        reason: error.message ?? "\(error)")
         }
     }
 
-    public mutating func append(equity point: EquityPoint) throws {
-        equity.bind(point.timestampMicros)
-        equity.bind(point.cash)
-        equity.bind(point.equity)
-        equity.bind(point.drawdown)
-        try store.refusing(action: "appending equity points", record: "equity point at ts_us \(point.timestampMicros)") {
-            try equity.insertRow()
+    private mutating func flushEquity() throws {
+        do {
+            try equityBuilder.flush(into: &equityBlocks)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StorageError.rejected(store.url, action: "appending equity points",
+                                        record: "the block of equity points from ts_us \(equityBuilder.first)",
+                                        reason: error.message ?? "\(error)")
         }
     }
 

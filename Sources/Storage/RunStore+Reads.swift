@@ -3,8 +3,25 @@ import GRDB
 
 /// Readers, each returning a whole table in its natural order.
 extension RunStore {
-    /// All bars, by instrument then time.
+    /// All bars, by instrument then time: the rows of `bars` and the decoded `bar_blocks`.
     public func bars() throws -> [BarRecord] {
+        let blocks = try read("bar_blocks") { db in try blockBars(db) }
+        let rows = try barRows()
+        if rows.isEmpty { return blocks }
+        if blocks.isEmpty { return rows }
+        return (rows + blocks).sorted { ($0.instrument, $0.timestampMicros) < ($1.instrument, $1.timestampMicros) }
+    }
+
+    /// The equity curve, by time: the rows of `equity` and the decoded `equity_blocks`.
+    public func equityCurve() throws -> [EquityPoint] {
+        let blocks = try read("equity_blocks") { db in try blockEquity(db) }
+        let rows = try equityRows()
+        if rows.isEmpty { return blocks }
+        if blocks.isEmpty { return rows }
+        return (rows + blocks).sorted { $0.timestampMicros < $1.timestampMicros }
+    }
+
+    private func barRows() throws -> [BarRecord] {
         try fetch("bars", sql: """
             SELECT instrument, ts_us, open, high, low, close, volume FROM bars ORDER BY instrument, ts_us
             """) { row in
@@ -15,8 +32,7 @@ extension RunStore {
         }
     }
 
-    /// The equity curve, by time.
-    public func equityCurve() throws -> [EquityPoint] {
+    private func equityRows() throws -> [EquityPoint] {
         try fetch("equity", sql: "SELECT ts_us, cash, equity, drawdown FROM equity ORDER BY ts_us") { row in
             EquityPoint(
                 timestampMicros: try row.decode(atIndex: 0), cash: try row.decode(atIndex: 1),

@@ -136,7 +136,7 @@ struct BacktestRun {
     /// by bounded channels (back-pressure all the way to the engine).
     private static func stream(prepared: PreparedStrategy, writer: RunWriter, path: String, bus: BacktestBus?) throws -> BacktestEngine.Outcome {
         let channel = EnvelopeChannel(capacity: 4)
-        let rowBatches = BatchChannel<[RunRow]>(capacity: 4)
+        let rowBatches = BatchChannel<RunBatch>(capacity: 4)
         let storing = BackgroundThread {
             do {
                 try writer.storeRows(rowBatches)

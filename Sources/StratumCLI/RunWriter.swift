@@ -35,8 +35,12 @@ final class RunWriter {
     private var fills = 0
     private var positions = PositionBook()
     private var chain: AuditChainer
-    /// The rows of the batch being prepared.
-    private var rows: [RunRow] = []
+    /// The batch being prepared.
+    private var batch = RunBatch()
+    /// Orders inserted in the batch being prepared: where their row is, so that a later status
+    /// in the same batch goes into that row instead of an UPDATE (the table keeps only an
+    /// order's latest state, and most orders fill within a batch of being placed).
+    private var insertedInBatch: [UInt64: Int] = [:]
 
     init(prepared: PreparedStrategy, folder: URL, store: RunStore) throws {
         self.prepared = prepared
@@ -53,28 +57,31 @@ final class RunWriter {
     /// Turns every batch of envelopes into a batch of rows for ``storeRows(_:)``, writing the CSV
     /// files and gathering statistics on the way, until the engine's channel closes. Stops early
     /// (abandoning the engine's channel) when the store has given up.
-    func prepare(_ envelopes: EnvelopeChannel, into rowBatches: BatchChannel<[RunRow]>) throws {
-        while let batch = envelopes.receive() {
+    func prepare(_ envelopes: EnvelopeChannel, into rowBatches: BatchChannel<RunBatch>) throws {
+        while let envelopeBatch = envelopes.receive() {
             if rowBatches.isAbandoned {
                 envelopes.abandon()
                 return
             }
-            rows.reserveCapacity(batch.count)
-            for envelope in batch { try take(envelope) }
-            rowBatches.send(rows)
-            rows = []
+            batch.reserve(envelopeBatch.count)
+            for envelope in envelopeBatch { try take(envelope) }
+            rowBatches.send(batch)
+            batch = RunBatch()
+            insertedInBatch.removeAll(keepingCapacity: true)
         }
-        rows = positions.drain(instruments).map(RunRow.position)
+        batch.rows = positions.drain(instruments).map(RunRow.position)
         try flushWaiting()
-        rowBatches.send(rows)
-        rows = []
+        rowBatches.send(batch)
+        batch = RunBatch()
     }
 
-    /// Writes every batch of rows into run.sqlite in one transaction, until the channel closes.
-    func storeRows(_ rowBatches: BatchChannel<[RunRow]>) throws {
+    /// Writes every batch into run.sqlite in one transaction, until the channel closes.
+    func storeRows(_ rowBatches: BatchChannel<RunBatch>) throws {
         try store.bulkLoad { loader in
             while let batch = rowBatches.receive() {
-                for row in batch { try loader.append(row) }
+                for bar in batch.bars { try loader.append(bar: bar) }
+                for point in batch.equity { try loader.append(equity: point) }
+                for row in batch.rows { try loader.append(row) }
             }
         }
     }
@@ -84,11 +91,11 @@ final class RunWriter {
         case .bar(let market):
             let bar = market.bar
             if market.instrument == 0 { lastClose = bar.close }
-            rows.append(.bar(BarRecord(instrument: instruments[market.instrument], timestampMicros: bar.timestamp, open: bar.open,
-                                        high: bar.high, low: bar.low, close: bar.close, volume: bar.volume)))
+            batch.bars.append(BarRecord(instrument: instruments[market.instrument], timestampMicros: bar.timestamp, open: bar.open,
+                                        high: bar.high, low: bar.low, close: bar.close, volume: bar.volume))
         case .equity(let snapshot):
-            rows.append(.equity(Storage.EquityPoint(timestampMicros: snapshot.timestamp, cash: snapshot.cash,
-                                                    equity: snapshot.equity, drawdown: snapshot.drawdown)))
+            batch.equity.append(Storage.EquityPoint(timestampMicros: snapshot.timestamp, cash: snapshot.cash,
+                                                    equity: snapshot.equity, drawdown: snapshot.drawdown))
             finalEquity = snapshot.equity
             if lastClose.isNaN && (!waitingForClose.isEmpty || statistics.count == 0) {
                 waitingForClose.append((snapshot.timestamp, snapshot.equity))
@@ -107,17 +114,17 @@ final class RunWriter {
         case .fill(let fill):
             fills += 1
             let id = Self.clientID(fill.order)
-            rows.append(.fill(FillRecord(fillID: "\(id)-f\(fills)", clientOrderID: id, timestampMicros: envelope.timestamp,
+            batch.rows.append(.fill(FillRecord(fillID: "\(id)-f\(fills)", clientOrderID: id, timestampMicros: envelope.timestamp,
                                          quantity: abs(fill.quantity), price: fill.price, fee: fill.fee, liquidity: .taker)))
-            if let record = positions.apply(fill, at: envelope.timestamp, instruments) { rows.append(.position(record)) }
+            if let record = positions.apply(fill, at: envelope.timestamp, instruments) { batch.rows.append(.position(record)) }
         case .alert(let alert):
-            rows.append(.riskEvent(RiskEventRecord(
+            batch.rows.append(.riskEvent(RiskEventRecord(
                 timestampMicros: envelope.timestamp, kind: alert.kind.rawValue,
                 severity: alert.kind == .drawdown || alert.kind == .halted ? .critical : .warning,
                 message: "\(alert.kind.rawValue): requested \(alert.requested), allowed \(alert.allowed) (measured \(alert.measured), limit \(alert.limit))",
                 subjectJSON: String(decoding: try JSONEncoder.stable.encode(alert), as: UTF8.self))))
         case .audit(let record):
-            rows.append(.audit(chain.next(AuditEvent(kind: record.kind, canonicalJSON: record.payload.canonicalJSON, at: record.timestamp))))
+            batch.rows.append(.audit(chain.next(AuditEvent(kind: record.kind, canonicalJSON: record.payload.canonicalJSON, at: record.timestamp))))
         default:
             break
         }
@@ -141,9 +148,17 @@ final class RunWriter {
     private func record(_ order: OrderUpdate, at timestamp: Int64) {
         let status = Self.status(order.status)
         if openOrders.contains(order.id) {
-            rows.append(.orderStatus(clientOrderID: Self.clientID(order.id), status: status, updatedMicros: timestamp))
+            if let index = insertedInBatch[order.id], case .order(var pending) = batch.rows[index],
+               Self.schemaAllows(from: pending, to: status, at: timestamp) {
+                pending.status = status
+                pending.updatedMicros = timestamp
+                batch.rows[index] = .order(pending)
+            } else {
+                batch.rows.append(.orderStatus(clientOrderID: Self.clientID(order.id), status: status, updatedMicros: timestamp))
+            }
         } else {
-            rows.append(.order(OrderRecord(
+            insertedInBatch[order.id] = batch.rows.count
+            batch.rows.append(.order(OrderRecord(
                 clientOrderID: Self.clientID(order.id), parentClientOrderID: order.parent == order.id ? nil : Self.clientID(order.parent),
                 instrument: instruments[order.instrument], side: order.quantity >= 0 ? .buy : .sell,
                 type: order.kind == .limit ? .limit : .market, quantity: abs(order.quantity), limitPrice: order.limitPrice,
@@ -216,6 +231,18 @@ final class RunWriter {
         }
     }
 
+    /// Whether the schema's triggers let an order move to `status` at `time`: a final status
+    /// stays, time does not go back. Only such a move is folded into a pending row; any other
+    /// goes to the store as an UPDATE, which the schema refuses as it always did.
+    static func schemaAllows(from order: OrderRecord, to status: OrderStatus, at time: Int64) -> Bool {
+        let isFinal: Bool
+        switch order.status {
+        case .filled, .cancelled, .rejected, .expired: isFinal = true
+        default: isFinal = false
+        }
+        return (status == order.status || !isFinal) && time >= order.updatedMicros
+    }
+
     static func clientID(_ id: UInt64) -> String { "o\(id)" }
 
     static func status(_ status: OrderUpdate.Status) -> OrderStatus {
@@ -227,6 +254,20 @@ final class RunWriter {
         case .rejected: .rejected
         case .expired: .expired
         }
+    }
+}
+
+/// What the preparing thread hands the storing one at a time: bars and equity points apart
+/// (the store packs them into column blocks, so their order against other rows does not
+/// matter), every other row in the order it happened.
+struct RunBatch: Sendable {
+    var bars: [BarRecord] = []
+    var equity: [Storage.EquityPoint] = []
+    var rows: [RunRow] = []
+
+    mutating func reserve(_ envelopes: Int) {
+        bars.reserveCapacity(envelopes / 2)
+        equity.reserveCapacity(envelopes / 2)
     }
 }
 

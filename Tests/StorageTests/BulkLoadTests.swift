@@ -41,8 +41,11 @@ import Testing
         let raw = try rawConnection(url)
         try raw.read { db throws in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM bars") == 1_000)
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM equity") == 1_000)
+            // Bars and equity in column blocks: 1,000 rows fit in one block each.
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM bar_blocks") == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT sum(count) FROM bar_blocks") == 1_000)
+            #expect(try Int.fetchOne(db, sql: "SELECT sum(count) FROM equity_blocks") == 1_000)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM bars") == 0)
             #expect(try String.fetchOne(db, sql: "SELECT status FROM orders WHERE client_order_id = 'o1'") == "filled")
             #expect(try Int64.fetchOne(db, sql: "SELECT updated_us FROM orders WHERE client_order_id = 'o1'") == 2_000)
             #expect(try String.fetchOne(db, sql: "SELECT status FROM run") == "completed")
@@ -66,8 +69,98 @@ import Testing
         }
         try store.close()
         let raw = try rawConnection(url)
-        #expect(try raw.read { db throws in try Int.fetchOne(db, sql: "SELECT count(*) FROM bars") } == 0)
+        #expect(try raw.read { db throws in try Int.fetchOne(db, sql: "SELECT count(*) FROM bar_blocks") } == 0)
         try raw.close()
+    }
+
+    @Test("bars of two instruments and equity over several blocks read back as written, bit for bit")
+    func blocksRoundTrip() throws {
+        let folder = try TemporaryDirectory()
+        let url = folder.file(RunStore.fileName)
+        let store = try RunStore.createForBulkLoad(at: url, manifest: Fixture.manifest())
+        // 10,000 moments: 3 blocks of bars per instrument (4,096 + 4,096 + 1,808) and of equity.
+        // Values that text would round: 0.1, negative zero, the smallest subnormal, infinity.
+        let specials: [Double] = [0.1, -0.0, .leastNonzeroMagnitude, .infinity, 1e300, 51_959.949_999_999_97]
+        var bars: [BarRecord] = []
+        var equity: [EquityPoint] = []
+        for index in 0..<10_000 {
+            let time = Int64(index) * 60_000_000 - 1_000_000_000  // some before 1970
+            let price = specials[index % specials.count] + Double(index)
+            for instrument in ["ETHUSD", "BTCUSD"] {
+                bars.append(BarRecord(instrument: instrument, timestampMicros: time, open: price, high: price * 2, low: -price,
+                                      close: specials[index % specials.count], volume: Double(index)))
+            }
+            equity.append(EquityPoint(timestampMicros: time, cash: -price, equity: price, drawdown: Double(index % 7) / 10))
+        }
+        try store.bulkLoad { loader in
+            for bar in bars { try loader.append(bar: bar) }
+            for point in equity { try loader.append(equity: point) }
+        }
+        try store.markCompleted(at: Fixture.manifest().createdMicros + 1)
+        try store.finishBulkLoad()
+        let reader = try RunStore.openReadOnly(at: url)
+        defer { try? reader.close() }
+        let expectedBars = bars.filter { $0.instrument == "BTCUSD" } + bars.filter { $0.instrument == "ETHUSD" }
+        let storedBars = try reader.bars()
+        #expect(storedBars.count == 20_000)
+        // Compared by bit pattern, so -0.0 and 0.0 count as different.
+        #expect(storedBars.map(\.open.bitPattern) == expectedBars.map(\.open.bitPattern))
+        #expect(storedBars.map(\.close.bitPattern) == expectedBars.map(\.close.bitPattern))
+        #expect(storedBars == expectedBars)
+        #expect(try reader.equityCurve() == equity)
+        let raw = try rawConnection(url)
+        try raw.read { db throws in
+            #expect(try [Int].fetchAll(db, sql: "SELECT count FROM bar_blocks WHERE instrument = 'BTCUSD' ORDER BY first_ts_us")
+                    == [4_096, 4_096, 1_808])
+            #expect(try [Int].fetchAll(db, sql: "SELECT count FROM equity_blocks ORDER BY first_ts_us") == [4_096, 4_096, 1_808])
+            // The second block starts at moment 4,096: first_ts_us and last_ts_us bound its times.
+            let second = try #require(try Row.fetchOne(db, sql: "SELECT first_ts_us, last_ts_us FROM equity_blocks ORDER BY first_ts_us LIMIT 1 OFFSET 1"))
+            #expect(second[0] as Int64 == 4_096 * 60_000_000 - 1_000_000_000)
+            #expect(second[1] as Int64 == 8_191 * 60_000_000 - 1_000_000_000)
+            // Little-endian: the first equity time of the first block, byte by byte.
+            let blob = try #require(try Data.fetchOne(db, sql: "SELECT substr(ts_us, 1, 8) FROM equity_blocks ORDER BY first_ts_us LIMIT 1"))
+            #expect(Array(blob) == withUnsafeBytes(of: Int64(-1_000_000_000).littleEndian) { Array($0) })
+        }
+        try raw.close()
+    }
+
+    @Test("equity times that do not rise, and a negative drawdown, are refused")
+    func refusesEquityOutOfOrder() throws {
+        let folder = try TemporaryDirectory()
+        let store = try RunStore.createForBulkLoad(at: folder.file(RunStore.fileName), manifest: Fixture.manifest())
+        defer { try? store.close() }
+        let point = EquityPoint(timestampMicros: 60, cash: 1, equity: 1, drawdown: 0)
+        #expect {
+            try store.bulkLoad { loader in
+                try loader.append(equity: point)
+                try loader.append(equity: EquityPoint(timestampMicros: 59, cash: 1, equity: 1, drawdown: 0))
+            }
+        } throws: { error in
+            (error as? StorageError)?.problem.contains("equity point at ts_us 59") == true
+        }
+        #expect {
+            try store.bulkLoad { loader in try loader.append(equity: EquityPoint(timestampMicros: 1, cash: 1, equity: 1, drawdown: -0.5)) }
+        } throws: { error in
+            (error as? StorageError)?.problem.contains("drawdown must be a number >= 0") == true
+        }
+    }
+
+    @Test("a block column of the wrong length is refused by the schema, and the decoder names it")
+    func blockLengths() throws {
+        let folder = try TemporaryDirectory()
+        let url = folder.file(RunStore.fileName)
+        let store = try RunStore.createForBulkLoad(at: url, manifest: Fixture.manifest())
+        try store.close()
+        let raw = try rawConnection(url)
+        #expect(throws: DatabaseError.self) {
+            try raw.write { db in
+                try db.execute(sql: "INSERT INTO equity_blocks VALUES (0, 0, 2, zeroblob(16), zeroblob(16), zeroblob(8), zeroblob(16))")
+            }
+        }
+        try raw.close()
+        #expect(throws: ColumnBlockError.self) { try ColumnBlocks.doubles(Data(count: 12), count: 2, column: "equity") }
+        #expect(try ColumnBlocks.integers(Data([1, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), count: 2,
+                                          column: "ts_us") == [1, -1])
     }
 
     @Test("an order that leaves a final status is refused")

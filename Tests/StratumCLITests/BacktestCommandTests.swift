@@ -63,9 +63,10 @@ struct BacktestCommandTests {
             let run = try #require(try Row.fetchOne(db, sql: "SELECT status, strategy_path, strategy_sha256 FROM run"))
             #expect(run["status"] as String == "completed")
             #expect(run["strategy_path"] as String == strategy)
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM equity") == 2_148)
+            // One equity point per bar, in column blocks of 4,096 (so one block here).
+            #expect(try Int.fetchOne(db, sql: "SELECT sum(count) FROM equity_blocks") == 2_148)
             // The bars the run used: every bar of GOOG.csv.
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM bars WHERE instrument = 'GOOG'") == 2_148)
+            #expect(try Int.fetchOne(db, sql: "SELECT sum(count) FROM bar_blocks WHERE instrument = 'GOOG'") == 2_148)
             // Positions after each moment with fills: the first entry, then 65 reversals (each exit
             // opens the next trade at the same open) = 66; the first is backtesting.py's first trade,
             // short 55 at 180.36 (References/sma_cross/trades.csv, row 1).
