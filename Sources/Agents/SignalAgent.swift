@@ -119,17 +119,6 @@ public struct SignalAgent: Agent {
         }
     }
 
-    /// `evaluate` over the registers `features` holds for the instrument after its last bar,
-    /// for a runner that calls both agents directly: the same decisions, without handing the
-    /// registers over as an array.
-    public mutating func evaluate(instrument: Int, features: FeatureAgent, stamp: Stamp, into outbox: inout Outbox) {
-        if rulesOnly {
-            features.withRegisters(of: instrument) { evaluateRules(instrument: instrument, values: $0, stamp: stamp, into: &outbox) }
-        } else {
-            evaluateAll(instrument: instrument, values: features.registers(of: instrument), stamp: stamp, into: &outbox)
-        }
-    }
-
     /// `evaluate` for any strategy: regimes, models, ensembles, gates and shadows.
     @inline(never)
     private mutating func evaluateAll(instrument: Int, values: [Double], stamp: Stamp, into outbox: inout Outbox) {
