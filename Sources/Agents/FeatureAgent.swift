@@ -44,13 +44,6 @@ public struct FeatureAgent: Agent {
     @inline(__always)
     public func registers(of instrument: Int) -> [Double] { lanes[instrument].program.registers }
 
-    /// The instrument's registers after its last bar as a buffer, for the length of `body`:
-    /// read without retaining the array.
-    @inline(__always)
-    func withRegisters<Result>(of instrument: Int, _ body: (UnsafeBufferPointer<Double>) -> Result) -> Result {
-        lanes[instrument].program.registers.withUnsafeBufferPointer(body)
-    }
-
     /// What `handle` publishes on `features.candles` after a bar of the instrument.
     public func frame(of instrument: Int) -> FeatureFrame {
         FeatureFrame(instrument: instrument, barIndex: lanes[instrument].barIndex, values: lanes[instrument].program.registers)

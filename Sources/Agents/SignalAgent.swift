@@ -119,17 +119,6 @@ public struct SignalAgent: Agent {
         }
     }
 
-    /// `evaluate` over the registers `features` holds for the instrument after its last bar,
-    /// for a runner that calls both agents directly: the same decisions, without handing the
-    /// registers over as an array.
-    public mutating func evaluate(instrument: Int, features: FeatureAgent, stamp: Stamp, into outbox: inout Outbox) {
-        if rulesOnly {
-            features.withRegisters(of: instrument) { evaluateRules(instrument: instrument, values: $0, stamp: stamp, into: &outbox) }
-        } else {
-            evaluateAll(instrument: instrument, values: features.registers(of: instrument), stamp: stamp, into: &outbox)
-        }
-    }
-
     /// `evaluate` for any strategy: regimes, models, ensembles, gates and shadows.
     @inline(never)
     private mutating func evaluateAll(instrument: Int, values: [Double], stamp: Stamp, into outbox: inout Outbox) {
@@ -218,7 +207,8 @@ public struct SignalAgent: Agent {
                              topic: direction.topic, payload: .signal(event)))
     }
 
-    /// `ruleDecision`'s direction, read from a buffer.
+    /// A rule's direction this bar, or nil to keep the last one: `flat` wins over `long` and
+    /// `short`, and `long` with `short` on the same bar is flat.
     @inline(__always)
     private static func ruleDirection(_ step: Step, values: UnsafeBufferPointer<Double>) -> Direction? {
         let wantsLong = step.long >= 0 && Self.isTrue(values[step.long])
@@ -230,17 +220,11 @@ public struct SignalAgent: Agent {
         return nil
     }
 
-    /// A rule's direction this bar, or nil to keep the last one: `flat` wins over `long` and
-    /// `short`, and `long` with `short` on the same bar is flat.
+    /// `ruleDirection` with the confidence and votes `evaluateAll` records.
     @inline(__always)
     private func ruleDecision(_ step: Step, values: [Double]) -> (Direction?, Double, UInt64) {
-        let wantsLong = step.long >= 0 && truth(values[step.long])
-        let wantsShort = step.short >= 0 && truth(values[step.short])
-        if step.flat >= 0 && truth(values[step.flat]) { return (.flat, 1, 0) }
-        if wantsLong && wantsShort { return (.flat, 1, 0) }
-        if wantsLong { return (.long, 1, 0) }
-        if wantsShort { return (.short, 1, 0) }
-        return (nil, 0, 0)
+        guard let direction = values.withUnsafeBufferPointer({ Self.ruleDirection(step, values: $0) }) else { return (nil, 0, 0) }
+        return (direction, 1, 0)
     }
 
     /// The direction a signal wants this bar, or nil to keep the last one (no rule fired, or warming up).

@@ -116,7 +116,8 @@ public struct FusedRunner {
             if next.isEmpty {
                 // The frame would be the only message of its generation: Signal takes it now,
                 // and what it emits is the next generation, as when the frame is routed.
-                signal.evaluate(instrument: market.instrument, features: feature, stamp: stamp, into: &next)
+                signal.evaluate(instrument: market.instrument, values: feature.registers(of: market.instrument),
+                                stamp: stamp, into: &next)
             } else {
                 next.emit(Envelope(timestamp: stamp.timestamp, source: .feature, traceId: stamp.traceId,
                                    topic: .featuresCandles, payload: .features(feature.frame(of: market.instrument))))
