@@ -15,6 +15,7 @@ enum RunSchema {
         migrator.registerMigration("v2-shadow") { db in try db.execute(sql: shadowSQL) }
         migrator.registerMigration("v3-optional-json") { db in try db.execute(sql: optionalJSONSQL) }
         migrator.registerMigration("v4-column-blocks") { db in try db.execute(sql: columnBlocksSQL) }
+        migrator.registerMigration("v5-audit-prev-hash") { db in try db.execute(sql: auditPrevHashSQL) }
         return migrator
     }()
 
@@ -199,8 +200,11 @@ enum RunSchema {
     /// The hash-chained audit log (``SchemaSQL/auditChain``) and the triggers that keep it
     /// append-only and sealed once the run ends. (RAISE takes only a string literal, so its
     /// messages stay on one line.)
-    static let auditSQL = """
-        \(SchemaSQL.auditChain)
+    static let auditSQL = SchemaSQL.auditChain + "\n" + auditGuards
+
+    /// The audit log's triggers besides `audit_follows_head`: sealed once the run ends, no
+    /// UPDATE, no DELETE.
+    static let auditGuards = """
         CREATE TRIGGER audit_sealed_when_finished BEFORE INSERT ON audit
         WHEN (SELECT status FROM run) IS NOT 'running'
         BEGIN SELECT RAISE(ABORT, 'audit is sealed: the run has finished or was never recorded'); END;
@@ -305,5 +309,26 @@ enum RunSchema {
         BEGIN SELECT RAISE(ABORT, 'bar_blocks: stored bars cannot change'); END;
         CREATE TRIGGER equity_blocks_are_fixed BEFORE UPDATE ON equity_blocks
         BEGIN SELECT RAISE(ABORT, 'equity_blocks: stored equity points cannot change'); END;
+        """
+
+    /// `audit.prev_hash` loses its own format check: `audit_follows_head` (and a bulk load's
+    /// check of the whole chain) already require it to equal the previous row's `hash`, which
+    /// has that check, or the genesis hash. The check was a third of the cost of writing an
+    /// audit row. SQLite cannot drop a CHECK, so the table is rebuilt with its triggers.
+    static let auditPrevHashSQL = """
+        CREATE TABLE audit_v5 (
+            seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+            ts_us INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (length(kind) > 0 AND instr(kind, char(10)) = 0),
+            payload TEXT NOT NULL CHECK (json_valid(payload)),
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL CHECK (\(SchemaSQL.isHex64("hash")))
+        ) STRICT;
+        INSERT INTO audit_v5 (seq, ts_us, kind, payload, prev_hash, hash)
+            SELECT seq, ts_us, kind, payload, prev_hash, hash FROM audit ORDER BY seq;
+        DROP TABLE audit;
+        ALTER TABLE audit_v5 RENAME TO audit;
+        \(SchemaSQL.auditFollowsHead)
+        \(auditGuards)
         """
 }

@@ -8,8 +8,10 @@ enum SchemaSQL {
     }
 
     /// The hash-chained audit table and the trigger that admits only the row after the head.
-    /// (RAISE takes only a string literal, so its message stays on one line.)
-    static let auditChain = """
+    static let auditChain = auditTable + "\n" + auditFollowsHead
+
+    /// The audit table as v1 defined it.
+    static let auditTable = """
         CREATE TABLE audit (
             seq INTEGER PRIMARY KEY CHECK (seq >= 1),
             ts_us INTEGER NOT NULL,
@@ -18,6 +20,11 @@ enum SchemaSQL {
             prev_hash TEXT NOT NULL CHECK (\(isHex64("prev_hash"))),
             hash TEXT NOT NULL CHECK (\(isHex64("hash")))
         ) STRICT;
+        """
+
+    /// Admits only the row after the head. (RAISE takes only a string literal, so its message
+    /// stays on one line.)
+    static let auditFollowsHead = """
         CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
         WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM audit), 0) + 1
           OR NEW.prev_hash IS NOT

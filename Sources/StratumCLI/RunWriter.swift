@@ -73,6 +73,9 @@ final class RunWriter {
         try flushWaiting()
         rowBatches.send(batch)
         batch = RunBatch()
+        // The CSV files are complete: they go to disk while the store writes its last rows.
+        try equityFile.finish()
+        try tradesFile.finish()
     }
 
     /// Writes every batch into run.sqlite in one transaction, until the channel closes.
@@ -172,7 +175,8 @@ final class RunWriter {
     }
 
     /// After the run: the feeds' summaries and the model scores on the record, the run marked
-    /// completed, every file synced, then statistics.json and report.html.
+    /// completed and run.sqlite synced (``prepare(_:into:)`` has synced the CSV files), then
+    /// statistics.json and report.html.
     func finish(outcome: BacktestEngine.Outcome, runID: RunID, created: Int64) throws -> BacktestStatistics {
         // What the feeds looked like (anomalies, gaps) goes on the record too.
         try store.appendAudit(outcome.feeds.map { feed in
@@ -181,8 +185,6 @@ final class RunWriter {
         try store.record(shadowEvaluations: Self.shadowRecords(outcome.shadows, runID: runID))
         try store.markCompleted(at: created)
         try store.finishBulkLoad()
-        try equityFile.finish()
-        try tradesFile.finish()
         let statistics: BacktestStatistics
         do {
             statistics = try self.statistics.statistics()

@@ -34,7 +34,8 @@ import Testing
         try Fixture.store(in: folder).close()
         let raw = try rawConnection(folder.file(RunStore.fileName))
         let applied = try raw.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
-        #expect(applied == ["v1-core", "v1-audit", "v2-shadow", "v3-optional-json", "v4-column-blocks"])
+        #expect(applied == ["v1-core", "v1-audit", "v2-shadow", "v3-optional-json", "v4-column-blocks",
+                           "v5-audit-prev-hash"])
     }
 
     @Test func tradingRecordsRoundTrip() throws {

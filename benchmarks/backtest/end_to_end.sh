@@ -94,7 +94,7 @@ section="<!-- backtest-e2e:begin -->
 \`benchmarks/backtest/end_to_end.sh --bars \"$bars_list\" --repeats $repeats${baseline:+ --baseline $baseline}\`
 (this checkout at $(git rev-parse --short HEAD)), started $started, load average $load when it started, $(nproc) cores
 shared with other work (so wall time varies from run to run; CPU time, user + system, varies less). The whole command under \`/usr/bin/time -v\`: lint, CSV read, engine, and the run folder written
-while the engine runs (run.sqlite with the bars used, equity, orders, fills, positions and the audit chain;
+while the engine runs (run.sqlite with the bars used and the equity curve in column blocks, orders, fills, positions and the audit chain;
 trades.csv, equity.csv, statistics.json, report.html). Strategy \`benchmarks/backtest/sma_cross_minute.yaml\`,
 data \`scripts/data/make_minute_bars.py --bars N --seed 42\`. Best wall time, best CPU time and lowest peak RSS of
 $repeats runs each.
