@@ -110,9 +110,9 @@ import Testing
         #expect(try reader.equityCurve() == equity)
         let raw = try rawConnection(url)
         try raw.read { db throws in
-            #expect(try [Int].fetchAll(db, sql: "SELECT count FROM bar_blocks WHERE instrument = 'BTCUSD' ORDER BY first_ts_us")
+            #expect(try Int.fetchAll(db, sql: "SELECT count FROM bar_blocks WHERE instrument = 'BTCUSD' ORDER BY first_ts_us")
                     == [4_096, 4_096, 1_808])
-            #expect(try [Int].fetchAll(db, sql: "SELECT count FROM equity_blocks ORDER BY first_ts_us") == [4_096, 4_096, 1_808])
+            #expect(try Int.fetchAll(db, sql: "SELECT count FROM equity_blocks ORDER BY first_ts_us") == [4_096, 4_096, 1_808])
             // The second block starts at moment 4,096: first_ts_us and last_ts_us bound its times.
             let second = try #require(try Row.fetchOne(db, sql: "SELECT first_ts_us, last_ts_us FROM equity_blocks ORDER BY first_ts_us LIMIT 1 OFFSET 1"))
             #expect(second[0] as Int64 == 4_096 * 60_000_000 - 1_000_000_000)
