@@ -26,16 +26,45 @@ public struct PortfolioRiskAgent: Agent {
         case opening
     }
 
+    /// Everything kept per instrument, in one value so a bar touches one array element.
+    struct Book: Sendable {
+        var lots: [Lot] = []
+        /// Σ size and Σ size × entry price over `lots`, in lot order from zero (so bit for bit
+        /// what summing the lots gives), refreshed whenever the lots change.
+        var size = 0.0
+        var cost = 0.0
+        /// The last bar's open and close; `hasBar` is false until the first bar.
+        var open = 0.0
+        var close = 0.0
+        var hasBar = false
+        var phase: Phase = .idle
+        /// A decision waiting for the next open (`fill: next_open`).
+        var pending: Direction?
+        /// Where the instrument's return ring (in `returnValues`) writes next, and how full it is.
+        var returnNext = 0
+        var returnCount = 0
+
+        mutating func refreshTotals() {
+            var size = 0.0, cost = 0.0
+            for lot in lots {
+                size += lot.size
+                cost += lot.size * lot.entryPrice
+            }
+            self.size = size
+            self.cost = cost
+        }
+    }
+
     public internal(set) var cash: Double
     public internal(set) var state: RiskState = .active
     public internal(set) var peakEquity: Double
     public internal(set) var equity: Double
-    var lots: [[Lot]]
-    var bars: [Bar?]
-    var phase: [Phase]
-    /// Decisions waiting for the next open (`fill: next_open`).
-    var pending: [Direction?]
-    var returns: [ReturnWindow]
+    var books: [Book]
+    /// The last returns of every instrument, for volatility targeting and VaR: instrument `i`'s
+    /// ring is `returnValues[i * returnCapacity ..< (i + 1) * returnCapacity]`. Kept only when
+    /// one of them is configured (`returnCapacity` is 0 otherwise): nothing else reads them.
+    var returnValues: [Double]
+    let returnCapacity: Int
     var orderTimes: [Int64] = []
     var nextTargetID: UInt64 = 1
     var lastTimestamp: Int64 = 0
@@ -48,16 +77,18 @@ public struct PortfolioRiskAgent: Agent {
         equity = config.cash
         peakEquity = config.cash
         let count = max(config.instruments.count, 1)
-        lots = Array(repeating: [], count: count)
-        bars = Array(repeating: nil, count: count)
-        phase = Array(repeating: .idle, count: count)
-        pending = Array(repeating: nil, count: count)
-        let window = max(config.valueAtRisk?.window ?? 0, config.sizing.window) + 1
-        returns = Array(repeating: ReturnWindow(capacity: window), count: count)
+        books = Array(repeating: Book(), count: count)
+        let readsReturns: Bool
+        if case .volatilityTarget = config.sizing.mode { readsReturns = true } else { readsReturns = config.valueAtRisk != nil }
+        returnCapacity = readsReturns ? max(max(config.valueAtRisk?.window ?? 0, config.sizing.window) + 1, 2) : 0
+        returnValues = Array(repeating: 0, count: count * returnCapacity)
     }
 
+    /// Each instrument's lots, as FIFO books.
+    var lots: [[Lot]] { books.map(\.lots) }
+
     public func position(_ instrument: Int) -> Double {
-        lots[instrument].reduce(0) { $0 + $1.size }
+        books[instrument].size
     }
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
@@ -72,9 +103,10 @@ public struct PortfolioRiskAgent: Agent {
                 return
             }
             if config.reference == .open {
-                pending[event.instrument] = event.direction
-            } else if let bar = bars[event.instrument] {
-                decide(event.direction, instrument: event.instrument, price: bar.close, reference: .close, message.stamp, &outbox)
+                books[event.instrument].pending = event.direction
+            } else if books[event.instrument].hasBar {
+                decide(event.direction, instrument: event.instrument, price: books[event.instrument].close,
+                       reference: .close, message.stamp, &outbox)
             }
         case .fill(let fill):
             book(fill, message.stamp, &outbox)
@@ -93,15 +125,55 @@ public struct PortfolioRiskAgent: Agent {
     /// return joins the instrument's window, and a decision waiting for this open acts.
     public mutating func onBar(_ market: MarketBar, stamp: Stamp, into outbox: inout Outbox) {
         lastTimestamp = stamp.timestamp
-        if let previous = bars[market.instrument]?.close, previous > 0 {
-            returns[market.instrument].append(market.bar.close / previous - 1)
-        }
-        bars[market.instrument] = market.bar
         barIndex = Int(stamp.traceId)
-        if let direction = pending[market.instrument] {
-            pending[market.instrument] = nil
-            decide(direction, instrument: market.instrument, price: market.bar.open, reference: .open, stamp, &outbox)
+        // One access to the book and one to the return rings: on an ordinary bar nothing else runs.
+        let waiting = Self.take(market.bar, book: &books[market.instrument], returns: &returnValues,
+                                ring: market.instrument &* returnCapacity, capacity: returnCapacity)
+        if let direction = waiting {
+            decideAtOpen(direction, instrument: market.instrument, price: market.bar.open, stamp, &outbox)
         }
+    }
+
+    /// Out of line, so the ordinary bar's path stays short.
+    @inline(never)
+    private mutating func decideAtOpen(_ direction: Direction, instrument: Int, price: Double,
+                                       _ message: Stamp, _ outbox: inout Outbox) {
+        decide(direction, instrument: instrument, price: price, reference: .open, message, &outbox)
+    }
+
+    /// Records `bar` in `book` (and its return in the instrument's ring at `ring`); returns the
+    /// decision that was waiting for this open, now taken.
+    @inline(__always)
+    private static func take(_ bar: Bar, book: inout Book, returns: inout [Double], ring: Int, capacity: Int) -> Direction? {
+        if capacity > 0, book.hasBar, book.close > 0 {
+            returns[ring &+ book.returnNext] = bar.close / book.close - 1
+            book.returnNext = book.returnNext &+ 1 == capacity ? 0 : book.returnNext &+ 1
+            book.returnCount = min(book.returnCount &+ 1, capacity)
+        }
+        book.open = bar.open
+        book.close = bar.close
+        book.hasBar = true
+        guard let direction = book.pending else { return nil }
+        book.pending = nil
+        return direction
+    }
+
+    // MARK: Returns
+
+    /// Writes `value` as the instrument's latest return (used when a book is carried over).
+    mutating func appendReturn(_ value: Double, instrument: Int) {
+        guard returnCapacity > 0 else { return }
+        let ring = instrument * returnCapacity
+        returnValues[ring + books[instrument].returnNext] = value
+        books[instrument].returnNext = books[instrument].returnNext + 1 == returnCapacity ? 0 : books[instrument].returnNext + 1
+        books[instrument].returnCount = min(books[instrument].returnCount + 1, returnCapacity)
+    }
+
+    /// The instrument's last `n` returns (fewer while the ring fills), newest first.
+    func recentReturns(_ instrument: Int, _ n: Int) -> [Double] {
+        let book = books[instrument], ring = instrument * returnCapacity
+        let take = min(n, book.returnCount)
+        return (0..<take).map { returnValues[ring + (book.returnNext - 1 - $0 + returnCapacity * 2) % returnCapacity] }
     }
 
     // MARK: Decisions
@@ -111,14 +183,14 @@ public struct PortfolioRiskAgent: Agent {
         let current = position(instrument)
         if direction == .flat {
             guard current != 0 else { return }
-            phase[instrument] = .closing(then: nil)
+            books[instrument].phase = .closing(then: nil)
             target(0, instrument: instrument, reference: reference, message, &outbox)
             return
         }
         if current != 0 {
             if (current > 0) == (direction == .long) { return }
             // A reversal: close first, then size the new position with the equity the close leaves.
-            phase[instrument] = .closing(then: direction)
+            books[instrument].phase = .closing(then: direction)
             target(0, instrument: instrument, reference: reference, message, &outbox)
             return
         }
@@ -130,14 +202,14 @@ public struct PortfolioRiskAgent: Agent {
         guard state == .active else {
             alert(state == .halted ? .halted : .reduceOnly, instrument: instrument, requested: Double(direction.rawValue),
                   allowed: 0, measured: drawdown, limit: config.maxDrawdown?.limit ?? 0, message, &outbox)
-            phase[instrument] = .idle
+            books[instrument].phase = .idle
             return
         }
         let equityNow = markedEquity()
         var size = units(for: instrument, price: price, equity: equityNow)
         size = limit(size, instrument: instrument, price: price, equity: equityNow, message, &outbox)
         guard size > 0 else {
-            phase[instrument] = .idle
+            books[instrument].phase = .idle
             return
         }
         if let rate = config.orderRate {
@@ -145,12 +217,12 @@ public struct PortfolioRiskAgent: Agent {
             guard orderTimes.count < rate.count else {
                 alert(.orderRate, instrument: instrument, requested: size, allowed: 0, measured: Double(orderTimes.count),
                       limit: Double(rate.count), message, &outbox)
-                phase[instrument] = .idle
+                books[instrument].phase = .idle
                 return
             }
             orderTimes.append(message.timestamp)
         }
-        phase[instrument] = .opening
+        books[instrument].phase = .opening
         target(direction == .long ? size : -size, instrument: instrument, reference: reference, message, &outbox)
     }
 
@@ -167,7 +239,7 @@ public struct PortfolioRiskAgent: Agent {
             let perUnit = price + (config.feeFixed + f * price * config.feeRate) / f
             return ((equity * f) / (perUnit * lot)).rounded(.down) * lot
         case .volatilityTarget(let annualised):
-            let volatility = returns[instrument].standardDeviation(last: config.sizing.window) * config.barsPerYear.squareRoot()
+            let volatility = ReturnStatistics.standardDeviation(recentReturns(instrument, config.sizing.window)) * config.barsPerYear.squareRoot()
             guard volatility > 0 else { return 0 }
             fraction = min(config.sizing.maxFraction, annualised / volatility)
         case .kelly(let k):
@@ -217,7 +289,7 @@ public struct PortfolioRiskAgent: Agent {
                   measured: (others + size * price) / equity, limit: config.maxLeverage, message, &outbox)
             size = allowed
         }
-        if let risk = config.valueAtRisk, size > 0, let loss = returns[instrument].lossQuantile(risk) {
+        if let risk = config.valueAtRisk, size > 0, let loss = ReturnStatistics.lossQuantile(recentReturns(instrument, risk.window), risk) {
             let valueAtRisk = size * price * loss
             if valueAtRisk > risk.limit * equity {
                 let allowed = floorLots(risk.limit * equity / (price * loss))
@@ -231,8 +303,8 @@ public struct PortfolioRiskAgent: Agent {
 
     private func grossExposure(excluding instrument: Int) -> Double {
         var total = 0.0
-        for (index, held) in lots.enumerated() where index != instrument {
-            total += abs(held.reduce(0) { $0 + $1.size }) * (bars[index]?.close ?? 0)
+        for (index, book) in books.enumerated() where index != instrument {
+            total += abs(book.size) * (book.hasBar ? book.close : 0)
         }
         return total
     }
@@ -258,7 +330,7 @@ public struct PortfolioRiskAgent: Agent {
         let instrument = fill.instrument
         var remaining = fill.quantity
         let feePerUnit = fill.quantity == 0 ? 0 : fill.fee / abs(fill.quantity)
-        while remaining != 0, let first = lots[instrument].first, (first.size > 0) != (remaining > 0) {
+        while remaining != 0, let first = books[instrument].lots.first, (first.size > 0) != (remaining > 0) {
             let closing = min(abs(first.size), abs(remaining))
             let closedSize = first.size > 0 ? closing : -closing
             let entryFee = first.entryFee * closing / abs(first.size)
@@ -271,28 +343,30 @@ public struct PortfolioRiskAgent: Agent {
                                returnFraction: (closedSize > 0 ? 1 : -1) * (fill.price / first.entryPrice - 1) - (entryFee + exitFee) / (closing * first.entryPrice),
                                closedAtEnd: false), message, &outbox)
             if closing == abs(first.size) {
-                lots[instrument].removeFirst()
+                books[instrument].lots.removeFirst()
             } else {
-                lots[instrument][0].size -= closedSize
-                lots[instrument][0].entryFee -= entryFee
+                books[instrument].lots[0].size -= closedSize
+                books[instrument].lots[0].entryFee -= entryFee
             }
             remaining += closedSize
         }
         if remaining != 0 {
             let fee = feePerUnit * abs(remaining)
             cash -= fee
-            lots[instrument].append(Lot(size: remaining, entryPrice: fill.price, entryBar: fill.barIndex,
-                                        entryTime: message.timestamp, entryFee: fee))
+            books[instrument].lots.append(Lot(size: remaining, entryPrice: fill.price, entryBar: fill.barIndex,
+                                              entryTime: message.timestamp, entryFee: fee))
         }
-        if case .closing(let then) = phase[instrument], position(instrument) == 0 {
-            phase[instrument] = .idle
-            if let then, let bar = bars[instrument] {
+        books[instrument].refreshTotals()
+        if case .closing(let then) = books[instrument].phase, position(instrument) == 0 {
+            books[instrument].phase = .idle
+            if let then, books[instrument].hasBar {
                 // The reversal's second leg works against the same price as the close did.
+                let bar = books[instrument]
                 open(then, instrument: instrument, price: fill.reference == .close ? bar.close : bar.open,
                      reference: fill.reference, message, &outbox)
             }
-        } else if phase[instrument] == .opening {
-            phase[instrument] = .idle
+        } else if books[instrument].phase == .opening {
+            books[instrument].phase = .idle
         }
     }
 
@@ -309,22 +383,11 @@ public struct PortfolioRiskAgent: Agent {
     @inline(__always)
     func markedEquity() -> Double {
         var value = cash
-        // Called on every bar: loops over buffers, no copies of the lot arrays and no bounds
-        // checks. Both sums run in lot order from zero, as two separate reductions would, so the
-        // result is the same bit for bit.
-        lots.withUnsafeBufferPointer { books in
-            bars.withUnsafeBufferPointer { prices in
-                for index in 0..<min(books.count, prices.count) where !books[index].isEmpty {
-                    guard let last = prices[index]?.close else { continue }
-                    var size = 0.0, cost = 0.0
-                    books[index].withUnsafeBufferPointer { held in
-                        for lot in held {
-                            size += lot.size
-                            cost += lot.size * lot.entryPrice
-                        }
-                    }
-                    value += last * size - cost
-                }
+        // Called on every bar: one loop over a buffer, no copies and no bounds checks. The
+        // books' totals are the lot sums in lot order, so the result is the same bit for bit.
+        books.withUnsafeBufferPointer { books in
+            for book in books where book.hasBar && !book.lots.isEmpty {
+                value += book.close * book.size - book.cost
             }
         }
         return value
@@ -343,20 +406,28 @@ public struct PortfolioRiskAgent: Agent {
         // Read once: nothing below moves equity or its peak.
         let drawdown = self.drawdown
         if state == .active, let limit = config.maxDrawdown, drawdown >= limit.limit {
-            state = limit.action == .halt ? .halted : .reducing
-            alert(.drawdown, instrument: 0, requested: 0, allowed: 0, measured: drawdown, limit: limit.limit, message, &outbox)
-            if state == .halted { flattenAll(message, &outbox) }
+            breach(limit, drawdown: drawdown, message, &outbox)
         }
         return EquitySnapshot(barIndex: Int(message.traceId), timestamp: message.timestamp, cash: cash,
                               equity: equity, drawdown: drawdown, state: state)
     }
 
+    /// The drawdown limit is reached: reduce-only or halt (flattening everything). Out of line,
+    /// so the ordinary bar's path stays short.
+    @inline(never)
+    private mutating func breach(_ limit: (limit: Double, action: RiskSpec.DrawdownAction), drawdown: Double, _ message: Stamp, _ outbox: inout Outbox) {
+        state = limit.action == .halt ? .halted : .reducing
+        alert(.drawdown, instrument: 0, requested: 0, allowed: 0, measured: drawdown, limit: limit.limit, message, &outbox)
+        if state == .halted { flattenAll(message, &outbox) }
+    }
+
     private mutating func flattenAll(_ message: Stamp, _ outbox: inout Outbox) {
-        for instrument in lots.indices where position(instrument) != 0 {
+        for instrument in books.indices where position(instrument) != 0 {
             if config.reference == .open {
-                pending[instrument] = .flat
+                books[instrument].pending = .flat
             } else {
-                decide(.flat, instrument: instrument, price: bars[instrument]?.close ?? 0, reference: .close, message, &outbox)
+                decide(.flat, instrument: instrument, price: books[instrument].hasBar ? books[instrument].close : 0,
+                       reference: .close, message, &outbox)
             }
         }
     }
@@ -378,9 +449,10 @@ public struct PortfolioRiskAgent: Agent {
     /// equals the last mark. The runner calls this once, after the last bar.
     public mutating func closeOut(at timestamp: Int64, barIndex: Int) -> [TradeRecord] {
         var trades: [TradeRecord] = []
-        for instrument in lots.indices {
-            guard let last = bars[instrument]?.close else { continue }
-            for lot in lots[instrument] {
+        for instrument in books.indices {
+            guard books[instrument].hasBar else { continue }
+            let last = books[instrument].close
+            for lot in books[instrument].lots {
                 cash += lot.size * (last - lot.entryPrice)
                 trades.append(TradeRecord(instrument: instrument, entryTime: lot.entryTime, exitTime: timestamp,
                                           entryBar: lot.entryBar, exitBar: barIndex, size: lot.size,
@@ -389,44 +461,23 @@ public struct PortfolioRiskAgent: Agent {
                                           returnFraction: (lot.size > 0 ? 1 : -1) * (last / lot.entryPrice - 1) - lot.entryFee / (abs(lot.size) * lot.entryPrice),
                                           closedAtEnd: true))
             }
-            lots[instrument].removeAll()
+            books[instrument].lots.removeAll()
+            books[instrument].refreshTotals()
         }
         return trades
     }
 }
 
-/// The last returns of one instrument, for volatility targeting and VaR.
-struct ReturnWindow: Sendable {
-    private var values: [Double]
-    private var next = 0
-    private(set) var count = 0
-
-    init(capacity: Int) {
-        values = Array(repeating: 0, count: max(capacity, 2))
-    }
-
-    @inline(__always)
-    mutating func append(_ value: Double) {
-        values[next] = value
-        next = next + 1 == values.count ? 0 : next + 1
-        count = min(count + 1, values.count)
-    }
-
-    func recent(_ n: Int) -> [Double] {
-        let take = min(n, count)
-        return (0..<take).map { values[(next - 1 - $0 + values.count * 2) % values.count] }
-    }
-
-    func standardDeviation(last n: Int) -> Double {
-        let sample = recent(n)
+/// Statistics of an instrument's recent returns (newest first), for volatility targeting and VaR.
+enum ReturnStatistics {
+    static func standardDeviation(_ sample: [Double]) -> Double {
         guard sample.count >= 2 else { return 0 }
         let mean = sample.reduce(0, +) / Double(sample.count)
         return (sample.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(sample.count - 1)).squareRoot()
     }
 
     /// The loss (a positive fraction of position value) not exceeded with the given confidence.
-    func lossQuantile(_ risk: RiskSpec.ValueAtRisk) -> Double? {
-        let sample = recent(risk.window)
+    static func lossQuantile(_ sample: [Double], _ risk: RiskSpec.ValueAtRisk) -> Double? {
         guard sample.count >= 10 else { return nil }
         let horizon = Double(risk.horizon).squareRoot()
         switch risk.method {
