@@ -72,14 +72,24 @@ public struct AnomalyFilter: Sendable {
         if let lastClose, policy.spikeSigma > 0 {
             // Both closes are positive and finite, so the return is a number (±infinity at worst).
             let logReturn = log(close / lastClose)
-            if !returns.certainlyWithin(logReturn, sigmas: policy.spikeSigma), let band = spikeBand(),
-               !band.contains(logReturn) {
+            if returns.certainlyWithin(logReturn, sigmas: policy.spikeSigma) {
+                returns.push(logReturn)
+            } else if !pushUnlessSpike(logReturn) {
                 return false
             }
-            returns.push(logReturn)
         }
         lastClose = close
         inspected += 1
+        return true
+    }
+
+    /// The exact spike test for a return the quick band could not settle: pushes it and returns
+    /// true when it is no spike, else returns false with nothing changed. Kept out of line so
+    /// that the common bar's code stays short.
+    @inline(never)
+    private mutating func pushUnlessSpike(_ logReturn: Double) -> Bool {
+        if let band = spikeBand(), !band.contains(logReturn) { return false }
+        returns.push(logReturn)
         return true
     }
 

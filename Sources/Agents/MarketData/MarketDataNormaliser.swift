@@ -46,8 +46,15 @@ public struct MarketDataNormaliser: Sendable {
         // The common bar: no anomaly, so no verdict to build and no count to change.
         if filter.passIfClean(bar) {
             pass(bar, anomalies: [], emit)
-            return
+        } else {
+            processAnomalous(bar, emit)
         }
+    }
+
+    /// `process` for a bar the filter's shortcut could not settle: the full verdict and its
+    /// counts. Out of line, so that the common bar's code stays short.
+    @inline(never)
+    private mutating func processAnomalous(_ bar: Bar, _ emit: (NormalisedBar) -> Void) {
         let verdict = filter.inspect(bar)
         summary.anomalies = filter.counts
         switch verdict {
@@ -63,15 +70,20 @@ public struct MarketDataNormaliser: Sendable {
     /// Passes on a bar the filter let through, after what the gap policy makes of the time before it.
     @inline(__always)
     private mutating func pass(_ passed: Bar, anomalies: AnomalyKinds, _ emit: (NormalisedBar) -> Void) {
-        if !gaps.followsOnTime(passed.timestamp) {
-            let missing = gaps.observe(passed.timestamp)
-            if !missing.isEmpty { handleGap(missing, after: summary.lastTimestamp ?? passed.timestamp, emit) }
-        }
+        if !gaps.followsOnTime(passed.timestamp) { observeGap(before: passed.timestamp, emit) }
         emit(NormalisedBar(bar: passed, anomalies: anomalies))
         summary.barsPassed += 1
         if summary.firstTimestamp == nil { summary.firstTimestamp = passed.timestamp }
         summary.lastTimestamp = passed.timestamp
         lastClose = passed.close
+    }
+
+    /// Finds the bars missing before `timestamp` and applies the gap policy to them. Out of
+    /// line: most bars follow on time.
+    @inline(never)
+    private mutating func observeGap(before timestamp: Int64, _ emit: (NormalisedBar) -> Void) {
+        let missing = gaps.observe(timestamp)
+        if !missing.isEmpty { handleGap(missing, after: summary.lastTimestamp ?? timestamp, emit) }
     }
 
     private mutating func handleGap(_ missing: [Int64], after previous: Int64, _ emit: (NormalisedBar) -> Void) {
