@@ -11,6 +11,13 @@ public struct FeatureAgent: Agent {
     struct Lane: Sendable {
         var program: FeatureProgram
         var barIndex = -1
+
+        /// One bar: a single access to the lane, so `lanes` is checked for uniqueness once.
+        @inline(__always)
+        mutating func advance(_ bar: Bar, then body: (UnsafeBufferPointer<Double>) -> Void) {
+            barIndex += 1
+            program.evaluate(bar, then: body)
+        }
     }
 
     /// Each instrument's program.
@@ -34,9 +41,17 @@ public struct FeatureAgent: Agent {
     /// - Returns: false for an instrument the agent does not know (nothing computed).
     @discardableResult
     public mutating func update(_ market: MarketBar) -> Bool {
+        update(market) { _ in }
+    }
+
+    /// `update`, then lends the instrument's registers to `body` while they are open: how a
+    /// runner hands them to Signal without the retain and release of ``registers(of:)``.
+    ///
+    /// - Returns: false for an instrument the agent does not know (nothing computed, `body` not called).
+    @discardableResult @inline(__always)
+    public mutating func update(_ market: MarketBar, then body: (UnsafeBufferPointer<Double>) -> Void) -> Bool {
         guard market.instrument < lanes.count else { return false }
-        lanes[market.instrument].barIndex += 1
-        lanes[market.instrument].program.evaluate(market.bar)
+        lanes[market.instrument].advance(market.bar, then: body)
         return true
     }
 

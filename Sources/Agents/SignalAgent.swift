@@ -112,16 +112,22 @@ public struct SignalAgent: Agent {
     /// frame on `features.candles`, for a runner that calls this directly. Emits only when a
     /// direction changes.
     public mutating func evaluate(instrument: Int, values: [Double], stamp: Stamp, into outbox: inout Outbox) {
+        values.withUnsafeBufferPointer { evaluate(instrument: instrument, registers: $0, stamp: stamp, into: &outbox) }
+    }
+
+    /// `evaluate` over registers lent as a buffer (``FeatureAgent/update(_:then:)``).
+    @inline(__always)
+    public mutating func evaluate(instrument: Int, registers: UnsafeBufferPointer<Double>, stamp: Stamp, into outbox: inout Outbox) {
         if rulesOnly {
-            values.withUnsafeBufferPointer { evaluateRules(instrument: instrument, values: $0, stamp: stamp, into: &outbox) }
+            evaluateRules(instrument: instrument, values: registers, stamp: stamp, into: &outbox)
         } else {
-            evaluateAll(instrument: instrument, values: values, stamp: stamp, into: &outbox)
+            evaluateAll(instrument: instrument, values: registers, stamp: stamp, into: &outbox)
         }
     }
 
     /// `evaluate` for any strategy: regimes, models, ensembles, gates and shadows.
     @inline(never)
-    private mutating func evaluateAll(instrument: Int, values: [Double], stamp: Stamp, into outbox: inout Outbox) {
+    private mutating func evaluateAll(instrument: Int, values: UnsafeBufferPointer<Double>, stamp: Stamp, into outbox: inout Outbox) {
         if !regimes.isEmpty { updateRegimes(values) }
         for step in steps {
             let index = step.index
@@ -222,13 +228,13 @@ public struct SignalAgent: Agent {
 
     /// `ruleDirection` with the confidence and votes `evaluateAll` records.
     @inline(__always)
-    private func ruleDecision(_ step: Step, values: [Double]) -> (Direction?, Double, UInt64) {
-        guard let direction = values.withUnsafeBufferPointer({ Self.ruleDirection(step, values: $0) }) else { return (nil, 0, 0) }
+    private func ruleDecision(_ step: Step, values: UnsafeBufferPointer<Double>) -> (Direction?, Double, UInt64) {
+        guard let direction = Self.ruleDirection(step, values: values) else { return (nil, 0, 0) }
         return (direction, 1, 0)
     }
 
     /// The direction a signal wants this bar, or nil to keep the last one (no rule fired, or warming up).
-    private mutating func decide(_ index: Int, values: [Double]) -> (Direction?, Double, UInt64) {
+    private mutating func decide(_ index: Int, values: UnsafeBufferPointer<Double>) -> (Direction?, Double, UInt64) {
         switch signals[index].kind {
         case .rule(let long, let short, let flat):
             // `flat` wins over `long` and `short`, and `long` with `short` on the same bar is flat.
@@ -250,7 +256,7 @@ public struct SignalAgent: Agent {
     }
 
     private mutating func modelDecision(_ input: ModelInput, output: Int, longAbove: Double?, shortBelow: Double?,
-                                        values: [Double]) -> (Direction, Double)? {
+                                        values: UnsafeBufferPointer<Double>) -> (Direction, Double)? {
         guard let evaluator = evaluators[input.alias] else { return nil }
         modelInputs.removeAll(keepingCapacity: true)
         for register in input.registers {
@@ -304,7 +310,7 @@ public struct SignalAgent: Agent {
         return (.flat, max(longShare, shortShare), 0)
     }
 
-    private mutating func updateRegimes(_ values: [Double]) {
+    private mutating func updateRegimes(_ values: UnsafeBufferPointer<Double>) {
         for (index, regime) in regimes.enumerated() {
             switch regime.kind {
             case .volatility(let register, _, let quantiles):

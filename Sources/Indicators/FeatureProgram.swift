@@ -193,19 +193,27 @@ public struct FeatureProgram: Sendable {
     }
 
     /// Runs every instruction for one bar.
+    public mutating func evaluate(_ bar: Bar) {
+        evaluate(bar) { _ in }
+    }
+
+    /// Runs every instruction for one bar, then lends the registers to `body` while they are
+    /// still open: a reader (Signal, in a runner) gets them without a retain or a copy of the array.
     ///
     /// The arrays the loop writes are moved out of `self` into locals (a swap with an empty
     /// array allocates nothing) and opened once, side by side, as plain buffers: reached through
     /// `self` from inside another array's closure, an array is retained across its uniqueness
     /// check and copied on every bar. The kernel store is checked for uniqueness once per bar,
     /// not once per kernel.
-    public mutating func evaluate(_ bar: Bar) {
+    @inline(__always)
+    public mutating func evaluate(_ bar: Bar, then body: (UnsafeBufferPointer<Double>) -> Void) {
         kernels.makeUnique()
         let program = kernels.program, sma = kernels.sma, crossing = kernels.crossing
         if runsAlone {
             registers.withUnsafeMutableBufferPointer { r in
                 Self.run(program, bar: bar, indicators: UnsafeMutableBufferPointer(start: nil, count: 0),
                          lags: UnsafeMutableBufferPointer(start: nil, count: 0), sma: sma, crossing: crossing, registers: r)
+                body(UnsafeBufferPointer(r))
             }
             return
         }
@@ -217,6 +225,7 @@ public struct FeatureProgram: Sendable {
             Self.open(&lags) { lags in
                 Self.open(&registers) { r in
                     Self.run(program, bar: bar, indicators: indicators, lags: lags, sma: sma, crossing: crossing, registers: r)
+                    body(UnsafeBufferPointer(r))
                 }
             }
         }

@@ -112,19 +112,24 @@ public struct FusedRunner {
         sink.receiveBar(market, stamp: stamp)
         execution.onBar(market, stamp: stamp, into: &next)
         portfolio.onBar(market, stamp: stamp, into: &next)
-        if feature.update(market) {
-            if next.isEmpty {
-                // The frame would be the only message of its generation: Signal takes it now,
-                // and what it emits is the next generation, as when the frame is routed.
-                signal.evaluate(instrument: market.instrument, values: feature.registers(of: market.instrument),
-                                stamp: stamp, into: &next)
-            } else {
-                next.emit(Envelope(timestamp: stamp.timestamp, source: .feature, traceId: stamp.traceId,
-                                   topic: .featuresCandles, payload: .features(feature.frame(of: market.instrument))))
-            }
+        if next.isEmpty {
+            // The frame would be the only message of its generation: Signal takes it now, from
+            // the registers Feature lends, and what it emits is the next generation, as when the
+            // frame is routed.
+            Self.decide(market, stamp: stamp, feature: &feature, signal: &signal, into: &next)
+        } else if feature.update(market) {
+            next.emit(Envelope(timestamp: stamp.timestamp, source: .feature, traceId: stamp.traceId,
+                               topic: .featuresCandles, payload: .features(feature.frame(of: market.instrument))))
         }
         // Most bars emit nothing: no call into the delivery loop.
         if !next.isEmpty { drain(into: &sink) }
+    }
+
+    /// Feature's update of `market` with Signal deciding on the registers it lends.
+    @inline(__always)
+    private static func decide(_ market: MarketBar, stamp: Stamp, feature: inout FeatureAgent, signal: inout SignalAgent,
+                               into next: inout Outbox) {
+        feature.update(market) { signal.evaluate(instrument: market.instrument, registers: $0, stamp: stamp, into: &next) }
     }
 
     /// Routes `clock` (what `route` does with its envelope) and what it causes.

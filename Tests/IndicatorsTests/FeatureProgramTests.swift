@@ -82,6 +82,39 @@ struct FeatureProgramTests {
         }
     }
 
+    /// Registers 0–4 of `program()` alone: SMAs and crossings only, the store-only path.
+    private static func kernelsOnlyProgram() throws -> FeatureProgram {
+        let indicators = [
+            try StreamingIndicator(spec: spec("sma"), parameters: [2]),
+            try StreamingIndicator(spec: spec("sma"), parameters: [3]),
+            try StreamingIndicator(spec: spec("crossover"), parameters: []),
+            try StreamingIndicator(spec: spec("crossunder"), parameters: []),
+        ]
+        let instructions: [FeatureProgram.Instruction] = [
+            .column(.close, into: 0),
+            .indicator(0, a: 0, b: -1, into: 1),
+            .indicator(1, a: 0, b: -1, into: 2),
+            .indicator(2, a: 1, b: 2, into: 3),
+            .indicator(3, a: 1, b: 2, into: 4),
+        ]
+        return FeatureProgram(instructions: instructions, indicators: indicators, lags: [],
+                              registers: Array(repeating: .nan, count: 5))
+    }
+
+    @Test("the registers lent after a bar are the general path's, on both the store-only and the mixed path")
+    func lentRegistersMatchGeneralPath() throws {
+        let expected = try Self.reference(Self.closes)
+        for var program in [try Self.program(), try Self.kernelsOnlyProgram()] {
+            let count = program.registers.count
+            for (index, close) in Self.closes.enumerated() {
+                var lent: [Double] = []
+                program.evaluate(Self.bar(index, close: close)) { lent = Array($0) }
+                #expect(Self.bits(lent) == Self.bits(Array(expected[index].prefix(count))), "bar \(index)")
+                #expect(Self.bits(program.registers) == Self.bits(lent), "bar \(index)")
+            }
+        }
+    }
+
     /// sma(close, 2) and sma(close, 3) by hand; the crossings where the fast one goes from below
     /// to above the slow one and back. Bar 7's close is NaN: the SMAs and crossings skip it.
     @Test("SMA and crossings over a hand-worked series")
