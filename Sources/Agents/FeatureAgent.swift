@@ -35,8 +35,7 @@ public struct FeatureAgent: Agent {
                              topic: .featuresCandles, payload: .features(frame(of: market.instrument))))
     }
 
-    /// Runs the instrument's program over a bar on `market.raw`, as `handle` does, for a runner
-    /// that calls this directly and reads the registers with ``registers(of:)``.
+    /// Runs the instrument's program over a bar on `market.raw`, as `handle` does.
     ///
     /// - Returns: false for an instrument the agent does not know (nothing computed).
     @discardableResult
@@ -45,7 +44,7 @@ public struct FeatureAgent: Agent {
     }
 
     /// `update`, then lends the instrument's registers to `body` while they are open: how a
-    /// runner hands them to Signal without the retain and release of ``registers(of:)``.
+    /// runner hands them to Signal without copying or retaining the register array.
     ///
     /// - Returns: false for an instrument the agent does not know (nothing computed, `body` not called).
     @discardableResult @inline(__always)
@@ -54,10 +53,6 @@ public struct FeatureAgent: Agent {
         lanes[market.instrument].advance(market.bar, then: body)
         return true
     }
-
-    /// The registers of the instrument's program after its last bar.
-    @inline(__always)
-    public func registers(of instrument: Int) -> [Double] { lanes[instrument].program.registers }
 
     /// What `handle` publishes on `features.candles` after a bar of the instrument.
     public func frame(of instrument: Int) -> FeatureFrame {
