@@ -54,6 +54,39 @@ public struct FeatureAgent: Agent {
         return true
     }
 
+    /// How many instruments the agent runs a program for.
+    public var instrumentCount: Int { lanes.count }
+    /// How many registers the program has (the columns of a block, ``update(contentsOf:instrument:into:)``).
+    public var registerCount: Int { lanes[0].program.registerCount }
+
+    /// The instrument's bar count so far, less one (-1 before its first bar).
+    public func barIndex(of instrument: Int) -> Int { lanes[instrument].barIndex }
+
+    /// `update` for every bar of `bars` (all of `instrument`, oldest first), instruction by
+    /// instruction over the whole block: register `k` after bar `i` goes to `columns[k, i]`,
+    /// bit for bit what `update` bar by bar leaves in the registers, and the agent ends in the
+    /// same state. Nothing is published: a runner hands the columns to Signal
+    /// (``SignalAgent/evaluate(block:count:instrument:stamp:into:)``).
+    ///
+    /// - Returns: false for an instrument the agent does not know (nothing computed).
+    @discardableResult
+    public mutating func update(contentsOf bars: UnsafeBufferPointer<MarketBar>, instrument: Int, into columns: RegisterColumns) -> Bool {
+        guard instrument < lanes.count else { return false }
+        guard let first = bars.baseAddress else { return true }
+        let block = BarBlock(base: UnsafeRawPointer(first) + MemoryLayout<MarketBar>.offset(of: \.bar)!,
+                             stride: MemoryLayout<MarketBar>.stride, count: bars.count)
+        lanes[instrument].barIndex += bars.count
+        lanes[instrument].program.evaluate(block: block, into: columns)
+        return true
+    }
+
+    /// What `handle` would have published on `features.candles` after bar `row` of the last
+    /// block of `count` bars that ``update(contentsOf:instrument:into:)`` ran into `columns`.
+    public func frame(of instrument: Int, row: Int, of count: Int, columns: RegisterColumns) -> FeatureFrame {
+        let values = (0..<registerCount).map { columns[$0, row] }
+        return FeatureFrame(instrument: instrument, barIndex: lanes[instrument].barIndex - (count - 1 - row), values: values)
+    }
+
     /// What `handle` publishes on `features.candles` after a bar of the instrument.
     public func frame(of instrument: Int) -> FeatureFrame {
         FeatureFrame(instrument: instrument, barIndex: lanes[instrument].barIndex, values: lanes[instrument].program.registers)

@@ -1,4 +1,5 @@
 import ModelRegistry
+import Indicators
 import StrategyCompiler
 import StrategyDSL
 
@@ -123,6 +124,76 @@ public struct SignalAgent: Agent {
         } else {
             evaluateAll(instrument: instrument, values: registers, stamp: stamp, into: &outbox)
         }
+    }
+
+    /// `evaluate` for each bar of a block, from the feature registers in `columns` (register `k`
+    /// after bar `i` at `columns[k, i]`, ``FeatureAgent/update(contentsOf:instrument:into:)``),
+    /// oldest first: the same decisions and the same messages, each stamped `stamp(i)`, recorded
+    /// in `block` by bar instead of emitted, and the agent ends in the same state. Signal reads
+    /// nothing but the registers, so a runner can decide a whole block before it delivers the
+    /// block's bars one by one.
+    ///
+    /// Plain rules (``rulesOnly``) scan the condition columns for the bars where one is set and
+    /// decide only those; any other strategy decides bar by bar from each bar's registers.
+    public mutating func evaluate(block columns: RegisterColumns, count: Int, instrument: Int, stamp: (Int) -> Stamp,
+                                  into block: inout SignalBlock) {
+        if rulesOnly {
+            evaluateRules(block: columns, count: count, instrument: instrument, stamp: stamp, into: &block)
+            return
+        }
+        var row = [Double](repeating: 0, count: columns.registers)
+        row.withUnsafeMutableBufferPointer { values in
+            for bar in 0..<count {
+                for register in values.indices { values[register] = columns[register, bar] }
+                let before = block.messages.count
+                evaluateAll(instrument: instrument, values: UnsafeBufferPointer(values), stamp: stamp(bar), into: &block.messages)
+                block.recorded(bar: bar, since: before)
+            }
+        }
+    }
+
+    /// `evaluateRules` over a block: a bar on which no condition register of the instrument's
+    /// rules is set decides nothing, so only the others are decided, in bar order.
+    private mutating func evaluateRules(block columns: RegisterColumns, count: Int, instrument: Int, stamp: (Int) -> Stamp,
+                                        into block: inout SignalBlock) {
+        var conditions: [UnsafeMutablePointer<Double>] = []
+        for step in steps where singleInstrument || step.instrument == instrument {
+            for register in [step.long, step.short, step.flat] where register >= 0 {
+                let column = columns.column(register)
+                if !conditions.contains(column) { conditions.append(column) }
+            }
+        }
+        guard !conditions.isEmpty else { return }
+        // One or two conditions (a rule's long and short, a crossover pair) is the common case:
+        // scanned with no inner loop. The second column is the first again when there is one.
+        let first = conditions[0], second = conditions.count > 1 ? conditions[1] : conditions[0]
+        let more = conditions.dropFirst(2), hasMore = !more.isEmpty
+        var bar = 0
+        while bar < count {
+            defer { bar += 1 }
+            guard Self.isTrue(first[bar]) || Self.isTrue(second[bar]) || (hasMore && more.contains(where: { Self.isTrue($0[bar]) })) else {
+                continue
+            }
+            let before = block.messages.count
+            let barStamp = stamp(bar)
+            for step in steps where singleInstrument || step.instrument == instrument {
+                guard let direction = Self.ruleDirection(step, columns: columns, row: bar) else { continue }
+                decided(step, direction: direction, instrument: instrument, stamp: barStamp, into: &block.messages)
+            }
+            block.recorded(bar: bar, since: before)
+        }
+    }
+
+    /// `ruleDirection` reading bar `row` of the register columns.
+    @inline(__always)
+    private static func ruleDirection(_ step: Step, columns: RegisterColumns, row: Int) -> Direction? {
+        let wantsLong = step.long >= 0 && Self.isTrue(columns[step.long, row])
+        let wantsShort = step.short >= 0 && Self.isTrue(columns[step.short, row])
+        if step.flat >= 0 && Self.isTrue(columns[step.flat, row]) { return .flat }
+        if wantsLong && wantsShort { return .flat }
+        if wantsLong { return .long }
+        if wantsShort { return .short }
+        return nil
     }
 
     /// `evaluate` for any strategy: regimes, models, ensembles, gates and shadows.
@@ -354,6 +425,37 @@ public struct SignalAgent: Agent {
     /// A condition register is true when it is neither 0 nor NaN (warming up).
     @inline(__always)
     private static func isTrue(_ value: Double) -> Bool { value != 0 && !value.isNaN }
+}
+
+/// What Signal decided over a block of bars (``SignalAgent/evaluate(block:count:instrument:stamp:into:)``):
+/// the messages it would have emitted, in order, and for each bar that emitted any, its row in
+/// the block and where its messages end.
+public struct SignalBlock: Sendable {
+    public internal(set) var messages = Outbox(capacity: 0)
+    /// Rows that emitted, ascending.
+    public private(set) var bars: [Int] = []
+    /// For each of `bars`, the end of its messages in `messages` (they start where the previous row's end).
+    public private(set) var ends: [Int] = []
+
+    public init() {}
+
+    /// Message `index` of the block.
+    @inline(__always)
+    public func message(_ index: Int) -> Envelope { messages.storage[index] }
+
+    /// Forgets the block and keeps the capacity.
+    public mutating func removeAll() {
+        messages.removeAll()
+        bars.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+    }
+
+    /// Bar `bar`'s messages are those from `start` on, if any.
+    mutating func recorded(bar: Int, since start: Int) {
+        guard messages.count > start else { return }
+        bars.append(bar)
+        ends.append(messages.count)
+    }
 }
 
 /// The last `capacity` values of a series, for ranking the current one among them.

@@ -70,6 +70,11 @@ public struct FeatureProgram: Sendable {
     /// True when every indicator lives in `kernels` and there is no lag: `evaluate` then opens
     /// the registers alone.
     private let runsAlone: Bool
+    /// Registers no instruction writes (constants): a block's columns hold their value on every row.
+    private let constantRegisters: [Int]
+    /// True when every instruction reads only constants and registers written by an earlier
+    /// instruction, so that a block can run instruction by instruction over all its bars.
+    private let runsByColumn: Bool
 
     enum Place: Sendable {
         /// In `slots`, run through `StreamingIndicator`.
@@ -131,6 +136,43 @@ public struct FeatureProgram: Sendable {
             }
         })
         kernels = KernelStore(sma: sma, crossing: crossing, program: steps)
+        (constantRegisters, runsByColumn) = Self.columnOrder(instructions, indicators: indicators, registers: registers.count)
+    }
+
+    /// The registers no instruction writes, and whether each instruction reads only those and
+    /// registers written before it (what running a block column by column relies on).
+    private static func columnOrder(_ instructions: [Instruction], indicators: [StreamingIndicator],
+                                    registers count: Int) -> (constants: [Int], ordered: Bool) {
+        var written = [Bool](repeating: false, count: count)
+        var writtenBefore = [Bool](repeating: false, count: count)
+        var reads: [[Int]] = []
+        for instruction in instructions {
+            var inputs: [Int] = [], outputs: [Int] = []
+            switch instruction {
+            case .column(_, let into): outputs = [into]
+            case .indicator(let index, let a, let b, let into):
+                inputs = [a, b].filter { $0 >= 0 }
+                outputs = Array(into..<(into + indicators[index].outputCount))
+            case .unary(_, let operand, let into): (inputs, outputs) = ([operand], [into])
+            case .binary(_, let lhs, let rhs, let into): (inputs, outputs) = ([lhs, rhs], [into])
+            case .lag(_, let source, let into): (inputs, outputs) = ([source], [into])
+            case .copy(let source, let into): (inputs, outputs) = ([source], [into])
+            }
+            reads.append(inputs)
+            for output in outputs where output < count { written[output] = true }
+        }
+        var ordered = true
+        for (instruction, inputs) in zip(instructions, reads) {
+            // An input written only later would be read from the bar before.
+            if inputs.contains(where: { $0 >= count || (written[$0] && !writtenBefore[$0]) }) { ordered = false }
+            switch instruction {
+            case .column(_, let into), .unary(_, _, let into), .binary(_, _, _, let into), .lag(_, _, let into), .copy(_, let into):
+                if into < count { writtenBefore[into] = true }
+            case .indicator(let index, _, _, let into):
+                for output in into..<(into + indicators[index].outputCount) where output < count { writtenBefore[output] = true }
+            }
+        }
+        return (written.indices.filter { !written[$0] }, ordered)
     }
 
     /// `steps` with each crossing followed by one of the same pair in the next slot and register
@@ -308,6 +350,109 @@ public struct FeatureProgram: Sendable {
         return slot.pointee.kernel.current
     }
 
+    /// How many registers the program has: the columns a block evaluation writes.
+    public var registerCount: Int { registers.count }
+
+    /// Runs every instruction for each bar of `bars`, oldest first, writing register `k` after
+    /// bar `i` to `columns[k, i]`: what `evaluate(_:)` bar by bar leaves in the registers, bit
+    /// for bit, and the same state after. Instruction by instruction over the whole block (one
+    /// dispatch per instruction, not per bar and instruction), the kernels' state held in
+    /// registers across a column; `registers` ends with the last bar's values.
+    ///
+    /// A program whose instructions read a register before it is written (none the planner
+    /// builds) runs bar by bar instead, with the same result.
+    ///
+    /// - Precondition: `columns` has a column per register and a row per bar.
+    public mutating func evaluate(block bars: BarBlock, into columns: RegisterColumns) {
+        let count = bars.count
+        guard count > 0 else { return }
+        precondition(columns.registers >= registers.count && columns.rows >= count, "the columns are smaller than the block")
+        guard runsByColumn else {
+            for row in 0..<count {
+                evaluate(bars[row]) { r in
+                    for register in r.indices { columns.column(register)[row] = r[register] }
+                }
+            }
+            return
+        }
+        for register in constantRegisters {
+            columns.column(register).update(repeating: registers[register], count: count)
+        }
+        kernels.makeUnique()
+        let program = kernels.program, sma = kernels.sma, crossing = kernels.crossing
+        var indicators: [StreamingIndicator] = [], lags: [LagBuffer] = []
+        swap(&indicators, &slots)
+        swap(&lags, &self.lags)
+        Self.open(&indicators) { indicators in
+            Self.open(&lags) { lags in
+                for step in program {
+                    Self.run(step, over: bars, indicators: indicators, lags: lags, sma: sma, crossing: crossing, columns: columns)
+                }
+            }
+        }
+        swap(&indicators, &slots)
+        swap(&lags, &self.lags)
+        registers.withUnsafeMutableBufferPointer { r in
+            for register in r.indices { r[register] = columns.column(register)[count - 1] }
+        }
+    }
+
+    /// One step over every row of a block: the arithmetic of `run(_:bar:...)` row by row.
+    private static func run(_ step: Step, over bars: BarBlock,
+                            indicators: UnsafeMutableBufferPointer<StreamingIndicator>,
+                            lags: UnsafeMutableBufferPointer<LagBuffer>,
+                            sma: UnsafeMutablePointer<KernelSlot<SimpleMovingAverage>>,
+                            crossing: UnsafeMutablePointer<KernelSlot<Crossing>>,
+                            columns: RegisterColumns) {
+        let count = bars.count
+        switch step {
+        case .column(let offset, let into):
+            let output = columns.column(into)
+            for row in 0..<count { output[row] = bars.field(at: offset, row) }
+        case .sma(let slot, let source, let into):
+            var skipped = sma[slot].skipped
+            sma[slot].kernel.run(columns.column(source), into: columns.column(into), count: count, skipped: &skipped)
+            sma[slot].skipped = skipped
+        case .crossing(let slot, let a, let b, let into):
+            cross(crossing + slot, columns.column(a), columns.column(b), into: columns.column(into), count: count)
+        case .crossingPair(let slot, let a, let b, let into):
+            var skipped = crossing[slot].skipped, secondSkipped = crossing[slot + 1].skipped
+            Crossing.run(&crossing[slot].kernel, &crossing[slot + 1].kernel, columns.column(a), columns.column(b),
+                         into: columns.column(into), columns.column(into + 1), count: count,
+                         skipped: &skipped, &secondSkipped)
+            crossing[slot].skipped = skipped
+            crossing[slot + 1].skipped = secondSkipped
+        case .indicator(let index, let a, let b, let into):
+            let outputs = indicators[index].outputCount
+            for row in 0..<count {
+                let x = a >= 0 ? columns.column(a)[row] : .nan
+                let y = b >= 0 ? columns.column(b)[row] : .nan
+                indicators[index].update(a: x, b: y, bar: bars[row])
+                for output in 0..<outputs { columns.column(into + output)[row] = indicators[index].value(output) }
+            }
+        case .unary(let operation, let operand, let into):
+            let input = columns.column(operand), output = columns.column(into)
+            for row in 0..<count { output[row] = apply(operation, input[row]) }
+        case .binary(let operation, let lhs, let rhs, let into):
+            let x = columns.column(lhs), y = columns.column(rhs), output = columns.column(into)
+            for row in 0..<count { output[row] = apply(operation, x[row], y[row]) }
+        case .lag(let buffer, let source, let into):
+            let input = columns.column(source), output = columns.column(into)
+            for row in 0..<count { output[row] = lags[buffer].push(input[row]) }
+        case .copy(let source, let into):
+            columns.column(into).update(from: columns.column(source), count: count)
+        }
+    }
+
+    /// `cross` over two columns.
+    @inline(__always)
+    private static func cross(_ slot: UnsafeMutablePointer<KernelSlot<Crossing>>, _ a: UnsafePointer<Double>,
+                              _ b: UnsafePointer<Double>, into output: UnsafeMutablePointer<Double>, count: Int) {
+        var skipped = slot.pointee.skipped
+        slot.pointee.kernel.run(a, b, into: output, count: count, skipped: &skipped)
+        slot.pointee.skipped = skipped
+    }
+
     /// The value of one register after the last `evaluate`.
     @inline(__always)
     public func value(_ register: Int) -> Double { registers[register] }
@@ -346,6 +491,55 @@ public struct FeatureProgram: Sendable {
         case .or: truth(x) || truth(y) ? 1 : 0
         }
     }
+}
+
+/// Bars one after another `stride` bytes apart, read in place: a block of `Bar`s, or the
+/// `Bar` inside each of a block of larger records (a runner's normalised bars).
+public struct BarBlock {
+    public let base: UnsafeRawPointer
+    public let stride: Int
+    public let count: Int
+
+    /// - Parameter base: the first bar; bar `i` is at `base + i * stride`, aligned for `Bar`.
+    public init(base: UnsafeRawPointer, stride: Int, count: Int) {
+        self.base = base
+        self.stride = stride
+        self.count = count
+    }
+
+    public init(_ bars: UnsafeBufferPointer<Bar>) {
+        // An empty buffer may have no address; no bar of an empty block is ever read.
+        self.init(base: UnsafeRawPointer(bars.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Bar>.alignment)!),
+                  stride: MemoryLayout<Bar>.stride, count: bars.count)
+    }
+
+    @inline(__always)
+    public subscript(row: Int) -> Bar { (base + row * stride).load(as: Bar.self) }
+
+    /// The `Double` field at byte `offset` of bar `row`.
+    @inline(__always)
+    func field(at offset: Int, _ row: Int) -> Double { (base + row * stride + offset).load(as: Double.self) }
+}
+
+/// A feature program's registers over a block of bars, column by column: register `k` after
+/// bar `i` at `base[k * rows + i]`. The caller owns the memory.
+public struct RegisterColumns {
+    public let base: UnsafeMutablePointer<Double>
+    /// Rows per column: the most bars a block may have.
+    public let rows: Int
+    public let registers: Int
+
+    public init(base: UnsafeMutablePointer<Double>, rows: Int, registers: Int) {
+        self.base = base
+        self.rows = rows
+        self.registers = registers
+    }
+
+    @inline(__always)
+    public func column(_ register: Int) -> UnsafeMutablePointer<Double> { base + register * rows }
+
+    @inline(__always)
+    public subscript(register: Int, row: Int) -> Double { base[register * rows + row] }
 }
 
 extension Bar {

@@ -9,6 +9,10 @@ public protocol BarFeed {
     /// The same bars to `body`, on the caller's thread, while the feed may prepare the next ones
     /// on a thread of its own (a CSV file is parsed ahead); by default, `forEachBar`.
     func forEachBarReadingAhead(_ body: (Bar) throws -> Void) throws
+    /// The bars of `forEachBarReadingAhead`, in order, handed over a block at a time (a block
+    /// is valid during its call only): what `FusedRunner.push(contentsOf:instrument:into:)`
+    /// takes. By default, `forEachBarReadingAhead`'s bars gathered into blocks.
+    func forEachBlockReadingAhead(_ body: (UnsafeBufferPointer<Bar>) throws -> Void) throws
 }
 
 /// Runs a plan over its feeds with the fused runner and collects the results.
@@ -103,10 +107,21 @@ public struct BacktestEngine {
         var sink = initial
         var count = 0
         if feeds.count == 1 {
-            try feeds[0].forEachBarReadingAhead { bar in
-                runner.push(bar, instrument: 0, into: &sink)
-                count += 1
-                if let progress, count % progressEvery == 0 { progress(count) }
+            try feeds[0].forEachBlockReadingAhead { block in
+                guard let progress else {
+                    runner.push(contentsOf: block, instrument: 0, into: &sink)
+                    count += block.count
+                    return
+                }
+                // Split where a report falls due, so progress sees the same counts as bar by bar.
+                var start = 0
+                while start < block.count {
+                    let end = min(block.count, start + progressEvery - count % progressEvery)
+                    runner.push(contentsOf: UnsafeBufferPointer(rebasing: block[start..<end]), instrument: 0, into: &sink)
+                    count += end - start
+                    if count % progressEvery == 0 { progress(count) }
+                    start = end
+                }
             }
         } else {
             // One equity point per timestamp: all bars of a moment first, then the close.

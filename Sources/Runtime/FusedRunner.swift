@@ -39,6 +39,22 @@ public struct FusedRunner {
     public private(set) var sequence: UInt64 = 0
     private var lastTimestamp: Int64 = 0
 
+    // The block path (`push(contentsOf:instrument:into:)`): what the pure stages computed for
+    // the block being delivered. Scratch, emptied after each block, reused without allocating.
+    /// For each of `passed`, its source bar's offset in the block.
+    private var origins: [Int] = []
+    /// The feature registers after each of `passed`, column by column, `columnRows` rows a column.
+    private var columns: [Double] = []
+    private var columnRows = 0
+    /// Signal's messages for the block, by row.
+    private var signals = SignalBlock()
+    /// The row of `passed` being delivered, or -1 outside the block path (Signal then decides
+    /// when a frame is routed).
+    private var blockRow = -1
+    /// The position in `signals.bars` of the next row with messages, and that row (`Int.max`: none left).
+    private var signalCursor = 0
+    private var nextSignalRow = Int.max
+
     public init(plan: Plan, evaluators: [String: any ModelEvaluator]) {
         self.init(agents: AgentSet(plan: plan, evaluators: evaluators))
     }
@@ -85,6 +101,129 @@ public struct FusedRunner {
         }
         while passed.popLast() != nil {}
         sequence += 1
+    }
+
+    /// Bars a block runs through the pure stages at a time: the feature columns of a block stay
+    /// in the first-level cache (a few registers × 8 bytes × this).
+    public static let blockBars = 1_024
+
+    /// `push(_:instrument:into:)` for each bar of `bars` in order, with exactly its effects: the
+    /// same sink calls in the same order, the same messages with the same stamps, the same agent
+    /// state after. The pure stages run over the block first, stage by stage: MarketData
+    /// normalises it, Feature runs its program instruction by instruction over all the passed
+    /// bars (register columns), Signal decides every bar from the columns and records what it
+    /// would emit. They read nothing the later agents write (Signal only feature registers,
+    /// Feature only `market.raw`; supervisor commands reach PortfolioRisk, Execution,
+    /// Compliance and the Supervisor only). Then the bars go one by one through Execution and
+    /// PortfolioRisk as in `push`: where Signal would decide, its recorded messages for the bar
+    /// join the next generation; where a frame would be routed to Signal, they are emitted in
+    /// its place, so every message keeps its place in the delivery order.
+    ///
+    /// With several instruments (the bars of a moment interleave across sources) each bar goes
+    /// through `push` on its own.
+    public mutating func push<Sink: RunSink>(contentsOf bars: UnsafeBufferPointer<Bar>, instrument: Int = 0, into sink: inout Sink) {
+        guard instrument == 0, feature.instrumentCount == 1 else {
+            for bar in bars { push(bar, instrument: instrument, into: &sink) }
+            return
+        }
+        var start = 0
+        while start < bars.count {
+            let end = min(start + Self.blockBars, bars.count)
+            pushBlock(UnsafeBufferPointer(rebasing: bars[start..<end]), into: &sink)
+            start = end
+        }
+    }
+
+    /// One block of instrument 0: the pure stages over the block, then the bars one by one.
+    private mutating func pushBlock<Sink: RunSink>(_ bars: UnsafeBufferPointer<Bar>, into sink: inout Sink) {
+        let first = sequence
+        marketData.normalise(bars, instrument: 0, into: &passed, origins: &origins)
+        let count = passed.count
+        if count > 0 {
+            decideBlock(count: count, firstTrace: first)
+            blockRow = 0
+            while blockRow < count {
+                // Every bar a source bar passed on carries that bar's trace id.
+                sequence = first &+ UInt64(origins[blockRow])
+                deliverRow(blockRow, into: &sink)
+                closeMoment(traceId: sequence, into: &sink)
+                blockRow += 1
+            }
+            blockRow = -1
+        }
+        passed.removeAll(keepingCapacity: true)
+        origins.removeAll(keepingCapacity: true)
+        sequence = first &+ UInt64(bars.count)
+    }
+
+    /// Feature over the `count` passed bars into `columns`, and Signal's decisions from them into `signals`.
+    private mutating func decideBlock(count: Int, firstTrace: UInt64) {
+        let registers = feature.registerCount
+        if columnRows < count || columns.count < registers * columnRows {
+            columnRows = max(count, Self.blockBars)
+            columns = [Double](repeating: 0, count: registers * columnRows)
+        }
+        // Moved into locals (no allocation) so the closures below reach no other part of `self`.
+        var table: [Double] = [], bars: [MarketBar] = [], offsets: [Int] = [], block = SignalBlock()
+        swap(&table, &columns)
+        swap(&bars, &passed)
+        swap(&offsets, &origins)
+        swap(&block, &signals)
+        block.removeAll()
+        let rows = columnRows
+        bars.withUnsafeBufferPointer { bars in
+            offsets.withUnsafeBufferPointer { offsets in
+                table.withUnsafeMutableBufferPointer { table in
+                    let columns = RegisterColumns(base: table.baseAddress!, rows: rows, registers: registers)
+                    feature.update(contentsOf: bars, instrument: 0, into: columns)
+                    signal.evaluate(block: columns, count: count, instrument: 0, stamp: { row in
+                        Stamp(timestamp: bars[row].bar.timestamp, traceId: firstTrace &+ UInt64(offsets[row]))
+                    }, into: &block)
+                }
+            }
+        }
+        swap(&table, &columns)
+        swap(&bars, &passed)
+        swap(&offsets, &origins)
+        swap(&block, &signals)
+        signalCursor = 0
+        nextSignalRow = signals.bars.first ?? Int.max
+    }
+
+    /// `deliver` for row `row` of the block: Feature and Signal have run; their results are read.
+    private mutating func deliverRow<Sink: RunSink>(_ row: Int, into sink: inout Sink) {
+        let market = passed[row]
+        let stamp = Stamp(timestamp: market.bar.timestamp, traceId: sequence)
+        lastTimestamp = market.bar.timestamp
+        sink.receiveBar(market, stamp: stamp)
+        execution.onBar(market, stamp: stamp, into: &next)
+        portfolio.onBar(market, stamp: stamp, into: &next)
+        if next.isEmpty {
+            // Where `deliver` lets Signal decide at once.
+            if row == nextSignalRow { emitSignals(of: row) }
+        } else {
+            next.emit(Envelope(timestamp: stamp.timestamp, source: .feature, traceId: stamp.traceId,
+                               topic: .featuresCandles, payload: .features(blockFrame(row))))
+        }
+        if !next.isEmpty { drain(into: &sink) }
+    }
+
+    /// The frame Feature would have published after row `row` of the block.
+    private func blockFrame(_ row: Int) -> FeatureFrame {
+        columns.withUnsafeBufferPointer { table in
+            let columns = RegisterColumns(base: UnsafeMutablePointer(mutating: table.baseAddress!), rows: columnRows,
+                                          registers: feature.registerCount)
+            return feature.frame(of: 0, row: row, of: passed.count, columns: columns)
+        }
+    }
+
+    /// Signal's recorded messages for row `row` into the next generation, as its `evaluate` would emit them.
+    private mutating func emitSignals(of row: Int) {
+        guard row == nextSignalRow else { return }
+        let start = signalCursor == 0 ? 0 : signals.ends[signalCursor - 1]
+        for index in start..<signals.ends[signalCursor] { next.emit(signals.message(index)) }
+        signalCursor += 1
+        nextSignalRow = signalCursor < signals.bars.count ? signals.bars[signalCursor] : Int.max
     }
 
     /// Runs one bar through every agent without closing the moment: with several instruments,
@@ -180,7 +319,10 @@ public struct FusedRunner {
             execution.handle(message, into: &next)
             portfolio.handle(message, into: &next)
             feature.handle(message, into: &next)
-        case .featuresCandles, .featuresMicro:
+        case .featuresCandles:
+            // In a block, Signal has decided already: its messages for the bar take its place.
+            if blockRow >= 0 { emitSignals(of: blockRow) } else { signal.handle(message, into: &next) }
+        case .featuresMicro:
             signal.handle(message, into: &next)
         case .signalLong, .signalShort, .signalFlat:
             sink.receive(message)

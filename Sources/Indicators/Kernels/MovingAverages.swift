@@ -32,6 +32,57 @@ struct SimpleMovingAverage: SeriesKernel {
         current = sum * reciprocal
     }
 
+    /// `update` over a column of `count` values, writing what a program's register reads
+    /// after each (`current`, or NaN for a NaN input, which leaves the window as it is and sets
+    /// `skipped`): the same additions in the same order as bar by bar, so the same bits. Once
+    /// the window is full the loop works on the ring's storage directly, the sum, the mean and
+    /// the ring's position held in registers across the column.
+    @inline(__always)
+    mutating func run(_ input: UnsafePointer<Double>, into output: UnsafeMutablePointer<Double>, count: Int,
+                      skipped: inout Bool) {
+        var total = sum, mean = current, wasSkipped = skipped
+        var row = 0
+        // Warming up, as `update` does before the window is full.
+        while row < count, !window.isFull {
+            let x = input[row]
+            if x.isNaN {
+                wasSkipped = true
+                output[row] = .nan
+            } else {
+                wasSkipped = false
+                window.push(x)
+                total += x
+                if window.isFull { mean = total * reciprocal }
+                output[row] = mean
+            }
+            row += 1
+        }
+        if row < count {
+            let scale = reciprocal
+            window.withFullRing { values, capacity, oldest in
+                while row < count {
+                    let x = input[row]
+                    if x.isNaN {
+                        wasSkipped = true
+                        output[row] = .nan
+                    } else {
+                        wasSkipped = false
+                        let leaving = values[oldest]
+                        values[oldest] = x
+                        oldest = oldest + 1 == capacity ? 0 : oldest + 1
+                        total += x - leaving
+                        mean = total * scale
+                        output[row] = mean
+                    }
+                    row += 1
+                }
+            }
+        }
+        sum = total
+        current = mean
+        skipped = wasSkipped
+    }
+
     func duplicated() -> SimpleMovingAverage {
         var copy = self
         copy.window = window.duplicated()

@@ -34,6 +34,14 @@ struct RingBuffer: Sendable {
         return displaced
     }
 
+    /// A full ring's storage, capacity and the position of its oldest value, for a loop that
+    /// pushes many values: storing at that position and moving it on by one (wrapping) is `push`.
+    @inline(__always)
+    mutating func withFullRing(_ body: (UnsafeMutablePointer<Double>, Int, inout Int) -> Void) {
+        precondition(isFull, "withFullRing needs a full ring")
+        body(storage.base, capacity, &next)
+    }
+
     /// The oldest stored value (the first one pushed while not yet full).
     var oldest: Double { isFull ? storage.base[next] : storage.base[0] }
 

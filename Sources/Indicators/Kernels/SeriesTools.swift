@@ -107,6 +107,77 @@ struct Crossing: PairKernel {
         previousB = b
     }
 
+    /// `update` over two columns of `count` values, writing what a program's register reads
+    /// after each (`current`, or NaN when either input is NaN, which leaves the state as it is
+    /// and sets `skipped`): the same comparisons as bar by bar, with the state in registers.
+    @inline(__always)
+    mutating func run(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into output: UnsafeMutablePointer<Double>,
+                      count: Int, skipped: inout Bool) {
+        var lastA = previousA, lastB = previousB, value = current, wasSkipped = skipped
+        let over = direction == .over
+        for row in 0..<count {
+            let x = a[row], y = b[row]
+            if x.isNaN || y.isNaN {
+                wasSkipped = true
+                output[row] = .nan
+                continue
+            }
+            wasSkipped = false
+            if !lastA.isNaN {
+                let crossed = over ? (lastA < lastB && x > y) : (lastA > lastB && x < y)
+                value = crossed ? 1 : 0
+            }
+            lastA = x
+            lastB = y
+            output[row] = value
+        }
+        previousA = lastA
+        previousB = lastB
+        current = value
+        skipped = wasSkipped
+    }
+
+    /// `run` for two crossings over the same two columns (crossover and crossunder of one
+    /// pair) in one pass: each input read and checked once. Each keeps its own state, so the two
+    /// may have started apart (one carried over a reload, the other fresh).
+    @inline(__always)
+    static func run(_ first: inout Crossing, _ second: inout Crossing, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                    into output: UnsafeMutablePointer<Double>, _ secondOutput: UnsafeMutablePointer<Double>, count: Int,
+                    skipped: inout Bool, _ secondSkipped: inout Bool) {
+        var a1 = first.previousA, b1 = first.previousB, v1 = first.current
+        var a2 = second.previousA, b2 = second.previousB, v2 = second.current
+        var wasSkipped = skipped, secondWasSkipped = secondSkipped
+        let over1 = first.direction == .over, over2 = second.direction == .over
+        for row in 0..<count {
+            let x = a[row], y = b[row]
+            if x.isNaN || y.isNaN {
+                wasSkipped = true
+                secondWasSkipped = true
+                output[row] = .nan
+                secondOutput[row] = .nan
+                continue
+            }
+            wasSkipped = false
+            secondWasSkipped = false
+            if !a1.isNaN { v1 = (over1 ? (a1 < b1 && x > y) : (a1 > b1 && x < y)) ? 1 : 0 }
+            if !a2.isNaN { v2 = (over2 ? (a2 < b2 && x > y) : (a2 > b2 && x < y)) ? 1 : 0 }
+            a1 = x
+            b1 = y
+            a2 = x
+            b2 = y
+            output[row] = v1
+            secondOutput[row] = v2
+        }
+        first.previousA = a1
+        first.previousB = b1
+        first.current = v1
+        second.previousA = a2
+        second.previousB = b2
+        second.current = v2
+        skipped = wasSkipped
+        secondSkipped = secondWasSkipped
+    }
+
     /// No window storage: a plain copy is independent.
     func duplicated() -> Crossing { self }
 

@@ -7,6 +7,35 @@ extension BarFeed {
     public func forEachBarReadingAhead(_ body: (Bar) throws -> Void) throws {
         try forEachBar(body)
     }
+
+    /// `forEachBarReadingAhead`'s bars gathered into blocks of up to `FusedRunner.blockBars`.
+    /// A feed error still reaches the caller after every bar before it (the partial block is
+    /// handed over first), as bar by bar.
+    public func forEachBlockReadingAhead(_ body: (UnsafeBufferPointer<Bar>) throws -> Void) throws {
+        let size = FusedRunner.blockBars
+        var block: [Bar] = []
+        block.reserveCapacity(size)
+        var bodyFailed = false
+        func hand() throws {
+            do {
+                try block.withUnsafeBufferPointer(body)
+            } catch {
+                bodyFailed = true
+                throw error
+            }
+            block.removeAll(keepingCapacity: true)
+        }
+        do {
+            try forEachBarReadingAhead { bar in
+                block.append(bar)
+                if block.count == size { try hand() }
+            }
+        } catch {
+            if !bodyFailed, !block.isEmpty { try hand() }
+            throw error
+        }
+        if !block.isEmpty { try hand() }
+    }
 }
 
 extension CSVBarReader {
@@ -30,6 +59,14 @@ extension CSVBarReader {
     /// (a bad row is reported after every bar before it has been handed to `body`), with the
     /// parsing off the caller's thread. No thread outlives the call.
     public func forEachBarReadingAhead(_ body: (Bar) throws -> Void) throws {
+        try forEachBlockReadingAhead { bars in
+            for bar in bars { try body(bar) }
+        }
+    }
+
+    /// ``forEachBarReadingAhead(_:)`` handing over each parsed block as it arrives from the
+    /// reading thread, without copying its bars (the block is valid during its call only).
+    public func forEachBlockReadingAhead(_ body: (UnsafeBufferPointer<Bar>) throws -> Void) throws {
         let channel = BatchChannel<ReadAhead>(capacity: 4)
         let done = DispatchSemaphore(value: 0)
         let reader = self
@@ -68,7 +105,7 @@ extension CSVBarReader {
         while let batch = channel.receive() {
             switch batch {
             case .bars(let bars):
-                for bar in bars { try body(bar) }
+                try bars.withUnsafeBufferPointer(body)
             case .failed(let error):
                 throw error
             }

@@ -11,14 +11,15 @@ import StrategyCompiler
 /// Lints and plans the strategy (its data section is ignored: the bars come from BARS.csv).
 ///
 /// - Default: parses BARS.csv once with `CSVBarReader.readAll`, then, over the bars in memory,
-///   REPEATS times each (default 5, best time kept):
+///   REPEATS times each (default 5, best time kept), the bars handed over in blocks
+///   (`FusedRunner.push(contentsOf:)`):
 ///   - the engine: `FusedRunner` into a sink that keeps what the statistics read (the equity
 ///     curve, the first instrument's close at each equity point, and the trades);
 ///   - `BacktestEngine`, which also keeps every bar, signal, order and fill for the run folder;
 ///   - `FusedRunner` into a sink that only counts.
 /// - `--stream`: CSV → engine: `CSVBarReader` streaming into `FusedRunner` and the statistics
 ///   sink, without statistics, report or run folder. The file is parsed on a thread of its
-///   own while the engine runs (`forEachBarReadingAhead`), as `stratum backtest` reads it.
+///   own while the engine runs (`forEachBlockReadingAhead`), as `stratum backtest` reads it.
 /// - `--stream-backtest`: `BacktestEngine` reading BARS.csv as `stratum backtest` does.
 /// - `--stream-runner`: BARS.csv streamed through `FusedRunner` into the counting sink: what
 ///   a run costs when nothing is kept per bar (the memory floor).
@@ -39,6 +40,36 @@ struct MemoryFeed: BarFeed {
                             try series.volume.withUnsafeBufferPointer { v in
                                 for i in 0..<count {
                                     try body(Bar(timestamp: t[i], open: o[i], high: h[i], low: l[i], close: c[i], volume: v[i]))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Blocks of bars assembled from the columns into one reused buffer.
+    func forEachBlockReadingAhead(_ body: (UnsafeBufferPointer<Bar>) throws -> Void) throws {
+        let count = series.close.count
+        let size = FusedRunner.blockBars
+        let block = UnsafeMutablePointer<Bar>.allocate(capacity: size)
+        defer { block.deallocate() }
+        try series.timestamps.withUnsafeBufferPointer { t in
+            try series.open.withUnsafeBufferPointer { o in
+                try series.high.withUnsafeBufferPointer { h in
+                    try series.low.withUnsafeBufferPointer { l in
+                        try series.close.withUnsafeBufferPointer { c in
+                            try series.volume.withUnsafeBufferPointer { v in
+                                var start = 0
+                                while start < count {
+                                    let filled = min(size, count - start)
+                                    for k in 0..<filled {
+                                        let i = start + k
+                                        (block + k).initialize(to: Bar(timestamp: t[i], open: o[i], high: h[i], low: l[i], close: c[i], volume: v[i]))
+                                    }
+                                    try body(UnsafeBufferPointer(start: block, count: filled))
+                                    start += filled
                                 }
                             }
                         }
@@ -164,9 +195,9 @@ func runnerOnly(_ feed: some BarFeed) throws -> (bars: Int, sink: CountingSink) 
     var runner = FusedRunner(plan: plan, evaluators: [:])
     var sink = CountingSink()
     var bars = 0
-    try feed.forEachBarReadingAhead {
-        runner.push($0, instrument: 0, into: &sink)
-        bars += 1
+    try feed.forEachBlockReadingAhead {
+        runner.push(contentsOf: $0, instrument: 0, into: &sink)
+        bars += $0.count
     }
     runner.finish(into: &sink)
     return (bars, sink)
@@ -177,9 +208,9 @@ func engineRun(_ feed: some BarFeed, reserving bars: Int) throws -> (bars: Int, 
     var runner = FusedRunner(plan: plan, evaluators: [:])
     var sink = StatisticsSink(reserving: bars)
     var count = 0
-    try feed.forEachBarReadingAhead {
-        runner.push($0, instrument: 0, into: &sink)
-        count += 1
+    try feed.forEachBlockReadingAhead {
+        runner.push(contentsOf: $0, instrument: 0, into: &sink)
+        count += $0.count
     }
     runner.finish(into: &sink)
     return (count, sink, sink.points.count)
