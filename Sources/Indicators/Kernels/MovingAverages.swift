@@ -59,7 +59,9 @@ struct SimpleMovingAverage: SeriesKernel {
         }
         if row < count {
             let scale = reciprocal
-            window.withFullRing { values, capacity, oldest in
+            window.withFullRing { values, capacity, position in
+                var oldest = position
+                defer { position = oldest }
                 while row < count {
                     let x = input[row]
                     if x.isNaN {
