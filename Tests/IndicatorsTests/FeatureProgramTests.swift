@@ -184,4 +184,64 @@ struct FeatureProgramTests {
             #expect(Self.bits(carried.registers) == Self.bits(old.registers), "bar \(index)")
         }
     }
+
+    /// Runs `program` over `closes` in blocks of `size` (`evaluate(block:into:)`) and returns
+    /// each bar's registers as read from the columns.
+    private static func blockRows(_ program: inout FeatureProgram, _ closes: ArraySlice<Double>, first: Int, size: Int) -> [[Double]] {
+        let bars = closes.enumerated().map { bar(first + $0.offset, close: $0.element) }
+        let registers = program.registerCount
+        var table = [Double](repeating: 0, count: registers * size)
+        var rows: [[Double]] = []
+        bars.withUnsafeBufferPointer { all in
+            table.withUnsafeMutableBufferPointer { table in
+                let columns = RegisterColumns(base: table.baseAddress!, rows: size, registers: registers)
+                var start = 0
+                while start < all.count {
+                    let end = min(all.count, start + size)
+                    program.evaluate(block: BarBlock(UnsafeBufferPointer(rebasing: all[start..<end])), into: columns)
+                    for row in 0..<(end - start) { rows.append((0..<registers).map { columns[$0, row] }) }
+                    start = end
+                }
+            }
+        }
+        return rows
+    }
+
+    @Test("a block's columns hold the general path's registers, bit for bit, for every block size",
+          arguments: [1, 2, 3, 5, 7, 16])
+    func blockMatchesGeneralPath(size: Int) throws {
+        let expected = try Self.reference(Self.closes)
+        for var program in [try Self.program(), try Self.kernelsOnlyProgram()] {
+            let count = program.registerCount
+            let rows = Self.blockRows(&program, Self.closes[...], first: 0, size: size)
+            #expect(rows.count == Self.closes.count)
+            for (index, row) in rows.enumerated() {
+                #expect(Self.bits(row) == Self.bits(Array(expected[index].prefix(count))), "bar \(index), block size \(size)")
+            }
+            // The registers end as the last bar left them, and the state carries on bar by bar.
+            #expect(Self.bits(program.registers) == Self.bits(Array(expected[Self.closes.count - 1].prefix(count))))
+            let more: [Double] = [11, 12, 9, .nan, 8, 14]
+            let continued = try Self.reference(Self.closes + more)
+            for (offset, close) in more.enumerated() {
+                let index = Self.closes.count + offset
+                program.evaluate(Self.bar(index, close: close))
+                #expect(Self.bits(program.registers) == Self.bits(Array(continued[index].prefix(count))), "bar \(index)")
+            }
+        }
+    }
+
+    @Test("bar by bar, then in blocks, then bar by bar: one series")
+    func blocksAndBarsInterleave() throws {
+        var program = try Self.program()
+        let expected = try Self.reference(Self.closes)
+        for index in 0..<4 { program.evaluate(Self.bar(index, close: Self.closes[index])) }
+        let rows = Self.blockRows(&program, Self.closes[4..<12], first: 4, size: 3)
+        for (offset, row) in rows.enumerated() {
+            #expect(Self.bits(row) == Self.bits(expected[4 + offset]), "bar \(4 + offset)")
+        }
+        for index in 12..<Self.closes.count {
+            program.evaluate(Self.bar(index, close: Self.closes[index]))
+            #expect(Self.bits(program.registers) == Self.bits(expected[index]), "bar \(index)")
+        }
+    }
 }
