@@ -59,9 +59,6 @@ public struct FeatureAgent: Agent {
     /// How many registers the program has (the columns of a block, ``update(contentsOf:instrument:into:)``).
     public var registerCount: Int { lanes[0].program.registerCount }
 
-    /// The instrument's bar count so far, less one (-1 before its first bar).
-    public func barIndex(of instrument: Int) -> Int { lanes[instrument].barIndex }
-
     /// `update` for every bar of `bars` (all of `instrument`, oldest first), instruction by
     /// instruction over the whole block: register `k` after bar `i` goes to `columns[k, i]`,
     /// bit for bit what `update` bar by bar leaves in the registers, and the agent ends in the
