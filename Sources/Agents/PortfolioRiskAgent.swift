@@ -27,6 +27,7 @@ public struct PortfolioRiskAgent: Agent {
     }
 
     /// Everything kept per instrument, in one value so a bar touches one array element.
+    @usableFromInline
     struct Book: Sendable {
         var lots: [Lot] = []
         /// Σ size and Σ size × entry price over `lots`, in lot order from zero (so bit for bit
@@ -34,15 +35,24 @@ public struct PortfolioRiskAgent: Agent {
         var size = 0.0
         var cost = 0.0
         /// The last bar's open and close; `hasBar` is false until the first bar.
-        var open = 0.0
-        var close = 0.0
-        var hasBar = false
+        @usableFromInline var open = 0.0
+        @usableFromInline var close = 0.0
+        @usableFromInline var hasBar = false
         var phase: Phase = .idle
-        /// A decision waiting for the next open (`fill: next_open`).
+        /// A decision waiting for the next open (`fill: next_open`); set through
+        /// `PortfolioRiskAgent.wait(_:instrument:)`, which keeps `anyPending` true with it.
         var pending: Direction?
         /// Where the instrument's return ring (in `returnValues`) writes next, and how full it is.
         var returnNext = 0
         var returnCount = 0
+
+        /// Records a bar's prices.
+        @inlinable
+        mutating func quote(_ bar: Bar) {
+            open = bar.open
+            close = bar.close
+            hasBar = true
+        }
 
         mutating func refreshTotals() {
             var size = 0.0, cost = 0.0
@@ -59,16 +69,18 @@ public struct PortfolioRiskAgent: Agent {
     public internal(set) var state: RiskState = .active
     public internal(set) var peakEquity: Double
     public internal(set) var equity: Double
-    var books: [Book]
+    @usableFromInline var books: [Book]
+    /// True while a book may hold a pending decision: an ordinary bar then only records its prices.
+    @usableFromInline var anyPending = false
     /// The last returns of every instrument, for volatility targeting and VaR: instrument `i`'s
     /// ring is `returnValues[i * returnCapacity ..< (i + 1) * returnCapacity]`. Kept only when
     /// one of them is configured (`returnCapacity` is 0 otherwise): nothing else reads them.
     var returnValues: [Double]
-    let returnCapacity: Int
+    @usableFromInline let returnCapacity: Int
     var orderTimes: [Int64] = []
     var nextTargetID: UInt64 = 1
-    var lastTimestamp: Int64 = 0
-    var barIndex = -1
+    @usableFromInline var lastTimestamp: Int64 = 0
+    @usableFromInline var barIndex = -1
     var closedTrades: [(pnl: Double, win: Bool)] = []
 
     public init(config: PortfolioConfig) {
@@ -103,7 +115,7 @@ public struct PortfolioRiskAgent: Agent {
                 return
             }
             if config.reference == .open {
-                books[event.instrument].pending = event.direction
+                wait(event.direction, instrument: event.instrument)
             } else if books[event.instrument].hasBar {
                 decide(event.direction, instrument: event.instrument, price: books[event.instrument].close,
                        reference: .close, message.stamp, &outbox)
@@ -123,15 +135,36 @@ public struct PortfolioRiskAgent: Agent {
 
     /// A bar on `market.raw`, as `handle` takes it, for a runner that calls this directly: the
     /// return joins the instrument's window, and a decision waiting for this open acts.
+    ///
+    /// Inlinable, and on an ordinary bar (no return ring, no decision waiting) three stores into
+    /// the book: the runner calls it on every bar.
+    @inlinable @inline(__always)
     public mutating func onBar(_ market: MarketBar, stamp: Stamp, into outbox: inout Outbox) {
         lastTimestamp = stamp.timestamp
         barIndex = Int(stamp.traceId)
-        // One access to the book and one to the return rings: on an ordinary bar nothing else runs.
+        if returnCapacity == 0, !anyPending {
+            books[market.instrument].quote(market.bar)
+        } else {
+            takeBar(market, stamp, &outbox)
+        }
+    }
+
+    /// `onBar` with a return ring to write or a decision waiting.
+    @usableFromInline @inline(never)
+    mutating func takeBar(_ market: MarketBar, _ stamp: Stamp, _ outbox: inout Outbox) {
+        // One access to the book and one to the return rings.
         let waiting = Self.take(market.bar, book: &books[market.instrument], returns: &returnValues,
                                 ring: market.instrument &* returnCapacity, capacity: returnCapacity)
+        if anyPending { anyPending = books.contains { $0.pending != nil } }
         if let direction = waiting {
             decideAtOpen(direction, instrument: market.instrument, price: market.bar.open, stamp, &outbox)
         }
+    }
+
+    /// Leaves `direction` waiting for the instrument's next open.
+    private mutating func wait(_ direction: Direction, instrument: Int) {
+        books[instrument].pending = direction
+        anyPending = true
     }
 
     /// Out of line, so the ordinary bar's path stays short.
@@ -361,8 +394,8 @@ public struct PortfolioRiskAgent: Agent {
             books[instrument].phase = .idle
             if let then, books[instrument].hasBar {
                 // The reversal's second leg works against the same price as the close did.
-                let bar = books[instrument]
-                open(then, instrument: instrument, price: fill.reference == .close ? bar.close : bar.open,
+                let price = fill.reference == .close ? books[instrument].close : books[instrument].open
+                open(then, instrument: instrument, price: price,
                      reference: fill.reference, message, &outbox)
             }
         } else if books[instrument].phase == .opening {
@@ -424,7 +457,7 @@ public struct PortfolioRiskAgent: Agent {
     private mutating func flattenAll(_ message: Stamp, _ outbox: inout Outbox) {
         for instrument in books.indices where position(instrument) != 0 {
             if config.reference == .open {
-                books[instrument].pending = .flat
+                wait(.flat, instrument: instrument)
             } else {
                 decide(.flat, instrument: instrument, price: books[instrument].hasBar ? books[instrument].close : 0,
                        reference: .close, message, &outbox)
