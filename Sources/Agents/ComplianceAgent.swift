@@ -34,6 +34,7 @@ public struct ComplianceAgent: Agent {
         switch message.payload {
         case .signal(let value): record(.signal(value), of: message, into: &outbox)
         case .target(let value): record(.target(value), of: message, into: &outbox)
+        case .trade(let value): record(.trade(value), of: message, into: &outbox)
         case .alert(let value): record(.alert(value), of: message, into: &outbox)
         case .order(let order):
             // A fill records the execution; the order's own filled status would say it twice.
@@ -49,10 +50,10 @@ public struct ComplianceAgent: Agent {
     @inline(__always)
     private func record(_ recorded: consuming AuditRecord.Recorded, of message: Envelope, into outbox: inout Outbox) {
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .complianceAudit,
-                             payload: .audit(AuditRecord(kind: message.topic.name, timestamp: message.timestamp, recorded: recorded))))
+                             payload: .audit(AuditRecord(topic: message.topic, timestamp: message.timestamp, recorded: recorded))))
     }
 
-    /// A trade, or an audited topic carrying a payload of another topic's kind: recorded as it
+    /// An audited topic carrying a payload of another topic's kind: recorded as it
     /// is, boxed. Kept out of `handle`, whose switch then never copies the whole payload.
     @inline(never)
     private func recordOther(_ message: Envelope, into outbox: inout Outbox) {

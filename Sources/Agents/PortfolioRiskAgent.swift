@@ -376,7 +376,13 @@ public struct PortfolioRiskAgent: Agent {
                                returnFraction: (closedSize > 0 ? 1 : -1) * (fill.price / first.entryPrice - 1) - (entryFee + exitFee) / (closing * first.entryPrice),
                                closedAtEnd: false), message, &outbox)
             if closing == abs(first.size) {
-                books[instrument].lots.removeFirst()
+                // A reversal closes the only lot: emptying keeps the capacity and skips the
+                // general range removal.
+                if books[instrument].lots.count == 1 {
+                    books[instrument].lots.removeAll(keepingCapacity: true)
+                } else {
+                    books[instrument].lots.removeFirst()
+                }
             } else {
                 books[instrument].lots[0].size -= closedSize
                 books[instrument].lots[0].entryFee -= entryFee
