@@ -376,10 +376,10 @@ public struct PortfolioRiskAgent: Agent {
                                returnFraction: (closedSize > 0 ? 1 : -1) * (fill.price / first.entryPrice - 1) - (entryFee + exitFee) / (closing * first.entryPrice),
                                closedAtEnd: false), message, &outbox)
             if closing == abs(first.size) {
-                // A reversal closes the only lot: emptying keeps the capacity and skips the
-                // general range removal.
+                // A reversal closes the only lot: removing the last one skips the general
+                // range removal (which emptying the array runs too).
                 if books[instrument].lots.count == 1 {
-                    books[instrument].lots.removeAll(keepingCapacity: true)
+                    books[instrument].lots.removeLast()
                 } else {
                     books[instrument].lots.removeFirst()
                 }

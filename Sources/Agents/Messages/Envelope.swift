@@ -154,7 +154,32 @@ public struct Outbox: Sendable {
         // Most outboxes hold one message, which needs no reversing; the others are reversed
         // through a buffer, whose swaps move envelopes where the array's copy and destroy them.
         if storage.count > 1 { storage.withUnsafeMutableBufferPointer { $0.reverse() } }
-        while let message = storage.popLast() { body(message) }
+        while let message = storage.popLast() {
+            body(message)
+            message.takePayload().discard()
+        }
+    }
+}
+
+extension Envelope {
+    /// The payload, the rest of the envelope (all plain values) dropped.
+    @inlinable @inline(__always)
+    consuming func takePayload() -> Payload { payload }
+}
+
+extension Payload {
+    /// Ends the payload's lifetime case by case: in a case whose value holds no reference the
+    /// compiler knows there is nothing to release, where a general destroy of a payload
+    /// extracts its case first.
+    @inlinable @inline(__always)
+    consuming func discard() {
+        switch consume self {
+        case .features(let frame): _ = frame
+        case .executionError(let failure): _ = failure
+        case .command(let command): _ = command
+        case .audit(let record): _ = record
+        case .bar, .signal, .target, .trade, .equity, .alert, .order, .fill, .heartbeat, .barClosed: break
+        }
     }
 }
 
