@@ -9,6 +9,7 @@ public struct PortfolioRiskAgent: Agent {
     public let id = AgentID.portfolioRisk
     let config: PortfolioConfig
 
+    @usableFromInline
     struct Lot: Sendable {
         var size: Double
         var entryPrice: Double
@@ -29,11 +30,11 @@ public struct PortfolioRiskAgent: Agent {
     /// Everything kept per instrument, in one value so a bar touches one array element.
     @usableFromInline
     struct Book: Sendable {
-        var lots: [Lot] = []
+        @usableFromInline var lots: [Lot] = []
         /// Σ size and Σ size × entry price over `lots`, in lot order from zero (so bit for bit
         /// what summing the lots gives), refreshed whenever the lots change.
-        var size = 0.0
-        var cost = 0.0
+        @usableFromInline var size = 0.0
+        @usableFromInline var cost = 0.0
         /// The last bar's open and close; `hasBar` is false until the first bar.
         @usableFromInline var open = 0.0
         @usableFromInline var close = 0.0
@@ -67,8 +68,22 @@ public struct PortfolioRiskAgent: Agent {
 
     public internal(set) var cash: Double
     public internal(set) var state: RiskState = .active
-    public internal(set) var peakEquity: Double
-    public internal(set) var equity: Double
+    /// The highest equity marked (reset by an operator's resume).
+    public internal(set) var peakEquity: Double {
+        get { equityPeak }
+        set { equityPeak = newValue }
+    }
+    /// Equity at the last mark.
+    public internal(set) var equity: Double {
+        get { equityMark }
+        set { equityMark = newValue }
+    }
+    // Stored under these names so that `closeBar`, inlined into the runner, can write them.
+    @usableFromInline var equityPeak: Double
+    @usableFromInline var equityMark: Double
+    /// The drawdown at which `closeBar` looks at the limit (its `limit`; infinity without one),
+    /// so an ordinary mark compares one number.
+    @usableFromInline let drawdownTrigger: Double
     @usableFromInline var books: [Book]
     /// True while a book may hold a pending decision: an ordinary bar then only records its prices.
     @usableFromInline var anyPending = false
@@ -86,8 +101,9 @@ public struct PortfolioRiskAgent: Agent {
     public init(config: PortfolioConfig) {
         self.config = config
         cash = config.cash
-        equity = config.cash
-        peakEquity = config.cash
+        equityMark = config.cash
+        equityPeak = config.cash
+        drawdownTrigger = config.maxDrawdown?.limit ?? .infinity
         let count = max(config.instruments.count, 1)
         books = Array(repeating: Book(), count: count)
         let readsReturns: Bool
@@ -419,7 +435,7 @@ public struct PortfolioRiskAgent: Agent {
     ///
     /// Inlined: called out of line from `closeBar`, the agent (some 300 bytes) is copied on
     /// every bar to be passed to it.
-    @inline(__always)
+    @inlinable @inline(__always)
     func markedEquity() -> Double {
         var value = cash
         // Called on every bar: one loop over a buffer, no copies and no bounds checks. The
@@ -432,28 +448,37 @@ public struct PortfolioRiskAgent: Agent {
         return value
     }
 
-    var drawdown: Double { peakEquity > 0 ? 1 - equity / peakEquity : 0 }
+    @inlinable
+    var drawdown: Double { equityPeak > 0 ? 1 - equityMark / equityPeak : 0 }
 
     /// The end of a moment (`clock`), as `handle` takes it, for a runner that calls this
     /// directly: marks equity and runs the drawdown state machine. Alerts and the orders a halt
     /// sends go to `outbox`; the mark is returned, for the caller to publish on
     /// `portfolio.equity` after them.
+    ///
+    /// Inlinable: the runner calls it on every bar, and the mark goes straight to its sink.
+    @inlinable @inline(__always)
     public mutating func closeBar(_ message: Stamp, into outbox: inout Outbox) -> EquitySnapshot {
         lastTimestamp = message.timestamp
-        equity = markedEquity()
-        peakEquity = max(peakEquity, equity)
+        equityMark = markedEquity()
+        equityPeak = max(equityPeak, equityMark)
         // Read once: nothing below moves equity or its peak.
         let drawdown = self.drawdown
+        if drawdown >= drawdownTrigger { checkDrawdown(drawdown, message, &outbox) }
+        return EquitySnapshot(barIndex: Int(message.traceId), timestamp: message.timestamp, cash: cash,
+                              equity: equityMark, drawdown: drawdown, state: state)
+    }
+
+    /// The drawdown reached the limit's level: an active book breaches it. Out of line, so the
+    /// ordinary bar's path stays short.
+    @usableFromInline @inline(never)
+    mutating func checkDrawdown(_ drawdown: Double, _ message: Stamp, _ outbox: inout Outbox) {
         if state == .active, let limit = config.maxDrawdown, drawdown >= limit.limit {
             breach(limit, drawdown: drawdown, message, &outbox)
         }
-        return EquitySnapshot(barIndex: Int(message.traceId), timestamp: message.timestamp, cash: cash,
-                              equity: equity, drawdown: drawdown, state: state)
     }
 
-    /// The drawdown limit is reached: reduce-only or halt (flattening everything). Out of line,
-    /// so the ordinary bar's path stays short.
-    @inline(never)
+    /// The drawdown limit is reached: reduce-only or halt (flattening everything).
     private mutating func breach(_ limit: (limit: Double, action: RiskSpec.DrawdownAction), drawdown: Double, _ message: Stamp, _ outbox: inout Outbox) {
         state = limit.action == .halt ? .halted : .reducing
         alert(.drawdown, instrument: 0, requested: 0, allowed: 0, measured: drawdown, limit: limit.limit, message, &outbox)
