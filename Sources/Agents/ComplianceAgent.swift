@@ -2,14 +2,15 @@
 /// appends them to the hash-chained audit log. Keeps the counts a daily report needs.
 public struct ComplianceAgent: Agent {
     public let id = AgentID.compliance
-    /// Messages seen, indexed by `Topic.rawValue`: an array, since a runner calls this on every
-    /// decision, order and fill.
-    var seen = [Int](repeating: 0, count: Topic.allCases.count)
+    /// Messages seen, indexed by `Topic.rawValue`: stored inline (no copy-on-write check to
+    /// count), since a runner calls this on every decision, order and fill.
+    var seen = InlineArray<17, Int>(repeating: 0)
     /// The audited topics as a bit set of `Topic.rawValue`.
     let audited: UInt32
 
     /// - Parameter enabled: `compliance.audit` in the strategy; counts are kept either way.
     public init(enabled: Bool) {
+        precondition(Topic.allCases.count == seen.count, "ComplianceAgent counts \(seen.count) topics; Topic has \(Topic.allCases.count)")
         let topics: [Topic] = enabled
             ? [.signalLong, .signalShort, .signalFlat, .portfolioTarget, .portfolioTrade, .riskAlert,
                .executionOrder, .executionFill, .executionError, .supervisorCommand]
@@ -25,13 +26,15 @@ public struct ComplianceAgent: Agent {
     }
 
     public mutating func handle(_ message: Envelope, into outbox: inout Outbox) {
-        seen[Int(message.topic.rawValue)] += 1
+        // `Topic` has 17 cases (checked in `init`): the index is always in range.
+        seen[unchecked: Int(message.topic.rawValue)] += 1
         guard audited & 1 << UInt32(message.topic.rawValue) != 0 else { return }
         // The record takes the payload's value straight from the message: one switch on the
         // borrowed payload, each value moved into its record, no copy of the envelope.
         switch message.payload {
         case .signal(let value): record(.signal(value), of: message, into: &outbox)
         case .target(let value): record(.target(value), of: message, into: &outbox)
+        case .trade(let value): record(.trade(value), of: message, into: &outbox)
         case .alert(let value): record(.alert(value), of: message, into: &outbox)
         case .order(let order):
             // A fill records the execution; the order's own filled status would say it twice.
@@ -47,10 +50,10 @@ public struct ComplianceAgent: Agent {
     @inline(__always)
     private func record(_ recorded: consuming AuditRecord.Recorded, of message: Envelope, into outbox: inout Outbox) {
         outbox.emit(Envelope(timestamp: message.timestamp, source: id, traceId: message.traceId, topic: .complianceAudit,
-                             payload: .audit(AuditRecord(kind: message.topic.name, timestamp: message.timestamp, recorded: recorded))))
+                             payload: .audit(AuditRecord(topic: message.topic, timestamp: message.timestamp, recorded: recorded))))
     }
 
-    /// A trade, or an audited topic carrying a payload of another topic's kind: recorded as it
+    /// An audited topic carrying a payload of another topic's kind: recorded as it
     /// is, boxed. Kept out of `handle`, whose switch then never copies the whole payload.
     @inline(never)
     private func recordOther(_ message: Envelope, into outbox: inout Outbox) {

@@ -9,6 +9,7 @@ public struct ExecutionAgent: Agent {
     let config: ExecutionConfig
 
     /// An order still working: market remainders (participation), limits, and algo children.
+    @usableFromInline
     struct WorkingOrder: Sendable {
         var id: UInt64
         var parent: UInt64
@@ -28,20 +29,24 @@ public struct ExecutionAgent: Agent {
     }
 
     public internal(set) var positions: [Double]
+    /// The last bar of every instrument but `latest`'s: a bar of the instrument the last bar was
+    /// of overwrites `latest` and leaves the array alone (with one instrument, every bar).
     var bars: [Bar?]
-    var working: [WorkingOrder] = []
+    /// The last bar seen (instrument -1: none yet).
+    @usableFromInline var latest = MarketBar(instrument: -1, bar: Bar(timestamp: 0, open: 0, high: 0, low: 0, close: 0, volume: 0))
+    @usableFromInline var working: [WorkingOrder] = []
     /// TWAP/VWAP parents still open: their children's fills add up here, so the parent's own
     /// updates (and the orders table) show what the algorithm has done.
     var parents: [WorkingOrder] = []
     var nextOrderID: UInt64 = 1
-    var barIndex = -1
+    @usableFromInline var barIndex = -1
     /// Volume by time of day per instrument, for VWAP profiles; the current bar's volume joins
     /// it only when the next bar arrives, since a bar's volume is not known at its open.
     var profiles: [VolumeProfile]
     var pendingVolume: [(timestamp: Int64, volume: Double)?]
     public internal(set) var halted = false
     /// `config.keepsVolumeProfile`, read once: every bar asks.
-    let keepsVolumeProfile: Bool
+    @usableFromInline let keepsVolumeProfile: Bool
 
     public init(config: ExecutionConfig) {
         self.config = config
@@ -80,9 +85,26 @@ public struct ExecutionAgent: Agent {
     /// A bar on `market.raw`, as `handle` takes it, for a runner that calls this directly: the
     /// bar becomes the current price and resting orders work against it. Emits only when an
     /// order works.
+    ///
+    /// Inlinable, and on most bars (one instrument, no VWAP profile, nothing resting) a few
+    /// stores: the runner calls it on every bar.
+    @inlinable @inline(__always)
     public mutating func onBar(_ market: MarketBar, stamp: Stamp, into outbox: inout Outbox) {
         barIndex = Int(stamp.traceId)
-        bars[market.instrument] = market.bar
+        if market.instrument != latest.instrument { keepLatest() }
+        latest = market
+        if keepsVolumeProfile || !working.isEmpty { workBar(market, stamp, &outbox) }
+    }
+
+    /// A bar of another instrument than the last one's: the last one's bar moves to `bars`.
+    @usableFromInline @inline(never)
+    mutating func keepLatest() {
+        if latest.instrument >= 0 { bars[latest.instrument] = latest.bar }
+    }
+
+    /// The rest of `onBar`: the volume profile and resting orders.
+    @usableFromInline @inline(never)
+    mutating func workBar(_ market: MarketBar, _ stamp: Stamp, _ outbox: inout Outbox) {
         if keepsVolumeProfile {
             if let previous = pendingVolume[market.instrument] {
                 profiles[market.instrument].record(previous.volume, at: previous.timestamp)
@@ -93,13 +115,18 @@ public struct ExecutionAgent: Agent {
         if !working.isEmpty { workResting(instrument: market.instrument, bar: market.bar, stamp, &outbox) }
     }
 
+    /// The instrument's last bar, nil before its first.
+    func bar(of instrument: Int) -> Bar? {
+        instrument == latest.instrument ? latest.bar : bars[instrument]
+    }
+
     // MARK: Targets
 
     private mutating func work(_ target: TargetOrder, _ message: Stamp, _ outbox: inout Outbox) {
         // A new target replaces whatever still works towards the old one.
         cancel(instrument: target.instrument, message, &outbox)
         let delta = target.quantity - positions[target.instrument]
-        guard delta != 0, let bar = bars[target.instrument] else { return }
+        guard delta != 0, let bar = bar(of: target.instrument) else { return }
         let reference = target.reference == .close ? bar.close : bar.open
         let parent = nextOrderID
         nextOrderID += 1

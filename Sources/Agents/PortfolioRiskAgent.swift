@@ -9,6 +9,7 @@ public struct PortfolioRiskAgent: Agent {
     public let id = AgentID.portfolioRisk
     let config: PortfolioConfig
 
+    @usableFromInline
     struct Lot: Sendable {
         var size: Double
         var entryPrice: Double
@@ -27,22 +28,32 @@ public struct PortfolioRiskAgent: Agent {
     }
 
     /// Everything kept per instrument, in one value so a bar touches one array element.
+    @usableFromInline
     struct Book: Sendable {
-        var lots: [Lot] = []
+        @usableFromInline var lots: [Lot] = []
         /// Σ size and Σ size × entry price over `lots`, in lot order from zero (so bit for bit
         /// what summing the lots gives), refreshed whenever the lots change.
-        var size = 0.0
-        var cost = 0.0
+        @usableFromInline var size = 0.0
+        @usableFromInline var cost = 0.0
         /// The last bar's open and close; `hasBar` is false until the first bar.
-        var open = 0.0
-        var close = 0.0
-        var hasBar = false
+        @usableFromInline var open = 0.0
+        @usableFromInline var close = 0.0
+        @usableFromInline var hasBar = false
         var phase: Phase = .idle
-        /// A decision waiting for the next open (`fill: next_open`).
+        /// A decision waiting for the next open (`fill: next_open`); set through
+        /// `PortfolioRiskAgent.wait(_:instrument:)`, which keeps `anyPending` true with it.
         var pending: Direction?
         /// Where the instrument's return ring (in `returnValues`) writes next, and how full it is.
         var returnNext = 0
         var returnCount = 0
+
+        /// Records a bar's prices.
+        @inlinable
+        mutating func quote(_ bar: Bar) {
+            open = bar.open
+            close = bar.close
+            hasBar = true
+        }
 
         mutating func refreshTotals() {
             var size = 0.0, cost = 0.0
@@ -57,25 +68,42 @@ public struct PortfolioRiskAgent: Agent {
 
     public internal(set) var cash: Double
     public internal(set) var state: RiskState = .active
-    public internal(set) var peakEquity: Double
-    public internal(set) var equity: Double
-    var books: [Book]
+    /// The highest equity marked (reset by an operator's resume).
+    public internal(set) var peakEquity: Double {
+        get { equityPeak }
+        set { equityPeak = newValue }
+    }
+    /// Equity at the last mark.
+    public internal(set) var equity: Double {
+        get { equityMark }
+        set { equityMark = newValue }
+    }
+    // Stored under these names so that `closeBar`, inlined into the runner, can write them.
+    @usableFromInline var equityPeak: Double
+    @usableFromInline var equityMark: Double
+    /// The drawdown at which `closeBar` looks at the limit (its `limit`; infinity without one),
+    /// so an ordinary mark compares one number.
+    @usableFromInline let drawdownTrigger: Double
+    @usableFromInline var books: [Book]
+    /// True while a book may hold a pending decision: an ordinary bar then only records its prices.
+    @usableFromInline var anyPending = false
     /// The last returns of every instrument, for volatility targeting and VaR: instrument `i`'s
     /// ring is `returnValues[i * returnCapacity ..< (i + 1) * returnCapacity]`. Kept only when
     /// one of them is configured (`returnCapacity` is 0 otherwise): nothing else reads them.
     var returnValues: [Double]
-    let returnCapacity: Int
+    @usableFromInline let returnCapacity: Int
     var orderTimes: [Int64] = []
     var nextTargetID: UInt64 = 1
-    var lastTimestamp: Int64 = 0
-    var barIndex = -1
+    @usableFromInline var lastTimestamp: Int64 = 0
+    @usableFromInline var barIndex = -1
     var closedTrades: [(pnl: Double, win: Bool)] = []
 
     public init(config: PortfolioConfig) {
         self.config = config
         cash = config.cash
-        equity = config.cash
-        peakEquity = config.cash
+        equityMark = config.cash
+        equityPeak = config.cash
+        drawdownTrigger = config.maxDrawdown?.limit ?? .infinity
         let count = max(config.instruments.count, 1)
         books = Array(repeating: Book(), count: count)
         let readsReturns: Bool
@@ -103,7 +131,7 @@ public struct PortfolioRiskAgent: Agent {
                 return
             }
             if config.reference == .open {
-                books[event.instrument].pending = event.direction
+                wait(event.direction, instrument: event.instrument)
             } else if books[event.instrument].hasBar {
                 decide(event.direction, instrument: event.instrument, price: books[event.instrument].close,
                        reference: .close, message.stamp, &outbox)
@@ -123,15 +151,36 @@ public struct PortfolioRiskAgent: Agent {
 
     /// A bar on `market.raw`, as `handle` takes it, for a runner that calls this directly: the
     /// return joins the instrument's window, and a decision waiting for this open acts.
+    ///
+    /// Inlinable, and on an ordinary bar (no return ring, no decision waiting) three stores into
+    /// the book: the runner calls it on every bar.
+    @inlinable @inline(__always)
     public mutating func onBar(_ market: MarketBar, stamp: Stamp, into outbox: inout Outbox) {
         lastTimestamp = stamp.timestamp
         barIndex = Int(stamp.traceId)
-        // One access to the book and one to the return rings: on an ordinary bar nothing else runs.
+        if returnCapacity == 0, !anyPending {
+            books[market.instrument].quote(market.bar)
+        } else {
+            takeBar(market, stamp, &outbox)
+        }
+    }
+
+    /// `onBar` with a return ring to write or a decision waiting.
+    @usableFromInline @inline(never)
+    mutating func takeBar(_ market: MarketBar, _ stamp: Stamp, _ outbox: inout Outbox) {
+        // One access to the book and one to the return rings.
         let waiting = Self.take(market.bar, book: &books[market.instrument], returns: &returnValues,
                                 ring: market.instrument &* returnCapacity, capacity: returnCapacity)
+        if anyPending { anyPending = books.contains { $0.pending != nil } }
         if let direction = waiting {
             decideAtOpen(direction, instrument: market.instrument, price: market.bar.open, stamp, &outbox)
         }
+    }
+
+    /// Leaves `direction` waiting for the instrument's next open.
+    private mutating func wait(_ direction: Direction, instrument: Int) {
+        books[instrument].pending = direction
+        anyPending = true
     }
 
     /// Out of line, so the ordinary bar's path stays short.
@@ -343,7 +392,13 @@ public struct PortfolioRiskAgent: Agent {
                                returnFraction: (closedSize > 0 ? 1 : -1) * (fill.price / first.entryPrice - 1) - (entryFee + exitFee) / (closing * first.entryPrice),
                                closedAtEnd: false), message, &outbox)
             if closing == abs(first.size) {
-                books[instrument].lots.removeFirst()
+                // A reversal closes the only lot: removing the last one skips the general
+                // range removal (which emptying the array runs too).
+                if books[instrument].lots.count == 1 {
+                    books[instrument].lots.removeLast()
+                } else {
+                    books[instrument].lots.removeFirst()
+                }
             } else {
                 books[instrument].lots[0].size -= closedSize
                 books[instrument].lots[0].entryFee -= entryFee
@@ -361,8 +416,8 @@ public struct PortfolioRiskAgent: Agent {
             books[instrument].phase = .idle
             if let then, books[instrument].hasBar {
                 // The reversal's second leg works against the same price as the close did.
-                let bar = books[instrument]
-                open(then, instrument: instrument, price: fill.reference == .close ? bar.close : bar.open,
+                let price = fill.reference == .close ? books[instrument].close : books[instrument].open
+                open(then, instrument: instrument, price: price,
                      reference: fill.reference, message, &outbox)
             }
         } else if books[instrument].phase == .opening {
@@ -380,7 +435,7 @@ public struct PortfolioRiskAgent: Agent {
     ///
     /// Inlined: called out of line from `closeBar`, the agent (some 300 bytes) is copied on
     /// every bar to be passed to it.
-    @inline(__always)
+    @inlinable @inline(__always)
     func markedEquity() -> Double {
         var value = cash
         // Called on every bar: one loop over a buffer, no copies and no bounds checks. The
@@ -393,28 +448,37 @@ public struct PortfolioRiskAgent: Agent {
         return value
     }
 
-    var drawdown: Double { peakEquity > 0 ? 1 - equity / peakEquity : 0 }
+    @inlinable
+    var drawdown: Double { equityPeak > 0 ? 1 - equityMark / equityPeak : 0 }
 
     /// The end of a moment (`clock`), as `handle` takes it, for a runner that calls this
     /// directly: marks equity and runs the drawdown state machine. Alerts and the orders a halt
     /// sends go to `outbox`; the mark is returned, for the caller to publish on
     /// `portfolio.equity` after them.
+    ///
+    /// Inlinable: the runner calls it on every bar, and the mark goes straight to its sink.
+    @inlinable @inline(__always)
     public mutating func closeBar(_ message: Stamp, into outbox: inout Outbox) -> EquitySnapshot {
         lastTimestamp = message.timestamp
-        equity = markedEquity()
-        peakEquity = max(peakEquity, equity)
+        equityMark = markedEquity()
+        equityPeak = max(equityPeak, equityMark)
         // Read once: nothing below moves equity or its peak.
         let drawdown = self.drawdown
+        if drawdown >= drawdownTrigger { checkDrawdown(drawdown, message, &outbox) }
+        return EquitySnapshot(barIndex: Int(message.traceId), timestamp: message.timestamp, cash: cash,
+                              equity: equityMark, drawdown: drawdown, state: state)
+    }
+
+    /// The drawdown reached the limit's level: an active book breaches it. Out of line, so the
+    /// ordinary bar's path stays short.
+    @usableFromInline @inline(never)
+    mutating func checkDrawdown(_ drawdown: Double, _ message: Stamp, _ outbox: inout Outbox) {
         if state == .active, let limit = config.maxDrawdown, drawdown >= limit.limit {
             breach(limit, drawdown: drawdown, message, &outbox)
         }
-        return EquitySnapshot(barIndex: Int(message.traceId), timestamp: message.timestamp, cash: cash,
-                              equity: equity, drawdown: drawdown, state: state)
     }
 
-    /// The drawdown limit is reached: reduce-only or halt (flattening everything). Out of line,
-    /// so the ordinary bar's path stays short.
-    @inline(never)
+    /// The drawdown limit is reached: reduce-only or halt (flattening everything).
     private mutating func breach(_ limit: (limit: Double, action: RiskSpec.DrawdownAction), drawdown: Double, _ message: Stamp, _ outbox: inout Outbox) {
         state = limit.action == .halt ? .halted : .reducing
         alert(.drawdown, instrument: 0, requested: 0, allowed: 0, measured: drawdown, limit: limit.limit, message, &outbox)
@@ -424,7 +488,7 @@ public struct PortfolioRiskAgent: Agent {
     private mutating func flattenAll(_ message: Stamp, _ outbox: inout Outbox) {
         for instrument in books.indices where position(instrument) != 0 {
             if config.reference == .open {
-                books[instrument].pending = .flat
+                wait(.flat, instrument: instrument)
             } else {
                 decide(.flat, instrument: instrument, price: books[instrument].hasBar ? books[instrument].close : 0,
                        reference: .close, message, &outbox)

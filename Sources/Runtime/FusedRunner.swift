@@ -298,8 +298,9 @@ public struct FusedRunner {
 
     /// Delivers what the last routed messages caused, generation by generation, until nothing is left.
     private mutating func drain<Sink: RunSink>(into sink: inout Sink) {
+        // Made once per drain, not per generation: it holds each generation's buffer in turn.
+        var generation = Outbox(capacity: 0)
         while !next.isEmpty {
-            var generation = Outbox(capacity: 0)
             swap(&generation, &next)
             swap(&next, &current)
             // `generation` holds the messages to deliver, each taken out rather than copied;

@@ -66,7 +66,7 @@ extension AuditRecord: Codable {
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c,
                 debugDescription: "'\(kind)' is not the topic of an audited message (see docs/messages.md)")
         }
-        self.init(kind: kind, timestamp: try c.decode(Int64.self, forKey: .timestamp),
+        self.init(topic: topic, timestamp: try c.decode(Int64.self, forKey: .timestamp),
                   payload: try Payload(topic: topic, from: c.superDecoder(forKey: .record)))
     }
 

@@ -259,20 +259,34 @@ public enum SupervisorCommand: Sendable, Equatable, Codable {
 
 /// What the Compliance agent writes to the audit chain: a kind and the message it records.
 public struct AuditRecord: Sendable {
-    public var kind: String
-    public var timestamp: Int64
     /// The recorded message's payload, kept inline for the payloads Compliance audits on every
-    /// order and fill, so that recording them allocates nothing; any other payload is boxed.
+    /// order, fill and trade, so that recording them allocates nothing; any other payload is boxed.
     var recorded: Recorded
+    /// The topic of the recorded message, stored as the topic rather than its name: the record
+    /// then holds no string, and fits in an envelope of at most 128 bytes with a trade inline.
+    /// (Declared after `recorded`, it takes a byte of the padding behind it.)
+    public var topic: Topic
+    public var timestamp: Int64
 
+    /// The kind of record: the recorded message's topic name (`execution.fill`, ...).
+    public var kind: String { topic.name }
+
+    /// - Precondition: `kind` is a topic name (`Topic(name:)`); decoders check this with an error.
     public init(kind: String, timestamp: Int64, payload: Payload) {
-        self.kind = kind
+        guard let topic = Topic(name: kind) else {
+            preconditionFailure("audit record kind '\(kind)' is not a topic name (see docs/messages.md)")
+        }
+        self.init(topic: topic, timestamp: timestamp, payload: payload)
+    }
+
+    public init(topic: Topic, timestamp: Int64, payload: Payload) {
+        self.topic = topic
         self.timestamp = timestamp
         self.recorded = Recorded(payload)
     }
 
-    init(kind: String, timestamp: Int64, recorded: Recorded) {
-        self.kind = kind
+    init(topic: Topic, timestamp: Int64, recorded: Recorded) {
+        self.topic = topic
         self.timestamp = timestamp
         self.recorded = recorded
     }
@@ -284,12 +298,12 @@ public struct AuditRecord: Sendable {
     }
 
     /// The payloads of the audited topics, inline; a payload can hold an audit record, so any
-    /// other one sits in a box to keep the type finite. A trade (89 bytes, one per round trip)
-    /// is boxed too: inline it would make every envelope larger than 128 bytes, the most a move
-    /// copies without a call to `memcpy`.
+    /// other one sits in a box to keep the type finite. The largest, a trade (89 bytes), keeps
+    /// the envelope within 128 bytes, the most a move copies without a call to `memcpy`.
     enum Recorded: Sendable {
         case signal(SignalEvent)
         case target(TargetOrder)
+        case trade(TradeRecord)
         case alert(RiskAlert)
         case order(OrderUpdate)
         case fill(Fill)
@@ -301,6 +315,7 @@ public struct AuditRecord: Sendable {
             switch payload {
             case .signal(let value): self = .signal(value)
             case .target(let value): self = .target(value)
+            case .trade(let value): self = .trade(value)
             case .alert(let value): self = .alert(value)
             case .order(let value): self = .order(value)
             case .fill(let value): self = .fill(value)
@@ -314,6 +329,7 @@ public struct AuditRecord: Sendable {
             switch self {
             case .signal(let value): .signal(value)
             case .target(let value): .target(value)
+            case .trade(let value): .trade(value)
             case .alert(let value): .alert(value)
             case .order(let value): .order(value)
             case .fill(let value): .fill(value)

@@ -9,7 +9,7 @@ extension ExecutionAgent {
         var agent = self
         for instrument in 0..<min(positions.count, old.positions.count) {
             agent.positions[instrument] = old.positions[instrument]
-            agent.bars[instrument] = old.bars[instrument]
+            agent.bars[instrument] = old.bar(of: instrument)
             agent.pendingVolume[instrument] = old.pendingVolume[instrument]
             if old.config.intervalMicroseconds == config.intervalMicroseconds, old.config.profileSessions == config.profileSessions {
                 agent.profiles[instrument] = old.profiles[instrument]

@@ -24,6 +24,7 @@ extension PortfolioRiskAgent {
             let history = old.recentReturns(instrument, old.books[instrument].returnCount)
             for value in history.reversed() { agent.appendReturn(value, instrument: instrument) }
         }
+        agent.anyPending = agent.books.contains { $0.pending != nil }
         agent.orderTimes = old.orderTimes
         agent.nextTargetID = old.nextTargetID
         agent.lastTimestamp = old.lastTimestamp
