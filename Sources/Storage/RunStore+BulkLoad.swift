@@ -127,9 +127,9 @@ public struct RunLoader {
     private var barBlocks: RowInserter
     private var equityBlocks: RowInserter
     /// One block being filled per instrument, in the order instruments first came.
-    private var barBuilders: [BarBlockBuilder] = []
+    private var barBuilders: [ColumnBlockBuilder<BarRecord>] = []
     private var lastBuilder = 0
-    private var equityBuilder = EquityBlockBuilder(after: nil)
+    private var equityBuilder = ColumnBlockBuilder<EquityPoint>(series: nil, after: nil)
     private var positions: RowInserter
     private var newOrders: RowInserter
     private var orderUpdates: RowInserter
@@ -154,9 +154,9 @@ public struct RunLoader {
                 UNION ALL SELECT instrument, max(ts_us) FROM bars GROUP BY instrument)
             GROUP BY instrument ORDER BY instrument
             """) {
-            barBuilders.append(BarBlockBuilder(instrument: try row.decode(atIndex: 0), after: try row.decode(atIndex: 1)))
+            barBuilders.append(ColumnBlockBuilder(series: try row.decode(atIndex: 0) as String, after: try row.decode(atIndex: 1)))
         }
-        equityBuilder = EquityBlockBuilder(after: try Int64.fetchOne(db, sql: """
+        equityBuilder = ColumnBlockBuilder(series: nil, after: try Int64.fetchOne(db, sql: """
             SELECT max(last) FROM (SELECT max(last_ts_us) AS last FROM equity_blocks UNION ALL SELECT max(ts_us) FROM equity)
             """))
         positions = try RowInserter(db, sql: "INSERT INTO positions (instrument, ts_us, quantity, average_price) VALUES (?, ?, ?, ?)")
@@ -208,11 +208,11 @@ public struct RunLoader {
     }
 
     private mutating func builder(for instrument: String) -> Int {
-        if lastBuilder < barBuilders.count, barBuilders[lastBuilder].instrument == instrument { return lastBuilder }
-        if let index = barBuilders.firstIndex(where: { $0.instrument == instrument }) {
+        if lastBuilder < barBuilders.count, barBuilders[lastBuilder].series == instrument { return lastBuilder }
+        if let index = barBuilders.firstIndex(where: { $0.series == instrument }) {
             lastBuilder = index
         } else {
-            barBuilders.append(BarBlockBuilder(instrument: instrument, after: nil))
+            barBuilders.append(ColumnBlockBuilder(series: instrument, after: nil))
             lastBuilder = barBuilders.count - 1
         }
         return lastBuilder
@@ -223,7 +223,7 @@ public struct RunLoader {
             try barBuilders[index].flush(into: &barBlocks)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw StorageError.rejected(store.url, action: "appending bars",
-                                        record: "the block of bars \(barBuilders[index].instrument) from ts_us \(barBuilders[index].first)",
+                                        record: "the block of bars \(barBuilders[index].series ?? "") from ts_us \(barBuilders[index].first)",
                                         reason: error.message ?? "\(error)")
         }
     }
