@@ -23,7 +23,7 @@ struct PortfolioRiskReloadTests {
         try reload(&risk, to: "  sizing: { vol_target: 0.2, window: 4 }")
 
         // The old configuration kept no returns: no volatility to size by, so no order (with the
-        // four returns above it would be 11 units, as in the next test).
+        // four returns above it would be 11 units, as PortfolioRiskSizingTests finds).
         #expect(risk.signal(.long).targets.isEmpty)
         // One new bar, one return: a sample of one has no standard deviation yet.
         risk.flatBar(107.811)
