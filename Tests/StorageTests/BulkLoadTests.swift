@@ -272,7 +272,7 @@ import Testing
         #expect(try raw.read { db throws in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit") } == 2)
     }
 
-    @Test("a run database from before v6-audit-hash-trigger keeps its audit rows and gains the trigger")
+    @Test("a run database from v5 keeps its audit rows, orders and fills, and gains v6's trigger and v7's orders")
     func auditHashTriggerMigration() throws {
         let folder = try TemporaryDirectory()
         let url = folder.file(RunStore.fileName)
@@ -287,6 +287,12 @@ import Testing
                 try db.execute(sql: "INSERT INTO audit (seq, ts_us, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [entry.seq, entry.timestampMicros, entry.kind, entry.payload, entry.prevHash, entry.hash])
             }
+            try db.execute(sql: """
+                INSERT INTO orders (client_order_id, instrument, side, type, quantity, limit_price, status, created_us, updated_us, trace_id)
+                VALUES ('o1', 'BTCUSD', 'buy', 'limit', 2, 100, 'accepted', 1, 1, 't1');
+                INSERT INTO fills (fill_id, client_order_id, ts_us, quantity, price, fee, liquidity)
+                VALUES ('o1-f1', 'o1', 2, 1, 100, 0, 'taker');
+                """)
         }
         try old.close()
 
@@ -305,5 +311,22 @@ import Testing
                 ('audit_hash_format', 'audit_follows_head', 'audit_sealed_when_finished', 'audit_no_update', 'audit_no_delete')
                 """)
         } == 5)
+        // v7 kept the order and its fill, and the rules around them: a status outside the list, a
+        // fill past the order's quantity (fills_within_order, set aside and created again), and a
+        // move out of a final status are refused as before.
+        #expect(try raw.read { db throws in try String.fetchOne(db, sql: "SELECT status FROM orders WHERE client_order_id = 'o1'") } == "accepted")
+        #expect(try raw.read { db throws in try Int.fetchOne(db, sql: "SELECT count(*) FROM fills") } == 1)
+        #expect { try raw.write { try $0.execute(sql: "UPDATE orders SET status = 'done' WHERE client_order_id = 'o1'") } } throws: { error in
+            sqliteMessage(error).contains("CHECK constraint failed")
+        }
+        #expect { try raw.write { db in
+            try db.execute(sql: "INSERT INTO fills (fill_id, client_order_id, ts_us, quantity, price, fee, liquidity) VALUES ('o1-f2', 'o1', 3, 2, 100, 0, 'taker')")
+        } } throws: { error in
+            sqliteMessage(error).contains("add up to more than its quantity")
+        }
+        try raw.write { try $0.execute(sql: "UPDATE orders SET status = 'filled', updated_us = 3 WHERE client_order_id = 'o1'") }
+        #expect { try raw.write { try $0.execute(sql: "UPDATE orders SET status = 'accepted' WHERE client_order_id = 'o1'") } } throws: { error in
+            sqliteMessage(error).contains("keeps its status")
+        }
     }
 }
