@@ -75,7 +75,9 @@ struct BlockRowWriter {
 
     mutating func append(_ value: Double) {
         column &+= 1
-        assert(column <= columns, "more values than the row type's valueColumnCount")
+        // The writes below go through a raw pointer: a row type that writes too many values
+        // must stop here, not past its block.
+        precondition(column <= columns, "more values than the row type's valueColumnCount")
         cell[column &* columnStride] = value.bitPattern.littleEndian
     }
 }
@@ -114,6 +116,7 @@ struct ColumnBlockBuilder<Row: ColumnBlockRow> {
 
     /// Adds `row`, which ``refusal(_:)`` has admitted, to a block that is not full.
     mutating func append(_ row: Row) {
+        precondition(!isFull, "a full block is flushed before the next row")
         if count == 0 { first = row.timestampMicros }
         last = row.timestampMicros
         let count = self.count
