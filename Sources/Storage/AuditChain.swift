@@ -48,6 +48,15 @@ public enum AuditChain {
         return SHA256.hexString(hasher.finalize())
     }
 
+    /// Whether `text` has a row hash's form: exactly 64 lowercase hex digits (the rule of the
+    /// `audit_hash_format` trigger).
+    public static func isHash(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            bytes.count == 64 && bytes.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        }
+    }
+
     /// Encodes an audit payload as compact JSON with sorted keys and unescaped slashes.
     ///
     /// Sorted keys make the text, and so the hash, independent of dictionary order: the same

@@ -44,141 +44,154 @@ public struct ColumnBlockError: Error, CustomStringConvertible {
     public var description: String { "column \(column): \(detail)" }
 }
 
-/// One column of a block being filled, bound to SQLite as a BLOB without a copy.
-struct BlockColumn<Value: FixedWidthInteger> {
-    private(set) var values: [Value] = []
+/// A row that ``ColumnBlockBuilder`` gathers into a block: its time, then its values, each
+/// stored as an 8-byte bit pattern in a BLOB column of its own.
+protocol ColumnBlockRow {
+    /// How many value columns follow `ts_us` in the block's table.
+    static var valueColumnCount: Int { get }
+    /// The time the rows of a series rise strictly by (`ts_us`).
+    var timestampMicros: Int64 { get }
+    /// Why this row cannot follow a row at `last` (nil: the series is empty), or nil: what the
+    /// table's key and NOT NULL / CHECK constraints would say if the row were a row of its own.
+    func refusal(after last: Int64?) -> String?
+    /// Writes the row's ``valueColumnCount`` values, in the table's column order.
+    func write(into values: inout BlockRowWriter)
+}
 
-    init() {
-        values.reserveCapacity(ColumnBlocks.capacity)
+/// Where one row's values go in a block being filled: the same row of each value column.
+struct BlockRowWriter {
+    /// The row's cell in the first column (`ts_us`); column `c` is `c × columnStride` further.
+    private let cell: UnsafeMutablePointer<UInt64>
+    private let columnStride: Int
+    private let columns: Int
+    /// The column the last value went to.
+    private var column = 0
+
+    fileprivate init(cell: UnsafeMutablePointer<UInt64>, columnStride: Int, columns: Int) {
+        self.cell = cell
+        self.columnStride = columnStride
+        self.columns = columns
     }
 
-    mutating func append(_ value: Value) {
-        values.append(value.littleEndian)
-    }
-
-    mutating func removeAll() {
-        values.removeAll(keepingCapacity: true)
+    mutating func append(_ value: Double) {
+        column &+= 1
+        // The writes below go through a raw pointer: a row type that writes too many values
+        // must stop here, not past its block.
+        precondition(column <= columns, "more values than the row type's valueColumnCount")
+        cell[column &* columnStride] = value.bitPattern.littleEndian
     }
 }
 
-/// The bars of one instrument gathered into a block: times must rise strictly (the
-/// (instrument, ts_us) key of the `bars` table, checked here because SQLite does not look
-/// inside a BLOB) and every price and volume must be a number (the `NOT NULL` of a REAL).
-struct BarBlockBuilder {
-    let instrument: String
+/// The rows of one series gathered into a block, column by column: `ts_us` and every value
+/// column of up to ``ColumnBlocks/capacity`` rows, each bound to SQLite as one BLOB.
+///
+/// Times must rise strictly (the key of the row table, checked here because SQLite does not
+/// look inside a BLOB), and the row type checks the rest (``ColumnBlockRow/refusal(after:)``).
+struct ColumnBlockBuilder<Row: ColumnBlockRow> {
+    /// The series' name, bound before the block's columns: the instrument of `bar_blocks`;
+    /// nil for `equity_blocks`, which holds one series.
+    let series: String?
     private(set) var last: Int64?
     private(set) var first: Int64 = 0
-    private var times = BlockColumn<UInt64>()
-    private var open = BlockColumn<UInt64>()
-    private var high = BlockColumn<UInt64>()
-    private var low = BlockColumn<UInt64>()
-    private var close = BlockColumn<UInt64>()
-    private var volume = BlockColumn<UInt64>()
+    private(set) var count = 0
+    /// Column after column, ``ColumnBlocks/capacity`` cells each: `ts_us` first, then the
+    /// row's values, every cell little-endian.
+    private var cells: [UInt64]
 
-    /// - Parameter after: The instrument's last time already stored, if any.
-    init(instrument: String, after: Int64?) {
-        self.instrument = instrument
+    /// - Parameters:
+    ///   - series: The series' name, bound first in each block's row; nil for none.
+    ///   - after: The series' last time already stored, if any.
+    init(series: String?, after: Int64?) {
+        self.series = series
         last = after
+        cells = Array(repeating: 0, count: (1 + Row.valueColumnCount) * ColumnBlocks.capacity)
     }
 
-    var count: Int { times.values.count }
     var isFull: Bool { count >= ColumnBlocks.capacity }
 
-    /// The reason `bar` cannot follow the bars before it, or nil.
-    func refusal(_ bar: BarRecord) -> String? {
-        if bar.instrument.isEmpty { return "bars: instrument must not be empty" }
-        if let last, bar.timestampMicros <= last {
-            return "bars: an instrument's bars must have rising timestamps (ts_us \(bar.timestampMicros) after \(last))"
+    /// The reason `row` cannot follow the rows before it, or nil.
+    func refusal(_ row: Row) -> String? {
+        row.refusal(after: last)
+    }
+
+    /// Adds `row`, which ``refusal(_:)`` has admitted, to a block that is not full.
+    mutating func append(_ row: Row) {
+        precondition(!isFull, "a full block is flushed before the next row")
+        if count == 0 { first = row.timestampMicros }
+        last = row.timestampMicros
+        let count = self.count
+        cells.withUnsafeMutableBufferPointer { cells in
+            let cell = cells.baseAddress! + count
+            cell.pointee = UInt64(bitPattern: row.timestampMicros).littleEndian
+            var values = BlockRowWriter(cell: cell, columnStride: ColumnBlocks.capacity, columns: Row.valueColumnCount)
+            row.write(into: &values)
         }
-        if bar.open.isNaN || bar.high.isNaN || bar.low.isNaN || bar.close.isNaN || bar.volume.isNaN {
+        self.count = count + 1
+    }
+
+    /// Inserts the block gathered so far (nothing when empty) and starts the next.
+    mutating func flush(into inserter: inout RowInserter) throws {
+        guard count > 0, let last else { return }
+        if let series { inserter.bind(series) }
+        inserter.bind(first)
+        inserter.bind(last)
+        inserter.bind(Int64(count))
+        let count = self.count
+        cells.withUnsafeBytes { cells in
+            for column in 0...Row.valueColumnCount {
+                let start = 8 * column * ColumnBlocks.capacity
+                inserter.bind(blob: UnsafeRawBufferPointer(rebasing: cells[start..<(start + 8 * count)]))
+            }
+        }
+        try inserter.insertRow()
+        self.count = 0
+    }
+}
+
+/// A bar stores open, high, low, close and volume (`bar_blocks`); its series is its instrument.
+extension BarRecord: ColumnBlockRow {
+    static var valueColumnCount: Int { 5 }
+
+    /// The `bars` table's rules: a named instrument, rising times per instrument, every price
+    /// and the volume a number (the `NOT NULL` of a REAL).
+    func refusal(after last: Int64?) -> String? {
+        if instrument.isEmpty { return "bars: instrument must not be empty" }
+        if let last, timestampMicros <= last {
+            return "bars: an instrument's bars must have rising timestamps (ts_us \(timestampMicros) after \(last))"
+        }
+        if open.isNaN || high.isNaN || low.isNaN || close.isNaN || volume.isNaN {
             return "bars: open, high, low, close and volume must be numbers"
         }
         return nil
     }
 
-    mutating func append(_ bar: BarRecord) {
-        if count == 0 { first = bar.timestampMicros }
-        last = bar.timestampMicros
-        times.append(UInt64(bitPattern: bar.timestampMicros))
-        open.append(bar.open.bitPattern)
-        high.append(bar.high.bitPattern)
-        low.append(bar.low.bitPattern)
-        close.append(bar.close.bitPattern)
-        volume.append(bar.volume.bitPattern)
-    }
-
-    /// Inserts the block gathered so far (nothing when empty) and starts the next.
-    mutating func flush(into inserter: inout RowInserter) throws {
-        guard count > 0, let last else { return }
-        inserter.bind(instrument)
-        inserter.bind(first)
-        inserter.bind(last)
-        inserter.bind(Int64(count))
-        for column in [times.values, open.values, high.values, low.values, close.values, volume.values] {
-            inserter.bind(blob: column)
-        }
-        try inserter.insertRow()
-        times.removeAll()
-        open.removeAll()
-        high.removeAll()
-        low.removeAll()
-        close.removeAll()
-        volume.removeAll()
+    func write(into values: inout BlockRowWriter) {
+        values.append(open)
+        values.append(high)
+        values.append(low)
+        values.append(close)
+        values.append(volume)
     }
 }
 
-/// Equity points gathered into a block: times rise strictly (the `ts_us` key of `equity`),
-/// cash and equity are numbers and the drawdown a number `>= 0`.
-struct EquityBlockBuilder {
-    private(set) var last: Int64?
-    private(set) var first: Int64 = 0
-    private var times = BlockColumn<UInt64>()
-    private var cash = BlockColumn<UInt64>()
-    private var equity = BlockColumn<UInt64>()
-    private var drawdown = BlockColumn<UInt64>()
+/// An equity point stores cash, equity and drawdown (`equity_blocks`).
+extension EquityPoint: ColumnBlockRow {
+    static var valueColumnCount: Int { 3 }
 
-    /// - Parameter after: The last time already stored, if any.
-    init(after: Int64?) {
-        last = after
-    }
-
-    var count: Int { times.values.count }
-    var isFull: Bool { count >= ColumnBlocks.capacity }
-
-    /// The reason `point` cannot follow the points before it, or nil.
-    func refusal(_ point: EquityPoint) -> String? {
-        if let last, point.timestampMicros <= last {
-            return "equity: timestamps must rise (ts_us \(point.timestampMicros) after \(last))"
+    /// The `equity` table's rules: rising times, cash and equity numbers, a drawdown `>= 0`.
+    func refusal(after last: Int64?) -> String? {
+        if let last, timestampMicros <= last {
+            return "equity: timestamps must rise (ts_us \(timestampMicros) after \(last))"
         }
-        if point.cash.isNaN || point.equity.isNaN { return "equity: cash and equity must be numbers" }
-        if !(point.drawdown >= 0) { return "equity: drawdown must be a number >= 0" }
+        if cash.isNaN || equity.isNaN { return "equity: cash and equity must be numbers" }
+        if !(drawdown >= 0) { return "equity: drawdown must be a number >= 0" }
         return nil
     }
 
-    mutating func append(_ point: EquityPoint) {
-        if count == 0 { first = point.timestampMicros }
-        last = point.timestampMicros
-        times.append(UInt64(bitPattern: point.timestampMicros))
-        cash.append(point.cash.bitPattern)
-        equity.append(point.equity.bitPattern)
-        drawdown.append(point.drawdown.bitPattern)
-    }
-
-    /// Inserts the block gathered so far (nothing when empty) and starts the next.
-    mutating func flush(into inserter: inout RowInserter) throws {
-        guard count > 0, let last else { return }
-        inserter.bind(first)
-        inserter.bind(last)
-        inserter.bind(Int64(count))
-        inserter.bind(blob: times.values)
-        inserter.bind(blob: cash.values)
-        inserter.bind(blob: equity.values)
-        inserter.bind(blob: drawdown.values)
-        try inserter.insertRow()
-        times.removeAll()
-        cash.removeAll()
-        equity.removeAll()
-        drawdown.removeAll()
+    func write(into values: inout BlockRowWriter) {
+        values.append(cash)
+        values.append(equity)
+        values.append(drawdown)
     }
 }
 

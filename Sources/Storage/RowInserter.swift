@@ -47,13 +47,10 @@ struct RowInserter {
         bind(value)
     }
 
-    /// Binds 8-byte values as one BLOB (SQLite copies it before the call returns); each
-    /// value's bytes are taken as they are in memory, so the caller stores them little-endian.
-    mutating func bind(blob values: [UInt64]) {
+    /// Binds bytes as one BLOB; SQLite copies them before the call returns.
+    mutating func bind(blob bytes: UnsafeRawBufferPointer) {
         column += 1
-        _ = values.withUnsafeBytes { bytes in
-            sqlite3_bind_blob(handle, column, bytes.baseAddress, CInt(bytes.count), Self.transient)
-        }
+        sqlite3_bind_blob(handle, column, bytes.baseAddress, CInt(bytes.count), Self.transient)
     }
 
     private mutating func bindNull() {

@@ -16,6 +16,8 @@ enum RunSchema {
         migrator.registerMigration("v3-optional-json") { db in try db.execute(sql: optionalJSONSQL) }
         migrator.registerMigration("v4-column-blocks") { db in try db.execute(sql: columnBlocksSQL) }
         migrator.registerMigration("v5-audit-prev-hash") { db in try db.execute(sql: auditPrevHashSQL) }
+        migrator.registerMigration("v6-audit-hash-trigger") { db in try db.execute(sql: auditHashTriggerSQL) }
+        migrator.registerMigration("v7-orders-without-in-lists") { db in try replaceOrders(db, sql: ordersWithoutINListsSQL) }
         return migrator
     }()
 
@@ -330,5 +332,105 @@ enum RunSchema {
         ALTER TABLE audit_v5 RENAME TO audit;
         \(SchemaSQL.auditFollowsHead)
         \(auditGuards)
+        """
+
+    /// `audit.hash`'s format rule, 64 lowercase hex digits, moves from a CHECK to the trigger
+    /// `audit_hash_format`: the same rows are admitted and refused, but a trigger can be set
+    /// aside for a bulk load (``RunStore/setBasedTriggers``), which checks the rule in Swift
+    /// as each row arrives. SQLite's GLOB tries `*[^0-9a-f]*` again from every position of the
+    /// hash, which made this check a fifth of the time spent storing a backtest and its largest
+    /// part per audit row. SQLite cannot drop a CHECK, so the table is rebuilt with its triggers.
+    static let auditHashTriggerSQL = """
+        CREATE TABLE audit_v6 (
+            seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+            ts_us INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (length(kind) > 0 AND instr(kind, char(10)) = 0),
+            payload TEXT NOT NULL CHECK (json_valid(payload)),
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        ) STRICT;
+        INSERT INTO audit_v6 (seq, ts_us, kind, payload, prev_hash, hash)
+            SELECT seq, ts_us, kind, payload, prev_hash, hash FROM audit ORDER BY seq;
+        DROP TABLE audit;
+        ALTER TABLE audit_v6 RENAME TO audit;
+        \(auditHashFormat)
+        \(SchemaSQL.auditFollowsHead)
+        \(auditGuards)
+        """
+
+    /// Refuses a row whose `hash` is not 64 lowercase hex digits. (RAISE takes only a string
+    /// literal, so the rule's text is repeated in its message.)
+    static let auditHashFormat = """
+        CREATE TRIGGER audit_hash_format BEFORE INSERT ON audit
+        WHEN NOT (\(SchemaSQL.isHex64("NEW.hash")))
+        BEGIN SELECT RAISE(ABORT, '\(auditHashFormatMessage)'); END;
+        """
+
+    static let auditHashFormatMessage = "audit: hash must be 64 lowercase hex digits"
+
+    /// `column` equal to one of `values`, as comparisons joined by OR. The same truth as
+    /// `column IN (values)`, NULL included, but SQLite codes an IN of more than two constants
+    /// as a temporary table built each time the statement runs: for `orders`, two such tables
+    /// per INSERT or UPDATE cost more than the rest of writing the row.
+    static func isOneOf(_ column: String, _ values: [String]) -> String {
+        "(" + values.map { "\(column) = '\($0)'" }.joined(separator: " OR ") + ")"
+    }
+
+    /// Replaces `orders` by the table and triggers `sql` creates as `orders_v7` (rows kept).
+    /// `fills_within_order` reads `orders` in its body, so it is set aside meanwhile: renaming a
+    /// table checks every trigger, and it would name a table that is gone. (GRDB runs a
+    /// migration with foreign keys off and checks them all before committing.)
+    static func replaceOrders(_ db: Database, sql: String) throws {
+        let fillsTrigger = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'fills_within_order'")
+        try db.execute(sql: "DROP TRIGGER IF EXISTS fills_within_order")
+        try db.execute(sql: sql)
+        if let fillsTrigger { try db.execute(sql: fillsTrigger) }
+    }
+
+    /// `orders` with the same rules, its IN lists of more than two values written as OR
+    /// chains (``isOneOf(_:_:)``), and its index and triggers as v1 made them.
+    static let ordersWithoutINListsSQL = """
+        CREATE TABLE orders_v7 (
+            client_order_id TEXT NOT NULL PRIMARY KEY CHECK (length(client_order_id) > 0),
+            parent_client_order_id TEXT REFERENCES orders (client_order_id)
+                CHECK (parent_client_order_id IS NOT client_order_id),
+            instrument TEXT NOT NULL CHECK (length(instrument) > 0),
+            side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+            type TEXT NOT NULL CHECK \(isOneOf("type", ["market", "limit", "stop", "stop_limit"])),
+            quantity REAL NOT NULL CHECK (quantity > 0),
+            limit_price REAL CHECK (limit_price > 0),
+            stop_price REAL CHECK (stop_price > 0),
+            status TEXT NOT NULL CHECK \(isOneOf("status", ["pending", "accepted", "partially_filled", "filled", "cancelled", "rejected", "expired"])),
+            created_us INTEGER NOT NULL,
+            updated_us INTEGER NOT NULL CHECK (updated_us >= created_us),
+            trace_id TEXT NOT NULL CHECK (length(trace_id) > 0),
+            CHECK ((type IN ('limit', 'stop_limit')) = (limit_price IS NOT NULL)),
+            CHECK ((type IN ('stop', 'stop_limit')) = (stop_price IS NOT NULL))
+        ) STRICT;
+        INSERT INTO orders_v7 (client_order_id, parent_client_order_id, instrument, side, type, quantity, limit_price,
+                               stop_price, status, created_us, updated_us, trace_id)
+            SELECT client_order_id, parent_client_order_id, instrument, side, type, quantity, limit_price,
+                   stop_price, status, created_us, updated_us, trace_id FROM orders;
+        DROP TABLE orders;
+        ALTER TABLE orders_v7 RENAME TO orders;
+        CREATE INDEX orders_by_parent ON orders (parent_client_order_id) WHERE parent_client_order_id IS NOT NULL;
+        CREATE TRIGGER orders_fixed_fields BEFORE UPDATE ON orders
+        WHEN NEW.client_order_id IS NOT OLD.client_order_id
+          OR NEW.parent_client_order_id IS NOT OLD.parent_client_order_id
+          OR NEW.instrument IS NOT OLD.instrument OR NEW.side IS NOT OLD.side OR NEW.type IS NOT OLD.type
+          OR NEW.quantity IS NOT OLD.quantity OR NEW.limit_price IS NOT OLD.limit_price
+          OR NEW.stop_price IS NOT OLD.stop_price OR NEW.created_us IS NOT OLD.created_us
+          OR NEW.trace_id IS NOT OLD.trace_id
+        BEGIN
+            SELECT RAISE(ABORT,
+                'orders: only status and updated_us may change once an order is recorded; amend with a new client order id');
+        END;
+        CREATE TRIGGER orders_final_status BEFORE UPDATE ON orders
+        WHEN \(isOneOf("OLD.status", ["filled", "cancelled", "rejected", "expired"])) AND NEW.status IS NOT OLD.status
+        BEGIN SELECT RAISE(ABORT, 'orders: a filled, cancelled, rejected or expired order keeps its status'); END;
+        CREATE TRIGGER orders_time_forward BEFORE UPDATE ON orders WHEN NEW.updated_us < OLD.updated_us
+        BEGIN SELECT RAISE(ABORT, 'orders: updated_us cannot move back'); END;
+        CREATE TRIGGER orders_are_kept BEFORE DELETE ON orders
+        BEGIN SELECT RAISE(ABORT, 'orders: orders are never deleted; record a cancelled status instead'); END;
         """
 }

@@ -73,7 +73,11 @@ extension RunStore {
     }
 
     /// Triggers whose rule can be checked over the finished table as well as row by row.
-    static let setBasedTriggers = ["audit_follows_head", "audit_sealed_when_finished", "fills_within_order"]
+    ///
+    /// `audit_hash_format` is one too, though its rule concerns one row: SQL's pattern match
+    /// costs more than the rest of the row's checks together, so ``RunLoader`` checks each hash
+    /// as it arrives instead (``AuditChain/isHash(_:)``), with the same outcome.
+    static let setBasedTriggers = ["audit_follows_head", "audit_sealed_when_finished", "fills_within_order", "audit_hash_format"]
 
     /// The rules of ``setBasedTriggers``, over every row: each audit row follows the one before
     /// (seq + 1, its hash as prev_hash, the genesis hash for seq 1) in a run still running, and
@@ -127,9 +131,9 @@ public struct RunLoader {
     private var barBlocks: RowInserter
     private var equityBlocks: RowInserter
     /// One block being filled per instrument, in the order instruments first came.
-    private var barBuilders: [BarBlockBuilder] = []
+    private var barBuilders: [ColumnBlockBuilder<BarRecord>] = []
     private var lastBuilder = 0
-    private var equityBuilder = EquityBlockBuilder(after: nil)
+    private var equityBuilder = ColumnBlockBuilder<EquityPoint>(series: nil, after: nil)
     private var positions: RowInserter
     private var newOrders: RowInserter
     private var orderUpdates: RowInserter
@@ -154,9 +158,9 @@ public struct RunLoader {
                 UNION ALL SELECT instrument, max(ts_us) FROM bars GROUP BY instrument)
             GROUP BY instrument ORDER BY instrument
             """) {
-            barBuilders.append(BarBlockBuilder(instrument: try row.decode(atIndex: 0), after: try row.decode(atIndex: 1)))
+            barBuilders.append(ColumnBlockBuilder(series: try row.decode(atIndex: 0) as String, after: try row.decode(atIndex: 1)))
         }
-        equityBuilder = EquityBlockBuilder(after: try Int64.fetchOne(db, sql: """
+        equityBuilder = ColumnBlockBuilder(series: nil, after: try Int64.fetchOne(db, sql: """
             SELECT max(last) FROM (SELECT max(last_ts_us) AS last FROM equity_blocks UNION ALL SELECT max(ts_us) FROM equity)
             """))
         positions = try RowInserter(db, sql: "INSERT INTO positions (instrument, ts_us, quantity, average_price) VALUES (?, ?, ?, ?)")
@@ -208,11 +212,11 @@ public struct RunLoader {
     }
 
     private mutating func builder(for instrument: String) -> Int {
-        if lastBuilder < barBuilders.count, barBuilders[lastBuilder].instrument == instrument { return lastBuilder }
-        if let index = barBuilders.firstIndex(where: { $0.instrument == instrument }) {
+        if lastBuilder < barBuilders.count, barBuilders[lastBuilder].series == instrument { return lastBuilder }
+        if let index = barBuilders.firstIndex(where: { $0.series == instrument }) {
             lastBuilder = index
         } else {
-            barBuilders.append(BarBlockBuilder(instrument: instrument, after: nil))
+            barBuilders.append(ColumnBlockBuilder(series: instrument, after: nil))
             lastBuilder = barBuilders.count - 1
         }
         return lastBuilder
@@ -223,7 +227,7 @@ public struct RunLoader {
             try barBuilders[index].flush(into: &barBlocks)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw StorageError.rejected(store.url, action: "appending bars",
-                                        record: "the block of bars \(barBuilders[index].instrument) from ts_us \(barBuilders[index].first)",
+                                        record: "the block of bars \(barBuilders[index].series ?? "") from ts_us \(barBuilders[index].first)",
                                         reason: error.message ?? "\(error)")
         }
     }
@@ -305,6 +309,10 @@ public struct RunLoader {
     /// Appends an audit row chained beforehand (``AuditChainer``), so hashing can run on
     /// another thread than the one writing; the chain is checked before the load commits.
     public mutating func append(audit entry: AuditEntry) throws {
+        guard AuditChain.isHash(entry.hash) else {
+            throw StorageError.rejected(store.url, action: "appending to the audit log", record: "audit event \(entry.kind) (seq \(entry.seq))",
+                                        reason: RunSchema.auditHashFormatMessage)
+        }
         audit.bind(entry.seq)
         audit.bind(entry.timestampMicros)
         audit.bind(entry.kind)

@@ -221,4 +221,112 @@ import Testing
             (error as? StorageError)?.problem.contains("audit is sealed") == true
         }
     }
+
+    /// Hashes the rule refuses: a letter past f, upper case, one digit short, one too many, a
+    /// non-ASCII digit. Each is a real row hash altered by hand.
+    static let badHashes = [
+        String(repeating: "0", count: 63) + "g",
+        String(repeating: "A", count: 64),
+        String(repeating: "a", count: 63),
+        String(repeating: "a", count: 65),
+        String(repeating: "0", count: 63) + "\u{0661}",
+    ]
+
+    @Test("an audit hash that is not 64 lowercase hex digits is refused in a load, in Swift, and row by row by the trigger")
+    func auditHashFormat() throws {
+        #expect(AuditChain.isHash(String(repeating: "0123456789abcdef", count: 4)))
+        for bad in Self.badHashes { #expect(!AuditChain.isHash(bad)) }
+
+        let folder = try TemporaryDirectory()
+        let url = folder.file(RunStore.fileName)
+        let store = try RunStore.createForBulkLoad(at: url, manifest: Fixture.manifest())
+        let head = try #require(try store.auditEntries().last)
+        for bad in Self.badHashes {
+            #expect {
+                try store.bulkLoad { loader in
+                    try loader.append(audit: AuditEntry(seq: 2, timestampMicros: 2_000, kind: "execution.fill", payload: "{}",
+                                                        prevHash: head.hash, hash: bad))
+                }
+            } throws: { error in
+                (error as? StorageError)?.problem.contains("audit: hash must be 64 lowercase hex digits") == true
+            }
+        }
+        try store.close()
+
+        // Outside a load the trigger, back in the schema, refuses the same hashes and admits a good one.
+        let raw = try rawConnection(url)
+        defer { try? raw.close() }
+        func insert(_ hash: String) throws {
+            try raw.write { db in
+                try db.execute(sql: "INSERT INTO audit (seq, ts_us, kind, payload, prev_hash, hash) VALUES (2, 2000, 'x.y', '{}', ?, ?)",
+                               arguments: [head.hash, hash])
+            }
+        }
+        for bad in Self.badHashes {
+            #expect { try insert(bad) } throws: { error in
+                sqliteMessage(error).contains("audit: hash must be 64 lowercase hex digits")
+            }
+        }
+        #expect(try raw.read { db throws in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit") } == 1)
+        try insert(String(repeating: "0123456789abcdef", count: 4))
+        #expect(try raw.read { db throws in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit") } == 2)
+    }
+
+    @Test("a run database from v5 keeps its audit rows, orders and fills, and gains v6's trigger and v7's orders")
+    func auditHashTriggerMigration() throws {
+        let folder = try TemporaryDirectory()
+        let url = folder.file(RunStore.fileName)
+        // A file at v5, with a chain of three rows written as v5 wrote them.
+        let old = try DatabaseQueue(path: url.path)
+        try RunSchema.migrator.migrate(old, upTo: "v5-audit-prev-hash")
+        try old.write { db in
+            try RunStore(url: url, reader: old, writer: old).insertManifest(try Fixture.manifest(), db)
+            var chain = AuditChainer(after: nil)
+            for index in 1...3 {
+                let entry = chain.next(AuditEvent(kind: "x.y", canonicalJSON: #"{"n":\#(index)}"#, at: Int64(index)))
+                try db.execute(sql: "INSERT INTO audit (seq, ts_us, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [entry.seq, entry.timestampMicros, entry.kind, entry.payload, entry.prevHash, entry.hash])
+            }
+            try db.execute(sql: """
+                INSERT INTO orders (client_order_id, instrument, side, type, quantity, limit_price, status, created_us, updated_us, trace_id)
+                VALUES ('o1', 'BTCUSD', 'buy', 'limit', 2, 100, 'accepted', 1, 1, 't1');
+                INSERT INTO fills (fill_id, client_order_id, ts_us, quantity, price, fee, liquidity)
+                VALUES ('o1-f1', 'o1', 2, 1, 100, 0, 'taker');
+                """)
+        }
+        try old.close()
+
+        let store = try RunStore.open(at: url, durability: .normal)
+        defer { try? store.close() }
+        guard case .intact(let rows, _) = try store.verifyAudit() else {
+            Issue.record("the audit chain is broken")
+            return
+        }
+        #expect(rows == 3)
+        let raw = try rawConnection(url)
+        defer { try? raw.close() }
+        #expect(try raw.read { db throws in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' AND name IN
+                ('audit_hash_format', 'audit_follows_head', 'audit_sealed_when_finished', 'audit_no_update', 'audit_no_delete')
+                """)
+        } == 5)
+        // v7 kept the order and its fill, and the rules around them: a status outside the list, a
+        // fill past the order's quantity (fills_within_order, set aside and created again), and a
+        // move out of a final status are refused as before.
+        #expect(try raw.read { db throws in try String.fetchOne(db, sql: "SELECT status FROM orders WHERE client_order_id = 'o1'") } == "accepted")
+        #expect(try raw.read { db throws in try Int.fetchOne(db, sql: "SELECT count(*) FROM fills") } == 1)
+        #expect { try raw.write { try $0.execute(sql: "UPDATE orders SET status = 'done' WHERE client_order_id = 'o1'") } } throws: { error in
+            sqliteMessage(error).contains("CHECK constraint failed")
+        }
+        #expect { try raw.write { db in
+            try db.execute(sql: "INSERT INTO fills (fill_id, client_order_id, ts_us, quantity, price, fee, liquidity) VALUES ('o1-f2', 'o1', 3, 2, 100, 0, 'taker')")
+        } } throws: { error in
+            sqliteMessage(error).contains("add up to more than its quantity")
+        }
+        try raw.write { try $0.execute(sql: "UPDATE orders SET status = 'filled', updated_us = 3 WHERE client_order_id = 'o1'") }
+        #expect { try raw.write { try $0.execute(sql: "UPDATE orders SET status = 'accepted' WHERE client_order_id = 'o1'") } } throws: { error in
+            sqliteMessage(error).contains("keeps its status")
+        }
+    }
 }

@@ -35,7 +35,8 @@ import Testing
         let raw = try rawConnection(folder.file(RunStore.fileName))
         let applied = try raw.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
         #expect(applied == ["v1-core", "v1-audit", "v2-shadow", "v3-optional-json", "v4-column-blocks",
-                           "v5-audit-prev-hash"])
+                           "v5-audit-prev-hash", "v6-audit-hash-trigger",
+                           "v7-orders-without-in-lists"])
     }
 
     @Test func tradingRecordsRoundTrip() throws {
