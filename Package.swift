@@ -32,6 +32,11 @@ let package = Package(
             "Agents", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             // The actor runner and its feeds are Services of the process's ServiceGroup.
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: [
+            // The runner is generic over its sink: this lets a module with its own sink (the
+            // benchmark's, a test's) specialise it rather than call every sink method through
+            // the protocol's witness table, bar by bar.
+            .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
         ]),
         // Adapters: the only modules that may import GRDB (and later hiredis, Hummingbird).
         .target(name: "Storage", dependencies: ["Runtime", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
