@@ -18,6 +18,8 @@ extension MarketDataAgent.Lane {
     /// How many bars a run is handed after one that stopped early; the hand doubles while runs
     /// take all they are handed, so the bars copied in vain stay fewer than those taken.
     static let restartSpan = 16
+    /// Blocks shorter than this go bar by bar.
+    static let shortestRun = 4
 
     /// The block form of `normalise(_:instrument:into:)`: returns how many bars it appended.
     ///
@@ -32,14 +34,21 @@ extension MarketDataAgent.Lane {
         Self.reserve(&output, more: count)
         Self.reserve(&origins, more: count)
         var index = 0, appended = 0, span = count
+        // A run's setup costs about what four bars save in it.
+        if count < Self.shortestRun {
+            while index < count {
+                index = normaliseAlone(bars, at: index, instrument: instrument, into: &output, origins: &origins, appended: &appended)
+            }
+            return appended
+        }
         while index < count {
             guard normaliser.canPassCleanRun(after: lastTimestamp) else {
                 index = normaliseAlone(bars, at: index, instrument: instrument, into: &output, origins: &origins, appended: &appended)
                 continue
             }
             let end = index + min(span, count - index)
-            output.append(contentsOf: bars[index..<end].lazy.map { MarketBar(instrument: instrument, bar: $0) })
-            origins.append(contentsOf: index..<end)
+            Self.appendAsTheyCame(bars, index..<end, instrument: instrument, to: &output)
+            Self.appendOffsets(index..<end, to: &origins)
             let stop = normaliser.passCleanRun(bars, from: index, to: end, after: lastTimestamp)
             if stop > index {
                 lastTimestamp = bars[stop - 1].timestamp
@@ -67,10 +76,57 @@ extension MarketDataAgent.Lane {
         return index + 1
     }
 
+    /// Appends `bars[range]` to `output` as they came, unflagged.
+    @inline(__always)
+    private static func appendAsTheyCame(_ bars: UnsafeBufferPointer<Bar>, _ range: Range<Int>, instrument: Int,
+                                         to output: inout [MarketBar]) {
+        output.append(contentsOf: AsTheyCame(bars: bars, range: range, instrument: instrument))
+    }
+
+    /// Appends `range` to `origins`: zeros first, then the offsets written over them in a loop
+    /// the compiler vectorises (appending the range itself steps through it one by one).
+    @inline(__always)
+    private static func appendOffsets(_ range: Range<Int>, to origins: inout [Int]) {
+        let first = origins.count
+        origins.append(contentsOf: repeatElement(0, count: range.count))
+        origins.withUnsafeMutableBufferPointer { slots in
+            let start = slots.baseAddress! + first
+            for step in 0..<range.count { start[step] = range.lowerBound &+ step }
+        }
+    }
+
     /// Room for `more` elements, growing geometrically: a caller that keeps appending blocks
     /// to one array must not reallocate it for every block.
     private static func reserve<Element>(_ array: inout [Element], more: Int) {
         let needed = array.count + more
         if array.capacity < needed { array.reserveCapacity(Swift.max(needed, 2 * array.capacity)) }
+    }
+}
+
+/// Bars of one instrument as market bars, unflagged: what `append(contentsOf:)` copies straight
+/// into the array's storage (a lazy `map` would call its closure for every bar).
+private struct AsTheyCame: Sequence {
+    let bars: UnsafeBufferPointer<Bar>
+    let range: Range<Int>
+    let instrument: Int
+
+    var underestimatedCount: Int { range.count }
+
+    func makeIterator() -> Iterator {
+        Iterator(bars: bars, index: range.lowerBound, end: range.upperBound, instrument: instrument)
+    }
+
+    struct Iterator: IteratorProtocol {
+        let bars: UnsafeBufferPointer<Bar>
+        var index: Int
+        let end: Int
+        let instrument: Int
+
+        @inline(__always)
+        mutating func next() -> MarketBar? {
+            guard index < end else { return nil }
+            defer { index &+= 1 }
+            return MarketBar(instrument: instrument, bar: bars[index])
+        }
     }
 }

@@ -97,27 +97,27 @@ public struct AnomalyFilter: Sendable {
         policy.spikeSigma <= 0 || (returns.isFull && returns.capacity >= 4)
     }
 
-    /// Lends `body` a run of `passIfClean` over the spike window opened once, or returns nil when
-    /// it cannot run (`canRunClean`). What the run takes is remembered when it ends.
+    /// Lends `body` a run of `passIfClean` over the spike window opened once; `body` returns how
+    /// many bars it took, which are then remembered, and so does this. Nil when it cannot run
+    /// (`canRunClean`).
     @inline(__always)
-    mutating func withCleanRun<Result>(_ body: (inout CleanRun) -> Result) -> Result? {
+    mutating func withCleanRun(_ body: (inout CleanRun) -> Int) -> Int? {
         guard canRunClean else { return nil }
         let sigmas = policy.spikeSigma, expectVolume = policy.expectVolume, spikes = sigmas > 0
         // A full window has had returns pushed, so there is a last close; without spikes it is not read.
-        var close = lastClose ?? .nan, taken = 0
-        let result = returns.withWindow { window in
+        var close = lastClose ?? .nan
+        let taken = returns.withWindow { window in
             var run = CleanRun(window: window, lastClose: close, sigmas: sigmas, spikes: spikes, expectVolume: expectVolume)
-            let result = body(&run)
+            let taken = body(&run)
             window = run.window
             close = run.lastClose
-            taken = run.taken
-            return result
+            return taken
         }
         if taken > 0 {
             lastClose = close
             inspected += taken
         }
-        return result
+        return taken
     }
 
     /// `passIfClean` with the spike window open and the filter's state in hand, for a run of
@@ -125,8 +125,6 @@ public struct AnomalyFilter: Sendable {
     struct CleanRun {
         fileprivate var window: RobustSpread.Window
         fileprivate(set) var lastClose: Double
-        /// Bars taken so far.
-        fileprivate(set) var taken = 0
         let sigmas: Double
         let spikes: Bool
         let expectVolume: Bool
@@ -146,12 +144,12 @@ public struct AnomalyFilter: Sendable {
             guard AnomalyFilter.hasCleanShape(bar, expectVolume: expectVolume) else { return false }
             let close = bar.close
             if spikes {
+                // The window is full (`canRunClean`), as it stays.
                 let logReturn = log(close / lastClose)
                 guard window.certainlyWithin(logReturn, sigmas: sigmas) else { return false }
-                window.push(logReturn)
+                window.pushIntoFull(logReturn)
             }
             lastClose = close
-            taken &+= 1
             return true
         }
     }

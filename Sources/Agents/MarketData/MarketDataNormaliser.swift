@@ -68,22 +68,24 @@ public struct MarketDataNormaliser: Sendable {
     @inline(__always)
     mutating func passCleanRun(_ bars: UnsafeBufferPointer<Bar>, from start: Int, to end: Int, after floor: Int64) -> Int {
         guard start < end, let previous = gaps.lastRecorded, previous >= floor else { return start }
-        let interval = gaps.intervalMicroseconds
+        let interval = UInt64(gaps.intervalMicroseconds)
         var time = previous
-        let stop = filter.withCleanRun { run in
+        let taken = filter.withCleanRun { run in
             var index = start
             while index < end {
                 let bar = bars[index]
-                // `followsOnTime` with a recorded time, and later than it: no gap and nothing dropped.
-                // (A difference that overflows is left to `process`, which traps on it only where it computes it.)
+                // `followsOnTime` with a recorded time, and later than it (0 < step ≤ interval, one
+                // unsigned comparison): no gap and nothing dropped. A difference that overflows is
+                // left to `process`, which traps on it only where it computes it.
                 let (step, overflow) = bar.timestamp.subtractingReportingOverflow(time)
-                guard !overflow, step > 0, step <= interval, run.take(bar) else { break }
+                guard !overflow, UInt64(bitPattern: step &- 1) < interval, run.take(bar) else { break }
                 time = bar.timestamp
                 index &+= 1
             }
-            return index
-        } ?? start
-        guard stop > start else { return start }
+            return index - start
+        } ?? 0
+        guard taken > 0 else { return start }
+        let stop = start + taken
         gaps.recordOnTime(through: time)
         summary.rowsRead += stop - start
         summary.barsPassed += stop - start

@@ -23,8 +23,9 @@ struct RobustSpread: Sendable {
     private var oldest = 0
     /// Where the ring starts in `storage`.
     private let ring: Int
-    /// The order statistics `certainlyWithin` reads, fixed by the capacity (see there).
-    private let quickLow: Int, quickHigh: Int
+    /// The order statistics `certainlyWithin` reads once the window is full, fixed by the
+    /// capacity (see `quickBand`): the two middle values and the two bounds of the MAD.
+    private let middle: Middle
 
     /// Up to this capacity a push finds the evicted value in six conditional moves over a run
     /// of this many places and shifts values from its slot to the new value's place (about
@@ -39,9 +40,22 @@ struct RobustSpread: Sendable {
         ring = Self.guards + max(self.capacity + Self.guards, Self.stepwiseCapacity)
         storage = ContiguousArray(repeating: .infinity, count: ring + self.capacity)
         for index in 0..<Self.guards { storage[index] = -.infinity }
-        let rank = self.capacity % 2 == 1 ? self.capacity / 2 : self.capacity / 2 - 1
-        quickLow = (self.capacity - 2 - rank) / 2
-        quickHigh = quickLow + rank + 1
+        middle = Middle(capacity: self.capacity)
+    }
+
+    /// Indices into the full sorted window: its two middle values (the same one for an odd
+    /// capacity) and the two values that bound the MAD from below (see `quickBand`).
+    struct Middle {
+        let low: Int, high: Int
+        let quickLow: Int, quickHigh: Int
+
+        init(capacity: Int) {
+            low = (capacity - 1) / 2
+            high = capacity / 2
+            let rank = capacity % 2 == 1 ? capacity / 2 : capacity / 2 - 1
+            quickLow = (capacity - 2 - rank) / 2
+            quickHigh = quickLow + rank + 1
+        }
     }
 
     var isFull: Bool { count == capacity }
@@ -61,8 +75,7 @@ struct RobustSpread: Sendable {
     func certainlyWithin(_ value: Double, sigmas: Double) -> Bool {
         guard count >= 4, count == capacity else { return false }
         return storage.withUnsafeBufferPointer { buffer in
-            Self.quickBand(buffer.baseAddress! + Self.guards, capacity: capacity, quickLow: quickLow, quickHigh: quickHigh,
-                           contains: value, sigmas: sigmas)
+            Self.quickBand(buffer.baseAddress! + Self.guards, middle, contains: value, sigmas: sigmas)
         }
     }
 
@@ -70,12 +83,12 @@ struct RobustSpread: Sendable {
     /// buffer for a shared copy once.
     @inline(__always)
     mutating func withWindow<Result>(_ body: (inout Window) -> Result) -> Result {
-        let capacity = capacity, ring = ring, quickLow = quickLow, quickHigh = quickHigh
+        let capacity = capacity, ring = ring, middle = middle
         var count = count, oldest = oldest
         let result = storage.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             var window = Window(sorted: base + Self.guards, arrivals: base + ring, capacity: capacity, count: count, oldest: oldest,
-                                quickLow: quickLow, quickHigh: quickHigh)
+                                middle: middle)
             let result = body(&window)
             count = window.count
             oldest = window.oldest
@@ -95,17 +108,16 @@ struct RobustSpread: Sendable {
         let capacity: Int
         private(set) var count: Int
         private(set) var oldest: Int
-        let quickLow: Int, quickHigh: Int
+        let middle: Middle
 
         init(sorted: UnsafeMutablePointer<Double>, arrivals: UnsafeMutablePointer<Double>, capacity: Int, count: Int, oldest: Int,
-             quickLow: Int, quickHigh: Int) {
+             middle: Middle) {
             self.sorted = sorted
             self.arrivals = arrivals
             self.capacity = capacity
             self.count = count
             self.oldest = oldest
-            self.quickLow = quickLow
-            self.quickHigh = quickHigh
+            self.middle = middle
         }
 
         var isFull: Bool { count == capacity }
@@ -113,14 +125,19 @@ struct RobustSpread: Sendable {
         /// `RobustSpread.certainlyWithin` for a full window of at least four values.
         @inline(__always)
         func certainlyWithin(_ value: Double, sigmas: Double) -> Bool {
-            RobustSpread.quickBand(sorted, capacity: capacity, quickLow: quickLow, quickHigh: quickHigh, contains: value, sigmas: sigmas)
+            RobustSpread.quickBand(sorted, middle, contains: value, sigmas: sigmas)
         }
 
         /// Adds a value, evicting the oldest once the window is full: a search finds the evicted
         /// value's slot, and the values between it and the new value's place move by one.
         @inline(__always)
         mutating func push(_ value: Double) {
-            guard count == capacity else { return fill(value) }
+            if count == capacity { pushIntoFull(value) } else { fill(value) }
+        }
+
+        /// `push` once the window is full, as it stays.
+        @inline(__always)
+        mutating func pushIntoFull(_ value: Double) {
             let evicted = arrivals[oldest]
             arrivals[oldest] = value
             oldest = oldest &+ 1 == capacity ? 0 : oldest &+ 1
@@ -212,7 +229,7 @@ struct RobustSpread: Sendable {
     }
 
     /// Whether `value` certainly lies within `median ± sigmas × sigma(around: median)` of a full
-    /// window of `capacity` ≥ 4 sorted values, decided from three order statistics; false means
+    /// window of at least four sorted values, decided from three order statistics; false means
     /// "not known", not "outside".
     ///
     /// The MAD is the least radius around the median that holds rank + 1 values (rank = n/2 − 1
@@ -223,12 +240,15 @@ struct RobustSpread: Sendable {
     /// distances from the median. Rounding is monotone, so the band built from that bound lies
     /// inside the exact band: a value inside it is inside the exact one, bit for bit. For an
     /// ordinary bar this skips the O(window) MAD pass.
+    ///
+    /// A positive finite bound also means a finite median: `quickLow` and `quickHigh` lie at or
+    /// outside the middle two, so an infinite median (or a NaN one, from −∞ and +∞) makes one difference
+    /// NaN and the other infinite or NaN, and `min` then gives NaN or +∞.
     @inline(__always)
-    static func quickBand(_ values: UnsafePointer<Double>, capacity: Int, quickLow: Int, quickHigh: Int,
-                          contains value: Double, sigmas: Double) -> Bool {
-        let center = median(of: values, count: capacity)
-        let bound = min(values[quickHigh] - center, center - values[quickLow])
-        guard bound > 0, bound.isFinite, center.isFinite else { return false }
+    static func quickBand(_ values: UnsafePointer<Double>, _ middle: Middle, contains value: Double, sigmas: Double) -> Bool {
+        let center = (values[middle.low] + values[middle.high]) / 2
+        let bound = min(values[middle.quickHigh] - center, center - values[middle.quickLow])
+        guard bound > 0, bound.isFinite else { return false }
         let width = sigmas * (madToSigma * bound)
         return value >= center - width && value <= center + width
     }
