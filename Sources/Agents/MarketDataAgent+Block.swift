@@ -15,54 +15,33 @@ extension MarketDataAgent {
 }
 
 extension MarketDataAgent.Lane {
-    /// How many bars a run is handed after one that stopped early; the hand doubles while runs
-    /// take all they are handed, so the bars copied in vain stay fewer than those taken.
-    static let restartSpan = 16
-    /// Blocks shorter than this go bar by bar.
+    /// Blocks shorter than this go bar by bar: a run's setup costs about what four bars save in it.
     static let shortestRun = 4
 
     /// The block form of `normalise(_:instrument:into:)`: returns how many bars it appended.
     ///
-    /// Each stretch of bars is first copied to `output` as it came, on the bet that its bars
-    /// are clean and on time; the normaliser's run (`MarketDataNormaliser.passCleanRun`) then
-    /// settles as many as it can, which need nothing more, and the copies after the first bar
-    /// it could not settle are taken back. That bar goes the per-bar way, and the next stretch
-    /// starts after it.
+    /// The normaliser's run (`MarketDataNormaliser.passCleanRun`) settles as many bars as it
+    /// can; those pass on as they came, so they are appended in one go. The first bar it could
+    /// not settle goes the per-bar way, and the next run starts after it.
     mutating func normalise(_ bars: UnsafeBufferPointer<Bar>, instrument: Int, into output: inout [MarketBar],
                             origins: inout [Int]) -> Int {
         let count = bars.count
         Self.reserve(&output, more: count)
         Self.reserve(&origins, more: count)
-        var index = 0, appended = 0, span = count
-        // A run's setup costs about what four bars save in it.
-        if count < Self.shortestRun {
-            while index < count {
-                index = normaliseAlone(bars, at: index, instrument: instrument, into: &output, origins: &origins, appended: &appended)
-            }
-            return appended
-        }
+        var index = 0, appended = 0
         while index < count {
-            guard normaliser.canPassCleanRun(after: lastTimestamp) else {
-                index = normaliseAlone(bars, at: index, instrument: instrument, into: &output, origins: &origins, appended: &appended)
-                continue
+            if count >= Self.shortestRun && normaliser.canPassCleanRun(after: lastTimestamp) {
+                let stop = normaliser.passCleanRun(bars, from: index, to: count, after: lastTimestamp)
+                if stop > index {
+                    Self.appendAsTheyCame(bars, index..<stop, instrument: instrument, to: &output)
+                    Self.appendOffsets(index..<stop, to: &origins)
+                    lastTimestamp = bars[stop - 1].timestamp
+                    appended += stop - index
+                    index = stop
+                    if index == count { break }
+                }
             }
-            let end = index + min(span, count - index)
-            Self.appendAsTheyCame(bars, index..<end, instrument: instrument, to: &output)
-            Self.appendOffsets(index..<end, to: &origins)
-            let stop = normaliser.passCleanRun(bars, from: index, to: end, after: lastTimestamp)
-            if stop > index {
-                lastTimestamp = bars[stop - 1].timestamp
-                appended += stop - index
-            }
-            if stop == end {
-                index = end
-                span = min(span * 2, count)
-            } else {
-                output.removeLast(end - stop)
-                origins.removeLast(end - stop)
-                span = Self.restartSpan
-                index = normaliseAlone(bars, at: stop, instrument: instrument, into: &output, origins: &origins, appended: &appended)
-            }
+            index = normaliseAlone(bars, at: index, instrument: instrument, into: &output, origins: &origins, appended: &appended)
         }
         return appended
     }
