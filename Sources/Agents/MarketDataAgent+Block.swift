@@ -26,11 +26,17 @@ extension MarketDataAgent.Lane {
     mutating func normalise(_ bars: UnsafeBufferPointer<Bar>, instrument: Int, into output: inout [MarketBar],
                             origins: inout [Int]) -> Int {
         let count = bars.count
+        var index = 0, appended = 0
+        guard count >= Self.shortestRun else {
+            while index < count {
+                index = normaliseAlone(bars, at: index, instrument: instrument, into: &output, origins: &origins, appended: &appended)
+            }
+            return appended
+        }
         Self.reserve(&output, more: count)
         Self.reserve(&origins, more: count)
-        var index = 0, appended = 0
         while index < count {
-            if count >= Self.shortestRun && normaliser.canPassCleanRun(after: lastTimestamp) {
+            if normaliser.canPassCleanRun(after: lastTimestamp) {
                 let stop = normaliser.passCleanRun(bars, from: index, to: count, after: lastTimestamp)
                 if stop > index {
                     Self.appendAsTheyCame(bars, index..<stop, instrument: instrument, to: &output)
@@ -50,7 +56,11 @@ extension MarketDataAgent.Lane {
     private mutating func normaliseAlone(_ bars: UnsafeBufferPointer<Bar>, at index: Int, instrument: Int, into output: inout [MarketBar],
                                          origins: inout [Int], appended: inout Int) -> Int {
         let passed = normalise(bars[index], instrument: instrument, into: &output)
-        origins.append(contentsOf: repeatElement(index, count: passed))
+        if passed == 1 {
+            origins.append(index)
+        } else if passed > 1 {
+            origins.append(contentsOf: repeatElement(index, count: passed))
+        }
         appended += passed
         return index + 1
     }
@@ -83,29 +93,17 @@ extension MarketDataAgent.Lane {
 }
 
 /// Bars of one instrument as market bars, unflagged: what `append(contentsOf:)` copies straight
-/// into the array's storage (a lazy `map` would call its closure for every bar).
-private struct AsTheyCame: Sequence {
+/// into the array's storage, by index (a lazy `map` would call its closure for every bar).
+private struct AsTheyCame: RandomAccessCollection {
     let bars: UnsafeBufferPointer<Bar>
     let range: Range<Int>
     let instrument: Int
 
-    var underestimatedCount: Int { range.count }
+    var startIndex: Int { range.lowerBound }
+    var endIndex: Int { range.upperBound }
 
-    func makeIterator() -> Iterator {
-        Iterator(bars: bars, index: range.lowerBound, end: range.upperBound, instrument: instrument)
-    }
-
-    struct Iterator: IteratorProtocol {
-        let bars: UnsafeBufferPointer<Bar>
-        var index: Int
-        let end: Int
-        let instrument: Int
-
-        @inline(__always)
-        mutating func next() -> MarketBar? {
-            guard index < end else { return nil }
-            defer { index &+= 1 }
-            return MarketBar(instrument: instrument, bar: bars[index])
-        }
+    @inline(__always)
+    subscript(index: Int) -> MarketBar {
+        MarketBar(instrument: instrument, bar: bars[index])
     }
 }
