@@ -120,8 +120,6 @@ struct RobustSpread: Sendable {
             self.middle = middle
         }
 
-        var isFull: Bool { count == capacity }
-
         /// `RobustSpread.certainlyWithin` for a full window of at least four values.
         @inline(__always)
         func certainlyWithin(_ value: Double, sigmas: Double) -> Bool {
