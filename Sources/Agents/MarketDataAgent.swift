@@ -8,7 +8,7 @@ import StrategyDSL
 /// arrives from the runner (source `.runner`) on the same topic it publishes.
 public struct MarketDataAgent: Agent {
     public let id = AgentID.marketData
-    public private(set) var barsSeen = 0
+    public internal(set) var barsSeen = 0
     /// One per source, indexed by instrument.
     var lanes: [Lane]
     /// What `handle` is about to publish, kept so that it allocates nothing per bar.

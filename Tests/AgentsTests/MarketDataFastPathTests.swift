@@ -4,57 +4,6 @@ import Indicators
 import StrategyDSL
 @testable import Agents
 
-/// Seeded bars around a random walk with every kind of anomaly and gap injected: non-positive and
-/// NaN prices, inverted and out-of-range bars, zero volume, spikes, infinite closes, bars late,
-/// repeated or out of order, and runs of missing minutes. Mostly clean, as real feeds are, so
-/// the window fills and the common bar's shortcut runs between the injected ones.
-private func messyBars(count: Int, seed: UInt64) -> [Bar] {
-    var state = seed
-    func uniform() -> Double {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Double(state >> 11) * 0x1.0p-53
-    }
-    var bars: [Bar] = []
-    var close = 100.0, time = utc(2024, 1, 8, 9, 30)
-    for _ in 0..<count {
-        let draw = uniform()
-        // Time: usually the next minute; sometimes a gap, a repeat or a step back.
-        if draw < 0.03 { time += oneMinute * Int64(2 + Int(uniform() * 6)) }
-        else if draw < 0.035 { time += 0 }
-        else if draw < 0.04 { time -= oneMinute }
-        else if draw < 0.045 { time += oneMinute / 2 }
-        else { time += oneMinute }
-        let open = close
-        var next = close * exp((uniform() - 0.5) * 0.004)
-        if uniform() < 0.02 { next = close * exp((uniform() < 0.5 ? -1 : 1) * (0.02 + uniform() * 0.2)) }  // a spike
-        var bar = Bar(timestamp: time, open: open, high: max(open, next) * (1 + uniform() * 0.001),
-                      low: min(open, next) / (1 + uniform() * 0.001), close: next, volume: 1000 + (uniform() * 9000).rounded(.down))
-        let kind = uniform()
-        switch kind {
-        case ..<0.01: bar.low = -bar.low
-        case ..<0.015: bar.close = 0
-        case ..<0.02: bar.open = .nan
-        case ..<0.03: swap(&bar.high, &bar.low)
-        case ..<0.04: bar.open = bar.high * 1.01
-        case ..<0.045: bar.close = bar.low * 0.99
-        case ..<0.055: bar.volume = 0
-        case ..<0.057: bar.close = .infinity; bar.high = .infinity
-        case ..<0.06: bar.high = .nan
-        default: break
-        }
-        bars.append(bar)
-        if bar.close > 0 && bar.close.isFinite { close = bar.close }
-    }
-    return bars
-}
-
-/// The bits of a bar, so that bars holding NaN compare as equal when they are the same.
-private func bits(_ bar: Bar?) -> [UInt64] {
-    guard let bar else { return [] }
-    return [UInt64(bitPattern: bar.timestamp), bar.open.bitPattern, bar.high.bitPattern, bar.low.bitPattern,
-            bar.close.bitPattern, bar.volume.bitPattern]
-}
-
 private func bits(_ verdict: AnomalyVerdict) -> [UInt64] {
     let tag: UInt64 = switch verdict {
     case .pass: 0
@@ -64,12 +13,6 @@ private func bits(_ verdict: AnomalyVerdict) -> [UInt64] {
     }
     return [tag, UInt64(verdict.kinds.rawValue)] + bits(verdict.bar)
 }
-
-private let policies = [
-    "{}", "{ action: drop }", "{ action: clamp }", "{ expect_volume: false }", "{ spike_sigma: 3, window: 5 }",
-    "{ action: clamp, spike_sigma: 3, window: 7 }", "{ action: drop, spike_sigma: 2, window: 20 }", "{ spike_sigma: 0 }",
-    "{ action: clamp, spike_sigma: 4, window: 100 }", "{ spike_sigma: 1.5, window: 4 }",
-]
 
 /// The normaliser as documented, built from the general pieces only (`AnomalyFilter.inspect`,
 /// `GapDetector.observe`): the reference the shortcuts of `MarketDataNormaliser.process` must match.
@@ -126,7 +69,7 @@ struct MarketDataFastPathTests {
     @Test("The filter's shortcut decides as inspect does: same verdicts, counts and later decisions, on 10 policies × 3 seeds of messy bars")
     func filterShortcutMatchesInspect() {
         var mismatches = 0, shortcutTaken = 0, anomalous = 0
-        for settings in policies {
+        for settings in anomalyPolicies {
             for seed: UInt64 in [1, 2, 3] {
                 let policy = anomalyPolicy(settings)
                 var fast = AnomalyFilter(policy: policy), general = AnomalyFilter(policy: policy)
@@ -170,7 +113,7 @@ struct MarketDataFastPathTests {
     @Test("The normaliser passes on what the general pieces give, with the same summary, for every anomaly action and gap policy")
     func normaliserMatchesGeneralPieces() {
         var mismatches = 0
-        for settings in policies {
+        for settings in anomalyPolicies {
             for gaps: DataSourceSpec.GapPolicy in [.report, .skip, .forwardFill, .backfill] {
                 let bars = messyBars(count: 2_000, seed: 77)
                 var stage = MarketDataNormaliser(source: "test", anomalies: anomalyPolicy(settings), gaps: gaps,

@@ -48,8 +48,8 @@ public struct AnomalyFilter: Sendable {
     /// Bars inspected so far.
     public private(set) var inspected = 0
 
-    private var returns: RobustSpread
-    private var lastClose: Double?
+    private(set) var returns: RobustSpread
+    private(set) var lastClose: Double?
 
     public init(policy: AnomalyPolicy) {
         self.policy = policy
@@ -60,15 +60,12 @@ public struct AnomalyFilter: Sendable {
     /// true when the bar passes unchanged (it is remembered as `inspect` would); false, with
     /// nothing changed, when `inspect` must decide. Most bars are settled here.
     ///
-    /// One branch settles the shape: a positive low at or below open and close, both at or
-    /// below the high, rules out every shape kind (NaN fails a comparison and goes to
-    /// `inspect`); the close must be finite, as `remember` wants. The spike test is the one
-    /// `inspect` makes, and a bar that passes it needs no repair under `clamp` either.
+    /// The shape is settled by `hasCleanShape`. The spike test is the one `inspect` makes, and
+    /// a bar that passes it needs no repair under `clamp` either.
     @inline(__always)
     mutating func passIfClean(_ bar: Bar) -> Bool {
+        guard Self.hasCleanShape(bar, expectVolume: policy.expectVolume) else { return false }
         let close = bar.close
-        guard bar.low > 0, bar.open >= bar.low, close >= bar.low, bar.open <= bar.high, close <= bar.high,
-              close < .infinity, bar.volume > 0 || !policy.expectVolume else { return false }
         if let lastClose, policy.spikeSigma > 0 {
             // Both closes are positive and finite, so the return is a number (±infinity at worst).
             let logReturn = log(close / lastClose)
@@ -81,6 +78,80 @@ public struct AnomalyFilter: Sendable {
         lastClose = close
         inspected += 1
         return true
+    }
+
+    /// Whether a bar shows none of the anomalies visible in the bar alone, in one branch: a
+    /// positive low at or below open and close, both at or below the high, rules out every
+    /// shape kind (NaN fails a comparison and answers false); the close must be finite, as
+    /// `remember` wants, and the volume positive when the source declares volume.
+    @inline(__always)
+    static func hasCleanShape(_ bar: Bar, expectVolume: Bool) -> Bool {
+        let close = bar.close
+        return bar.low > 0 && bar.open >= bar.low && close >= bar.low && bar.open <= bar.high && close <= bar.high
+            && close < .infinity && (bar.volume > 0 || !expectVolume)
+    }
+
+    /// Whether a `CleanRun` can settle bars on its own: not while spikes are tested and the
+    /// window is not yet full or holds fewer than four values (the quick band needs four).
+    var canRunClean: Bool {
+        policy.spikeSigma <= 0 || (returns.isFull && returns.capacity >= 4)
+    }
+
+    /// Lends `body` a run of `passIfClean` over the spike window opened once; `body` returns how
+    /// many bars it took, which are then remembered, and so does this. Nil when it cannot run
+    /// (`canRunClean`).
+    @inline(__always)
+    mutating func withCleanRun(_ body: (inout CleanRun) -> Int) -> Int? {
+        guard canRunClean else { return nil }
+        let sigmas = policy.spikeSigma, expectVolume = policy.expectVolume, spikes = sigmas > 0
+        // A full window has had returns pushed, so there is a last close; without spikes it is not read.
+        var close = lastClose ?? .nan
+        let taken = returns.withWindow { window in
+            var run = CleanRun(window: window, lastClose: close, sigmas: sigmas, spikes: spikes, expectVolume: expectVolume)
+            let taken = body(&run)
+            window = run.window
+            close = run.lastClose
+            return taken
+        }
+        if taken > 0 {
+            lastClose = close
+            inspected += taken
+        }
+        return taken
+    }
+
+    /// `passIfClean` with the spike window open and the filter's state in hand, for a run of
+    /// bars: it settles only bars that the quick band settles, and stops at any other.
+    struct CleanRun {
+        fileprivate var window: RobustSpread.Window
+        fileprivate(set) var lastClose: Double
+        let sigmas: Double
+        let spikes: Bool
+        let expectVolume: Bool
+
+        fileprivate init(window: RobustSpread.Window, lastClose: Double, sigmas: Double, spikes: Bool, expectVolume: Bool) {
+            self.window = window
+            self.lastClose = lastClose
+            self.sigmas = sigmas
+            self.spikes = spikes
+            self.expectVolume = expectVolume
+        }
+
+        /// True when the bar is clean and, if spikes are tested, its return inside the quick
+        /// band: it is remembered as `passIfClean` would. False, with nothing changed, otherwise.
+        @inline(__always)
+        mutating func take(_ bar: Bar) -> Bool {
+            guard AnomalyFilter.hasCleanShape(bar, expectVolume: expectVolume) else { return false }
+            let close = bar.close
+            if spikes {
+                // The window is full (`canRunClean`), as it stays.
+                let logReturn = log(close / lastClose)
+                guard window.certainlyWithin(logReturn, sigmas: sigmas) else { return false }
+                window.pushIntoFull(logReturn)
+            }
+            lastClose = close
+            return true
+        }
     }
 
     /// The exact spike test for a return the quick band could not settle: pushes it and returns

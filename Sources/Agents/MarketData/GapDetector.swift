@@ -48,6 +48,15 @@ public struct GapDetector: Sendable {
         return true
     }
 
+    /// The last bar time recorded, nil before the first.
+    var lastRecorded: Int64? { previous }
+
+    /// Records the last of a run of bar times that each followed the one before within one
+    /// interval and after it (`followsOnTime` true for each): only the last one is kept.
+    mutating func recordOnTime(through timestamp: Int64) {
+        previous = timestamp
+    }
+
     /// Records a bar time (UTC µs) and returns the times of the bars missing before it, oldest
     /// first; empty for the first bar, for a bar that follows on time, and for a time that is
     /// not after the previous one (the reader refuses those).

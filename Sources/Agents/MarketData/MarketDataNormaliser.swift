@@ -15,10 +15,10 @@ public import StrategyDSL
 /// say so in the summary.
 public struct MarketDataNormaliser: Sendable {
     public private(set) var summary: FeedSummary
-    private var filter: AnomalyFilter
-    private var gaps: GapDetector
+    private(set) var filter: AnomalyFilter
+    private(set) var gaps: GapDetector
     private let gapPolicy: DataSourceSpec.GapPolicy
-    private var lastClose: Double?
+    private(set) var lastClose: Double?
 
     /// - Parameters:
     ///   - source: the name the summary shows (the data source's name or file).
@@ -49,6 +49,50 @@ public struct MarketDataNormaliser: Sendable {
         } else {
             processAnomalous(bar, emit)
         }
+    }
+
+    /// Whether `passCleanRun` can take bars now: a bar time is recorded, at or after `floor`,
+    /// and the filter can run on its own (`AnomalyFilter.canRunClean`).
+    @inline(__always)
+    func canPassCleanRun(after floor: Int64) -> Bool {
+        guard let previous = gaps.lastRecorded, previous >= floor else { return false }
+        return filter.canRunClean
+    }
+
+    /// `process` for bars `start..<end`, as far as they are clean, inside the quick spike band
+    /// and each one interval or less after the last bar time (and after `floor`): returns the
+    /// index of the first bar it did not take (`start` when it took none). Each bar taken is
+    /// passed on as it came, with no anomaly and no bar before it, so the caller emits the bars
+    /// taken itself; state and summary end as `process` would leave them. The spike window is
+    /// opened once, and the counters are written once, for the whole run.
+    @inline(__always)
+    mutating func passCleanRun(_ bars: UnsafeBufferPointer<Bar>, from start: Int, to end: Int, after floor: Int64) -> Int {
+        guard start < end, let previous = gaps.lastRecorded, previous >= floor else { return start }
+        let interval = UInt64(gaps.intervalMicroseconds)
+        var time = previous
+        let taken = filter.withCleanRun { run in
+            var index = start
+            while index < end {
+                let bar = bars[index]
+                // `followsOnTime` with a recorded time, and later than it (0 < step ≤ interval, one
+                // unsigned comparison): no gap and nothing dropped. A difference that overflows is
+                // left to `process`, which traps on it only where it computes it.
+                let (step, overflow) = bar.timestamp.subtractingReportingOverflow(time)
+                guard !overflow, UInt64(bitPattern: step &- 1) < interval, run.take(bar) else { break }
+                time = bar.timestamp
+                index &+= 1
+            }
+            return index - start
+        } ?? 0
+        guard taken > 0 else { return start }
+        let stop = start + taken
+        gaps.recordOnTime(through: time)
+        summary.rowsRead += stop - start
+        summary.barsPassed += stop - start
+        if summary.firstTimestamp == nil { summary.firstTimestamp = bars[start].timestamp }
+        summary.lastTimestamp = time
+        lastClose = bars[stop - 1].close
+        return stop
     }
 
     /// `process` for a bar the filter's shortcut could not settle: the full verdict and its

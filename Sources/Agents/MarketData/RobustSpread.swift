@@ -12,115 +12,223 @@ struct RobustSpread: Sendable {
     static let meanDeviationToSigma = 1.253_314_137_315_500_3
 
     let capacity: Int
-    /// One buffer, so a push checks for a shared copy once: four −∞, the sorted window in
-    /// `[4, 4 + count)`, four +∞ from `4 + capacity`, then the values in arrival order (a ring)
-    /// from `8 + capacity`. The infinities stop the shifting loops of `push` at either end
-    /// without a bounds check, also where they look four places ahead (no pushed value is NaN:
-    /// returns come from positive finite closes).
+    /// One buffer, so a push checks for a shared copy once: eight −∞, the sorted window from
+    /// `guards` (`count` values), +∞ after it up to `ring`, then the values in arrival order (a
+    /// ring) from `ring`. The infinities stop the shifting loops of `push` at either end without
+    /// a bounds check, also where they look eight places ahead, and make a window of up to
+    /// `stepwiseCapacity` a sorted run of exactly that many places for the search (no pushed
+    /// value is NaN: returns come from positive finite closes).
     private var storage: ContiguousArray<Double>
     private(set) var count = 0
     private var oldest = 0
-    /// The order statistics `certainlyWithin` reads, fixed by the capacity (see there).
-    private let quickLow: Int, quickHigh: Int
+    /// Where the ring starts in `storage`.
+    private let ring: Int
+    /// The order statistics `certainlyWithin` reads once the window is full, fixed by the
+    /// capacity (see `quickBand`): the two middle values and the two bounds of the MAD.
+    private let middle: Middle
 
-    /// Up to this capacity a push shifts values one by one from the evicted slot to the new
-    /// value's place (about capacity / 3 of them); above it a binary search and one block move
+    /// Up to this capacity a push finds the evicted value in six conditional moves over a run
+    /// of this many places and shifts values from its slot to the new value's place (about
+    /// capacity / 3 of them, eight at a time); above it a binary search and one block move
     /// cost less.
     static let stepwiseCapacity = 64
+    /// Infinities on either side of the sorted window.
+    static let guards = 8
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
-        storage = ContiguousArray(repeating: 0, count: 2 * self.capacity + 8)
-        for index in 0..<4 {
-            storage[index] = -.infinity
-            storage[self.capacity + 4 + index] = .infinity
+        ring = Self.guards + max(self.capacity + Self.guards, Self.stepwiseCapacity)
+        storage = ContiguousArray(repeating: .infinity, count: ring + self.capacity)
+        for index in 0..<Self.guards { storage[index] = -.infinity }
+        middle = Middle(capacity: self.capacity)
+    }
+
+    /// Indices into the full sorted window: its two middle values (the same one for an odd
+    /// capacity) and the two values that bound the MAD from below (see `quickBand`).
+    struct Middle {
+        let low: Int, high: Int
+        let quickLow: Int, quickHigh: Int
+
+        init(capacity: Int) {
+            low = (capacity - 1) / 2
+            high = capacity / 2
+            let rank = capacity % 2 == 1 ? capacity / 2 : capacity / 2 - 1
+            quickLow = (capacity - 2 - rank) / 2
+            quickHigh = quickLow + rank + 1
         }
-        let rank = self.capacity % 2 == 1 ? self.capacity / 2 : self.capacity / 2 - 1
-        quickLow = (self.capacity - 2 - rank) / 2
-        quickHigh = quickLow + rank + 1
     }
 
     var isFull: Bool { count == capacity }
 
     /// The window, sorted.
-    var sorted: ArraySlice<Double> { storage[4..<(count + 4)] }
+    var sorted: ArraySlice<Double> { storage[Self.guards..<(count + Self.guards)] }
 
-    /// Adds a value, evicting the oldest once the window is full: a binary search finds the
-    /// evicted value's slot, and the values between it and the new value's place move by one.
+    /// Adds a value, evicting the oldest once the window is full.
     @inline(__always)
     mutating func push(_ value: Double) {
-        let filled = count, capacity = self.capacity, oldest = self.oldest
-        storage.withUnsafeMutableBufferPointer { buffer in
-            // `sorted[-4 ..< 0]` and `sorted[capacity ..< capacity + 4]` are the infinities.
-            let sorted = buffer.baseAddress! + 4, arrival = sorted + capacity + 4
-            if filled < capacity {
-                arrival[filled] = value
-                var index = filled
-                while sorted[index - 1] > value {
-                    sorted[index] = sorted[index - 1]
-                    index -= 1
-                }
-                sorted[index] = value
-                return
+        withWindow { $0.push(value) }
+    }
+
+    /// Whether `value` certainly lies within `median ± sigmas × sigma(around: median)`; false
+    /// means "not known", not "outside" (see `Window.certainlyWithin`).
+    @inline(__always)
+    func certainlyWithin(_ value: Double, sigmas: Double) -> Bool {
+        guard count >= 4, count == capacity else { return false }
+        return storage.withUnsafeBufferPointer { buffer in
+            Self.quickBand(buffer.baseAddress! + Self.guards, middle, contains: value, sigmas: sigmas)
+        }
+    }
+
+    /// Lends the window, its buffer open, to `body`: a run of pushes and tests then checks the
+    /// buffer for a shared copy once.
+    @inline(__always)
+    mutating func withWindow<Result>(_ body: (inout Window) -> Result) -> Result {
+        let capacity = capacity, ring = ring, middle = middle
+        var count = count, oldest = oldest
+        let result = storage.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            var window = Window(sorted: base + Self.guards, arrivals: base + ring, capacity: capacity, count: count, oldest: oldest,
+                                middle: middle)
+            let result = body(&window)
+            count = window.count
+            oldest = window.oldest
+            return result
+        }
+        self.count = count
+        self.oldest = oldest
+        return result
+    }
+
+    /// The window with its buffer open: what `push` and `certainlyWithin` work on.
+    struct Window {
+        /// The sorted window; `sorted[-guards ..< 0]` are −∞, `sorted[count ..< ring − guards]` +∞.
+        let sorted: UnsafeMutablePointer<Double>
+        /// The values in arrival order; the oldest at `oldest` once the window is full.
+        let arrivals: UnsafeMutablePointer<Double>
+        let capacity: Int
+        private(set) var count: Int
+        private(set) var oldest: Int
+        let middle: Middle
+
+        init(sorted: UnsafeMutablePointer<Double>, arrivals: UnsafeMutablePointer<Double>, capacity: Int, count: Int, oldest: Int,
+             middle: Middle) {
+            self.sorted = sorted
+            self.arrivals = arrivals
+            self.capacity = capacity
+            self.count = count
+            self.oldest = oldest
+            self.middle = middle
+        }
+
+        /// `RobustSpread.certainlyWithin` for a full window of at least four values.
+        @inline(__always)
+        func certainlyWithin(_ value: Double, sigmas: Double) -> Bool {
+            RobustSpread.quickBand(sorted, middle, contains: value, sigmas: sigmas)
+        }
+
+        /// Adds a value, evicting the oldest once the window is full: a search finds the evicted
+        /// value's slot, and the values between it and the new value's place move by one.
+        @inline(__always)
+        mutating func push(_ value: Double) {
+            if count == capacity { pushIntoFull(value) } else { fill(value) }
+        }
+
+        /// `push` once the window is full, as it stays.
+        @inline(__always)
+        mutating func pushIntoFull(_ value: Double) {
+            let evicted = arrivals[oldest]
+            arrivals[oldest] = value
+            oldest = oldest &+ 1 == capacity ? 0 : oldest &+ 1
+            if capacity <= RobustSpread.stepwiseCapacity {
+                shiftStepwise(from: RobustSpread.lowerBound64(of: evicted, in: sorted), evicted: evicted, value: value)
+            } else {
+                moveBlock(evicted: evicted, value: value)
             }
-            let evicted = arrival[oldest]
-            arrival[oldest] = value
-            if capacity <= Self.stepwiseCapacity {
-                var slot = Self.smallInsertionIndex(of: evicted, in: sorted, count: capacity)
-                // Four at a time while the farthest of the next four (so all four, being
-                // sorted) still moves, then one by one.
-                if value > evicted {
-                    while sorted[slot &+ 4] < value {
-                        Self.copyFour(from: sorted + slot + 1, to: sorted + slot)
-                        slot &+= 4
-                    }
-                    while sorted[slot &+ 1] < value {
-                        sorted[slot] = sorted[slot &+ 1]
-                        slot &+= 1
-                    }
-                } else {
-                    while sorted[slot &- 4] > value {
-                        Self.copyFour(from: sorted + slot - 4, to: sorted + slot - 3)
-                        slot &-= 4
-                    }
-                    while sorted[slot &- 1] > value {
-                        sorted[slot] = sorted[slot &- 1]
-                        slot &-= 1
-                    }
-                }
-                sorted[slot] = value
-                return
+        }
+
+        /// A push while the window fills: the value's place is found from the top.
+        private mutating func fill(_ value: Double) {
+            arrivals[count] = value
+            var index = count
+            while sorted[index &- 1] > value {
+                sorted[index] = sorted[index &- 1]
+                index &-= 1
             }
-            let slot = Self.insertionIndex(of: evicted, in: sorted, count: capacity)
+            sorted[index] = value
+            count &+= 1
+        }
+
+        /// Moves the values between `slot` (the evicted value's) and the new value's place by
+        /// one, eight at a time while the farthest of the next eight (so all eight, being
+        /// sorted) still moves, then four, then one by one.
+        @inline(__always)
+        private func shiftStepwise(from start: Int, evicted: Double, value: Double) {
+            var slot = start
+            if value > evicted {
+                while sorted[slot &+ 8] < value {
+                    RobustSpread.copyEight(from: sorted + slot + 1, to: sorted + slot)
+                    slot &+= 8
+                }
+                if sorted[slot &+ 4] < value {
+                    RobustSpread.copyFour(from: sorted + slot + 1, to: sorted + slot)
+                    slot &+= 4
+                }
+                while sorted[slot &+ 1] < value {
+                    sorted[slot] = sorted[slot &+ 1]
+                    slot &+= 1
+                }
+            } else {
+                while sorted[slot &- 8] > value {
+                    RobustSpread.copyEight(from: sorted + slot - 8, to: sorted + slot - 7)
+                    slot &-= 8
+                }
+                if sorted[slot &- 4] > value {
+                    RobustSpread.copyFour(from: sorted + slot - 4, to: sorted + slot - 3)
+                    slot &-= 4
+                }
+                while sorted[slot &- 1] > value {
+                    sorted[slot] = sorted[slot &- 1]
+                    slot &-= 1
+                }
+            }
+            sorted[slot] = value
+        }
+
+        /// A push into a large window: binary searches and one block move.
+        private func moveBlock(evicted: Double, value: Double) {
+            let slot = RobustSpread.insertionIndex(of: evicted, in: sorted, count: capacity)
             if value > evicted {
                 // The values after the evicted slot and below the new value move down by one.
-                let end = Self.insertionIndex(of: value, in: sorted, count: capacity)
+                let end = RobustSpread.insertionIndex(of: value, in: sorted, count: capacity)
                 memmove(sorted + slot, sorted + slot + 1, (end - 1 - slot) * MemoryLayout<Double>.stride)
                 sorted[end - 1] = value
             } else if value < evicted {
                 // The values above the new value and before the evicted slot move up by one.
-                let start = Self.upperIndex(of: value, in: sorted, count: capacity)
+                let start = RobustSpread.upperIndex(of: value, in: sorted, count: capacity)
                 memmove(sorted + start + 1, sorted + start, (slot - start) * MemoryLayout<Double>.stride)
                 sorted[start] = value
             } else {
                 sorted[slot] = value
             }
         }
-        if filled < capacity {
-            count = filled + 1
-        } else {
-            self.oldest = oldest + 1 == capacity ? 0 : oldest + 1
-        }
     }
 
     /// The median of the window; call only when it is not empty.
     var median: Double {
-        let n = count
-        return n % 2 == 1 ? storage[4 + n / 2] : (storage[3 + n / 2] + storage[4 + n / 2]) / 2
+        storage.withUnsafeBufferPointer { Self.median(of: $0.baseAddress! + Self.guards, count: count) }
     }
 
-    /// Whether `value` certainly lies within `median ± sigmas × sigma(around: median)`, decided
-    /// from three order statistics; false means "not known", not "outside".
+    /// The median of `count` sorted values: the mean of the two middle ones, which for an odd
+    /// count are the same value (doubling and halving it are exact for any log return, whose
+    /// magnitude is below 2000), so one formula serves both without a branch.
+    @inline(__always)
+    static func median(of values: UnsafePointer<Double>, count: Int) -> Double {
+        (values[(count &- 1) &>> 1] + values[count &>> 1]) / 2
+    }
+
+    /// Whether `value` certainly lies within `median ± sigmas × sigma(around: median)` of a full
+    /// window of at least four sorted values, decided from three order statistics; false means
+    /// "not known", not "outside".
     ///
     /// The MAD is the least radius around the median that holds rank + 1 values (rank = n/2 − 1
     /// or n/2), and those values are consecutive in sorted order. No run of rank + 1 consecutive
@@ -130,18 +238,17 @@ struct RobustSpread: Sendable {
     /// distances from the median. Rounding is monotone, so the band built from that bound lies
     /// inside the exact band: a value inside it is inside the exact one, bit for bit. For an
     /// ordinary bar this skips the O(window) MAD pass.
+    ///
+    /// A positive finite bound also means a finite median: `quickLow` and `quickHigh` lie at or
+    /// outside the middle two, so an infinite median (or a NaN one, from −∞ and +∞) makes one difference
+    /// NaN and the other infinite or NaN, and `min` then gives NaN or +∞.
     @inline(__always)
-    func certainlyWithin(_ value: Double, sigmas: Double) -> Bool {
-        let n = count
-        guard n >= 4, n == capacity else { return false }
-        return storage.withUnsafeBufferPointer { buffer in
-            let values = buffer.baseAddress! + 4
-            let center = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
-            let bound = min(values[quickHigh] - center, center - values[quickLow])
-            guard bound > 0, bound.isFinite, center.isFinite else { return false }
-            let width = sigmas * (Self.madToSigma * bound)
-            return value >= center - width && value <= center + width
-        }
+    static func quickBand(_ values: UnsafePointer<Double>, _ middle: Middle, contains value: Double, sigmas: Double) -> Bool {
+        let center = (values[middle.low] + values[middle.high]) / 2
+        let bound = min(values[middle.quickHigh] - center, center - values[middle.quickLow])
+        guard bound > 0, bound.isFinite else { return false }
+        let width = sigmas * (madToSigma * bound)
+        return value >= center - width && value <= center + width
     }
 
     /// A robust estimate of the window's standard deviation: 1.4826 × MAD, or, when more than
@@ -158,7 +265,7 @@ struct RobustSpread: Sendable {
     /// The median of |value − center| over the window.
     private func medianAbsoluteDeviation(from center: Double) -> Double {
         storage.withUnsafeBufferPointer { buffer in
-            let n = count, values = UnsafeBufferPointer(rebasing: buffer[4..<(n + 4)])
+            let n = count, values = UnsafeBufferPointer(rebasing: buffer[Self.guards..<(n + Self.guards)])
             if n % 2 == 1 { return Self.deviation(rank: n / 2, from: center, in: values) }
             return (Self.deviation(rank: n / 2 - 1, from: center, in: values) + Self.deviation(rank: n / 2, from: center, in: values)) / 2
         }
@@ -192,30 +299,36 @@ struct RobustSpread: Sendable {
 
     /// Copies four values between overlapping places: all are read before any is written.
     @inline(__always)
-    private static func copyFour(from source: UnsafeMutablePointer<Double>, to target: UnsafeMutablePointer<Double>) {
+    static func copyFour(from source: UnsafeMutablePointer<Double>, to target: UnsafeMutablePointer<Double>) {
         let values = UnsafeRawPointer(source).loadUnaligned(as: SIMD4<Double>.self)
         UnsafeMutableRawPointer(target).storeBytes(of: values, as: SIMD4<Double>.self)
     }
 
-    /// `insertionIndex` for at most `stepwiseCapacity` values, its six halvings written out:
-    /// outside a loop the compiler keeps each step a conditional move, where in the loop it
-    /// makes a branch that goes either way at random.
+    /// Copies eight values between overlapping places: all are read before any is written.
     @inline(__always)
-    private static func smallInsertionIndex(of value: Double, in values: UnsafeMutablePointer<Double>, count: Int) -> Int {
-        var remaining = count, base = 0
-        @inline(__always) func halve() {
-            guard remaining > 1 else { return }
-            let half = remaining &>> 1
-            base = values[base &+ half] < value ? base &+ half : base
-            remaining &-= half
-        }
-        halve(); halve(); halve(); halve(); halve(); halve()
-        return base &+ (values[base] < value ? 1 : 0)
+    static func copyEight(from source: UnsafeMutablePointer<Double>, to target: UnsafeMutablePointer<Double>) {
+        let values = UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Double>.self)
+        UnsafeMutableRawPointer(target).storeBytes(of: values, as: SIMD8<Double>.self)
+    }
+
+    /// The first index whose value is not less than `value` in a sorted run of 64 places (a
+    /// window of at most `stepwiseCapacity` values, +∞ after it), for a value in the window: six
+    /// halvings written out, each a conditional move (in a loop the compiler makes a branch
+    /// that goes either way at random), none checking how much is left.
+    @inline(__always)
+    static func lowerBound64(of value: Double, in values: UnsafeMutablePointer<Double>) -> Int {
+        var base = 0
+        base = values[base &+ 31] < value ? base &+ 32 : base
+        base = values[base &+ 15] < value ? base &+ 16 : base
+        base = values[base &+ 7] < value ? base &+ 8 : base
+        base = values[base &+ 3] < value ? base &+ 4 : base
+        base = values[base &+ 1] < value ? base &+ 2 : base
+        return values[base] < value ? base &+ 1 : base
     }
 
     /// The first index whose value is greater than `value` (branch-free binary search).
     @inline(__always)
-    private static func upperIndex(of value: Double, in values: UnsafeMutablePointer<Double>, count: Int) -> Int {
+    static func upperIndex(of value: Double, in values: UnsafeMutablePointer<Double>, count: Int) -> Int {
         var remaining = count, base = 0
         while remaining > 1 {
             let half = remaining &>> 1
@@ -228,7 +341,7 @@ struct RobustSpread: Sendable {
 
     /// The first index whose value is not less than `value` (branch-free binary search).
     @inline(__always)
-    private static func insertionIndex(of value: Double, in values: UnsafeMutablePointer<Double>, count: Int) -> Int {
+    static func insertionIndex(of value: Double, in values: UnsafeMutablePointer<Double>, count: Int) -> Int {
         var remaining = count, base = 0
         while remaining > 1 {
             let half = remaining &>> 1
