@@ -193,11 +193,7 @@ public struct FusedRunner {
     /// `deliver` for row `row` of the block: Feature and Signal have run; their results are read.
     private mutating func deliverRow<Sink: RunSink>(_ row: Int, into sink: inout Sink) {
         let market = passed[row]
-        let stamp = Stamp(timestamp: market.bar.timestamp, traceId: sequence)
-        lastTimestamp = market.bar.timestamp
-        sink.receiveBar(market, stamp: stamp)
-        execution.onBar(market, stamp: stamp, into: &next)
-        portfolio.onBar(market, stamp: stamp, into: &next)
+        let stamp = openBar(market, into: &sink)
         if next.isEmpty {
             // Where `deliver` lets Signal decide at once.
             if row == nextSignalRow { emitSignals(of: row) }
@@ -246,11 +242,7 @@ public struct FusedRunner {
 
     /// Routes one bar on `market.raw` (what `route` does with its envelope) and what it causes.
     private mutating func deliver<Sink: RunSink>(_ market: MarketBar, into sink: inout Sink) {
-        let stamp = Stamp(timestamp: market.bar.timestamp, traceId: sequence)
-        lastTimestamp = market.bar.timestamp
-        sink.receiveBar(market, stamp: stamp)
-        execution.onBar(market, stamp: stamp, into: &next)
-        portfolio.onBar(market, stamp: stamp, into: &next)
+        let stamp = openBar(market, into: &sink)
         if next.isEmpty {
             // The frame would be the only message of its generation: Signal takes it now, from
             // the registers Feature lends, and what it emits is the next generation, as when the
@@ -262,6 +254,19 @@ public struct FusedRunner {
         }
         // Most bars emit nothing: no call into the delivery loop.
         if !next.isEmpty { drain(into: &sink) }
+    }
+
+    /// What every bar on `market.raw` meets before Feature and Signal, on both paths: the sink,
+    /// then Execution (resting orders work at the open), then PortfolioRisk (decisions waiting
+    /// for this open act). Returns the bar's stamp.
+    @inline(__always)
+    private mutating func openBar<Sink: RunSink>(_ market: MarketBar, into sink: inout Sink) -> Stamp {
+        let stamp = Stamp(timestamp: market.bar.timestamp, traceId: sequence)
+        lastTimestamp = market.bar.timestamp
+        sink.receiveBar(market, stamp: stamp)
+        execution.onBar(market, stamp: stamp, into: &next)
+        portfolio.onBar(market, stamp: stamp, into: &next)
+        return stamp
     }
 
     /// Feature's update of `market` with Signal deciding on the registers it lends.

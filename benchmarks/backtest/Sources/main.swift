@@ -30,22 +30,10 @@ import StrategyCompiler
 struct MemoryFeed: BarFeed {
     let series: BarSeries
 
+    /// The bars of `forEachBlockReadingAhead`, one at a time.
     func forEachBar(_ body: (Bar) throws -> Void) throws {
-        let count = series.close.count
-        try series.timestamps.withUnsafeBufferPointer { t in
-            try series.open.withUnsafeBufferPointer { o in
-                try series.high.withUnsafeBufferPointer { h in
-                    try series.low.withUnsafeBufferPointer { l in
-                        try series.close.withUnsafeBufferPointer { c in
-                            try series.volume.withUnsafeBufferPointer { v in
-                                for i in 0..<count {
-                                    try body(Bar(timestamp: t[i], open: o[i], high: h[i], low: l[i], close: c[i], volume: v[i]))
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        try forEachBlockReadingAhead { block in
+            for bar in block { try body(bar) }
         }
     }
 
