@@ -177,23 +177,11 @@ public struct SignalAgent: Agent {
             let before = block.messages.count
             let barStamp = stamp(bar)
             for step in steps where singleInstrument || step.instrument == instrument {
-                guard let direction = Self.ruleDirection(step, columns: columns, row: bar) else { continue }
+                guard let direction = Self.ruleDirection(step, { columns[$0, bar] }) else { continue }
                 decided(step, direction: direction, instrument: instrument, stamp: barStamp, into: &block.messages)
             }
             block.recorded(bar: bar, since: before)
         }
-    }
-
-    /// `ruleDirection` reading bar `row` of the register columns.
-    @inline(__always)
-    private static func ruleDirection(_ step: Step, columns: RegisterColumns, row: Int) -> Direction? {
-        let wantsLong = step.long >= 0 && Self.isTrue(columns[step.long, row])
-        let wantsShort = step.short >= 0 && Self.isTrue(columns[step.short, row])
-        if step.flat >= 0 && Self.isTrue(columns[step.flat, row]) { return .flat }
-        if wantsLong && wantsShort { return .flat }
-        if wantsLong { return .long }
-        if wantsShort { return .short }
-        return nil
     }
 
     /// `evaluate` for any strategy: regimes, models, ensembles, gates and shadows.
@@ -265,7 +253,7 @@ public struct SignalAgent: Agent {
             let step = steps[position]
             position += 1
             guard singleInstrument || step.instrument == instrument,
-                  let direction = Self.ruleDirection(step, values: values) else { continue }
+                  let direction = Self.ruleDirection(step, { values[$0] }) else { continue }
             decided(step, direction: direction, instrument: instrument, stamp: stamp, into: &outbox)
         }
     }
@@ -285,12 +273,13 @@ public struct SignalAgent: Agent {
     }
 
     /// A rule's direction this bar, or nil to keep the last one: `flat` wins over `long` and
-    /// `short`, and `long` with `short` on the same bar is flat.
+    /// `short`, and `long` with `short` on the same bar is flat. `register` reads the bar's
+    /// value of a register (from the registers after the bar, or a block's columns).
     @inline(__always)
-    private static func ruleDirection(_ step: Step, values: UnsafeBufferPointer<Double>) -> Direction? {
-        let wantsLong = step.long >= 0 && Self.isTrue(values[step.long])
-        let wantsShort = step.short >= 0 && Self.isTrue(values[step.short])
-        if step.flat >= 0 && Self.isTrue(values[step.flat]) { return .flat }
+    private static func ruleDirection(_ step: Step, _ register: (Int) -> Double) -> Direction? {
+        let wantsLong = step.long >= 0 && Self.isTrue(register(step.long))
+        let wantsShort = step.short >= 0 && Self.isTrue(register(step.short))
+        if step.flat >= 0 && Self.isTrue(register(step.flat)) { return .flat }
         if wantsLong && wantsShort { return .flat }
         if wantsLong { return .long }
         if wantsShort { return .short }
@@ -300,7 +289,7 @@ public struct SignalAgent: Agent {
     /// `ruleDirection` with the confidence and votes `evaluateAll` records.
     @inline(__always)
     private func ruleDecision(_ step: Step, values: UnsafeBufferPointer<Double>) -> (Direction?, Double, UInt64) {
-        guard let direction = Self.ruleDirection(step, values: values) else { return (nil, 0, 0) }
+        guard let direction = Self.ruleDirection(step, { values[$0] }) else { return (nil, 0, 0) }
         return (direction, 1, 0)
     }
 

@@ -144,8 +144,7 @@ public struct FeatureProgram: Sendable {
     private static func columnOrder(_ instructions: [Instruction], indicators: [StreamingIndicator],
                                     registers count: Int) -> (constants: [Int], ordered: Bool) {
         var written = [Bool](repeating: false, count: count)
-        var writtenBefore = [Bool](repeating: false, count: count)
-        var reads: [[Int]] = []
+        var reads: [[Int]] = [], writes: [[Int]] = []
         for instruction in instructions {
             var inputs: [Int] = [], outputs: [Int] = []
             switch instruction {
@@ -158,19 +157,17 @@ public struct FeatureProgram: Sendable {
             case .lag(_, let source, let into): (inputs, outputs) = ([source], [into])
             case .copy(let source, let into): (inputs, outputs) = ([source], [into])
             }
+            outputs.removeAll { $0 >= count }
             reads.append(inputs)
-            for output in outputs where output < count { written[output] = true }
+            writes.append(outputs)
+            for output in outputs { written[output] = true }
         }
+        var writtenBefore = [Bool](repeating: false, count: count)
         var ordered = true
-        for (instruction, inputs) in zip(instructions, reads) {
+        for (inputs, outputs) in zip(reads, writes) {
             // An input written only later would be read from the bar before.
             if inputs.contains(where: { $0 >= count || (written[$0] && !writtenBefore[$0]) }) { ordered = false }
-            switch instruction {
-            case .column(_, let into), .unary(_, _, let into), .binary(_, _, _, let into), .lag(_, _, let into), .copy(_, let into):
-                if into < count { writtenBefore[into] = true }
-            case .indicator(let index, _, _, let into):
-                for output in into..<(into + indicators[index].outputCount) where output < count { writtenBefore[output] = true }
-            }
+            for output in outputs { writtenBefore[output] = true }
         }
         return (written.indices.filter { !written[$0] }, ordered)
     }

@@ -96,15 +96,16 @@ struct Crossing: PairKernel {
 
     @inline(__always)
     mutating func update(_ a: Double, _ b: Double) {
-        if !previousA.isNaN {
-            let crossed = switch direction {
-            case .over: previousA < previousB && a > b
-            case .under: previousA > previousB && a < b
-            }
-            current = crossed ? 1 : 0
-        }
+        if !previousA.isNaN { current = Self.crossed(over: direction == .over, previousA, previousB, a, b) ? 1 : 0 }
         previousA = a
         previousB = b
+    }
+
+    /// The rule itself, for the bar-by-bar and the column paths alike: over, the previous a
+    /// below the previous b and a above b now; under, the mirror image.
+    @inline(__always)
+    static func crossed(over: Bool, _ previousA: Double, _ previousB: Double, _ a: Double, _ b: Double) -> Bool {
+        over ? (previousA < previousB && a > b) : (previousA > previousB && a < b)
     }
 
     /// `update` over two columns of `count` values, writing what a program's register reads
@@ -123,10 +124,7 @@ struct Crossing: PairKernel {
                 continue
             }
             wasSkipped = false
-            if !lastA.isNaN {
-                let crossed = over ? (lastA < lastB && x > y) : (lastA > lastB && x < y)
-                value = crossed ? 1 : 0
-            }
+            if !lastA.isNaN { value = Self.crossed(over: over, lastA, lastB, x, y) ? 1 : 0 }
             lastA = x
             lastB = y
             output[row] = value
@@ -159,8 +157,8 @@ struct Crossing: PairKernel {
             }
             wasSkipped = false
             secondWasSkipped = false
-            if !a1.isNaN { v1 = (over1 ? (a1 < b1 && x > y) : (a1 > b1 && x < y)) ? 1 : 0 }
-            if !a2.isNaN { v2 = (over2 ? (a2 < b2 && x > y) : (a2 > b2 && x < y)) ? 1 : 0 }
+            if !a1.isNaN { v1 = crossed(over: over1, a1, b1, x, y) ? 1 : 0 }
+            if !a2.isNaN { v2 = crossed(over: over2, a2, b2, x, y) ? 1 : 0 }
             a1 = x
             b1 = y
             a2 = x
