@@ -59,13 +59,17 @@ def run_backtesting(path, repeats):
             self.slow = self.I(sma, self.data.Close, SLOW)
 
         def next(self):
+            # A signal in the direction already held does nothing (docs/backtesting.md): two
+            # crossings the same way in a row follow an exact tie of the averages.
             fast, slow = self.fast, self.slow
             if crossed(fast[-2], slow[-2], fast[-1], slow[-1]):
-                self.position.close()
-                self.buy(size=ALL_IN)
+                if not self.position.is_long:
+                    self.position.close()
+                    self.buy(size=ALL_IN)
             elif crossed(slow[-2], fast[-2], slow[-1], fast[-1]):
-                self.position.close()
-                self.sell(size=ALL_IN)
+                if not self.position.is_short:
+                    self.position.close()
+                    self.sell(size=ALL_IN)
 
     data = read_frame(path)
     best, stats = math.inf, None
