@@ -10,9 +10,9 @@ that arithmetic:
   minute_ties  the minute-bar slice of scripts/reference/minute_ties.py (4 decimals), whose
                SMA(10) and SMA(30) are exactly equal at row 660, periods 10 and 30
   constant     runs of identical values, shorter and longer than the window (pandas returns a
-               window of one repeated value exactly), periods 1, 3, 10 and 30
+               window of one repeated value exactly), periods 2, 3, 10 and 30
   negative     values of both signs, a stretch of only negative ones, signed zeros and a
-               cancellation of large values (pandas' sign guards), periods 1, 2, 10 and 30
+               cancellation of large values (pandas' sign guards), periods 2, 5, 10 and 30
 
 Output: Tests/IndicatorsTests/References/pandas_sma/<case>.csv, one row per input value:
 `input` and one `sma_<period>` column per period, each the 16 hex digits of the Float64's bits
@@ -55,8 +55,8 @@ def cases():
     goog = pd.read_csv(ROOT / 'data' / 'GOOG.csv')['Close'].to_numpy(dtype=np.float64)
     yield 'goog', goog, (10, 30)
     yield 'minute_ties', minute_ties.bars()[4], (10, 30)
-    yield 'constant', constant_runs(), (1, 3, 10, 30)
-    yield 'negative', negative_values(), (1, 2, 10, 30)
+    yield 'constant', constant_runs(), (2, 3, 10, 30)
+    yield 'negative', negative_values(), (2, 5, 10, 30)
 
 
 def hex_bits(values):
