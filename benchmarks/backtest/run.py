@@ -33,6 +33,7 @@ Usage: benchmarks/backtest/run.sh [--bars N] [--big-bars N] [--repeats N] [--pee
 """
 
 import argparse
+import bisect
 import datetime
 import json
 import os
@@ -165,9 +166,21 @@ def trade_check(results, data, fill_files, run_dir, bars):
         return "NOT CHECKED", ["NOT CHECKED: backtesting.py was not run (closed trades "
                                + ", ".join(f"{name} {count}" for name, count in counts.items()) + ")"]
 
-    def after_tie(fill_bars):
-        # A fill at bar b comes from the signal on bar b - 1, which compares bars b - 2 and b - 1.
-        return [b for b in fill_bars if (b - 1) in ties or (b - 2) in ties]
+    def after_tie(fill_bars, *engines):
+        # The fills that are the first of these engines after an exact tie: a tie decides the
+        # signal on its own bar (fill one bar later) or, when neither engine crossed there,
+        # whether the next crossing the same way is a new position or the one already held.
+        tie_bars = sorted(ties)
+        every = sorted(set().union(*engines))
+        first = []
+        for b in fill_bars:
+            at = bisect.bisect_left(tie_bars, b) - 1
+            if at < 0:
+                continue
+            t = tie_bars[at]
+            if bisect.bisect_right(every, t) == bisect.bisect_left(every, b):
+                first.append(b)
+        return first
 
     def listed(fill_bars):
         return ", ".join(map(str, fill_bars[:8])) + (", ..." if len(fill_bars) > 8 else "")
@@ -184,13 +197,16 @@ def trade_check(results, data, fill_files, run_dir, bars):
                             ("backtesting.py", sorted(reference_fills - stratum_fills))):
             if extra:
                 lines.append(f"  {name}: {len(extra)} fills the other lacks (bars {listed(extra)}); "
-                             f"{len(after_tie(extra))} of them follow an exact tie of SMA(10) and SMA(30)")
+                             f"{len(after_tie(extra, stratum_fills, reference_fills))} of them are the first fill "
+                             f"after an exact tie of SMA(10) and SMA(30)")
     numpy_path = fill_files.get("numpy")
     if "numpy" in results and numpy_path is not None and numpy_path.exists():
-        differing = sorted(read_fills(numpy_path) ^ reference_fills)
+        numpy_fills = read_fills(numpy_path)
+        differing = sorted(numpy_fills ^ reference_fills)
         lines.append(f"  numpy (exact integer-tick comparison, another tie rule; not part of the check): "
                      f"{results['numpy']['trades']} closed trades; {len(differing)} fills differ from "
-                     f"backtesting.py's, {len(after_tie(differing))} of them following an exact tie")
+                     f"backtesting.py's, {len(after_tie(differing, numpy_fills, reference_fills))} of them "
+                     f"the first fill after an exact tie")
     lines.append(f"  the data has {len(ties)} bars where the two averages are exactly equal")
     return verdict, lines
 
