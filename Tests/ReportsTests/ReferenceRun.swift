@@ -6,11 +6,12 @@ import Testing
 /// One backtesting.py run read back from Tests/ReportsTests/References/<case>/.
 ///
 /// The files are written by scripts/reference/backtesting_py_reference.py (backtesting.py
-/// 0.6.6 on data/GOOG.csv); nothing here comes from Stratum's own output.
+/// 0.6.6 on data/GOOG.csv, and for sma_cross_ties on 1,500 synthetic minute bars); nothing
+/// here comes from Stratum's own output.
 struct ReferenceRun {
     static let cases = [
         "sma_cross", "sma_cross_close", "sma_cross_fees", "long_only_rsi",
-        "long_only_rsi_winners", "sma_cross_hourly", "buy_and_hold",
+        "long_only_rsi_winners", "sma_cross_hourly", "buy_and_hold", "sma_cross_ties",
     ]
 
     let name: String

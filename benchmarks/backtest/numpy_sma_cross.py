@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """SMA(10)/SMA(30) crossover backtest, vectorised with numpy: the benchmark's numpy baseline.
 
-The same semantics as `stratum backtest benchmarks/backtest/sma_cross_minute.yaml` and the
-backtesting.py run in peers.py:
+The semantics of `stratum backtest benchmarks/backtest/sma_cross_minute.yaml` and the
+backtesting.py run in peers.py, except at exact ties of the two averages (see the second point
+and the third): Stratum and backtesting.py compare the averages as pandas' rolling mean rounds
+them and do nothing on a signal in the direction already held, so the benchmark's trade check
+shows numpy's trade count beside theirs rather than requiring it to be equal:
 
 - signals on the bar's close: long when crossover(fast, slow), i.e. fast[1] < slow[1] and
   fast > slow; short when crossover(slow, fast); the averages are compared exactly (prices

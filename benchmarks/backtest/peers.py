@@ -59,13 +59,17 @@ def run_backtesting(path, repeats):
             self.slow = self.I(sma, self.data.Close, SLOW)
 
         def next(self):
+            # A signal in the direction already held does nothing (docs/backtesting.md): two
+            # crossings the same way in a row follow an exact tie of the averages.
             fast, slow = self.fast, self.slow
             if crossed(fast[-2], slow[-2], fast[-1], slow[-1]):
-                self.position.close()
-                self.buy(size=ALL_IN)
+                if not self.position.is_long:
+                    self.position.close()
+                    self.buy(size=ALL_IN)
             elif crossed(slow[-2], fast[-2], slow[-1], fast[-1]):
-                self.position.close()
-                self.sell(size=ALL_IN)
+                if not self.position.is_short:
+                    self.position.close()
+                    self.sell(size=ALL_IN)
 
     data = read_frame(path)
     best, stats = math.inf, None
@@ -107,6 +111,8 @@ def run_backtrader(path, repeats):
                 side = -1
             else:
                 return
+            if side * self.position.size > 0:
+                return      # already held that way (after an exact tie): nothing to do
             # Close, then all-in the signal's way, sized at this close; both fill at the next open.
             units = math.floor(ALL_IN * self.broker.getvalue() / self.data.close[0])
             if self.position:
@@ -170,6 +176,7 @@ def run_nautilus(path, repeats):
             self.fast = SimpleMovingAverage(FAST)
             self.slow = SimpleMovingAverage(SLOW)
             self.prev = None
+            self.held = 0       # the side of the last order sent: 1 long, -1 short
             self.closed = 0
             self.refused = 0
 
@@ -183,9 +190,11 @@ def run_nautilus(path, repeats):
 
         def on_order_denied(self, event):
             self.refused += 1
+            self.held = 0       # the close went through, the new position did not
 
         def on_order_rejected(self, event):
             self.refused += 1
+            self.held = 0
 
         def on_bar(self, bar):
             if not self.slow.initialized:
@@ -201,6 +210,9 @@ def run_nautilus(path, repeats):
                 side = -1
             else:
                 return
+            if side == self.held:
+                return      # already held that way (after an exact tie): nothing to do
+            self.held = side
             # Market orders fill at this bar's close, which is the next bar's open in this data.
             price = bar.close.as_double()
             account = self.portfolio.account(venue)

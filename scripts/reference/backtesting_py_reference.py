@@ -2,13 +2,16 @@
 """Write backtesting.py reference results for the Reports tests.
 
 Runs backtesting.py (pinned in scripts/requirements.txt) on data/GOOG.csv with a few
-strategies and writes, for each case, into Tests/ReportsTests/References/<case>/:
+strategies, and on a slice of the backtest benchmark's synthetic minute bars that holds an exact
+tie of SMA(10) and SMA(30) (scripts/reference/minute_ties.py), and writes, for each case, into
+Tests/ReportsTests/References/<case>/:
 
   trades.csv   one closed trade per row: bars, times, signed size, prices, PnL,
                return (fraction) and commissions
   equity.csv   one row per bar: timestamp, equity, drawdown (fraction), close price
   stats.json   backtesting.py's statistics for that run, its version, the case
                parameters and the first trading bar it used for Buy & Hold
+  bars.csv     the case's bars, when they are not data/GOOG.csv
 
 Floats are written with Python's repr (shortest round-trip), durations as days,
 timestamps as ISO-8601. Non-finite statistics are written as the strings "NaN",
@@ -29,6 +32,9 @@ import numpy as np
 import pandas as pd
 from backtesting import Backtest, Strategy
 from backtesting._util import _indicator_warmup_nbars
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import minute_ties as minute_ties_slice  # noqa: E402
 
 # Slightly below 1 so that backtesting.py reads it as a fraction of available margin
 # (a size of 1 means one unit); floor(f * equity / price) equals the all-in size.
@@ -73,6 +79,13 @@ def crossed_above(a, b):
 
 
 class SmaCross(Strategy):
+    """Long on a crossover of the fast average above the slow one, short on the opposite.
+
+    A signal in the direction already held does nothing, as in Stratum (docs/backtesting.md,
+    "Signals and crossovers"). Two crossovers the same way in a row happen only when the
+    averages were exactly equal in between (then neither is a crossing): without the check,
+    backtesting.py would close the position and reopen it at the same price.
+    """
     fast = 10
     slow = 30
 
@@ -82,11 +95,13 @@ class SmaCross(Strategy):
 
     def next(self):
         if crossed_above(self.fast_sma, self.slow_sma):
-            self.position.close()
-            self.buy(size=ALL_IN)
+            if not self.position.is_long:
+                self.position.close()
+                self.buy(size=ALL_IN)
         elif crossed_above(self.slow_sma, self.fast_sma):
-            self.position.close()
-            self.sell(size=ALL_IN)
+            if not self.position.is_short:
+                self.position.close()
+                self.sell(size=ALL_IN)
 
 
 class LongOnlyRsi(Strategy):
@@ -115,6 +130,21 @@ class BuyAndHold(Strategy):
             self.buy(size=ALL_IN)
 
 
+def minute_ties(case_dir):
+    """The minute-bar slice of minute_ties.py as a backtesting.py frame; also written to
+    <case>/bars.csv in the benchmark's bar format for the tests to run on."""
+    columns = minute_ties_slice.bars()
+    case_dir.mkdir(parents=True, exist_ok=True)
+    minute_ties_slice.write_csv(case_dir / 'bars.csv', columns)
+    times, open_, high, low, close, volume = columns
+    frame = pd.DataFrame({'Open': open_, 'High': high, 'Low': low, 'Close': close, 'Volume': volume},
+                         index=pd.DatetimeIndex(times))
+    description = (f'bars.csv: scripts/data/make_minute_bars.py --bars {minute_ties_slice.BARS} '
+                   f'--seed {minute_ties_slice.SEED}, rows {minute_ties_slice.FIRST}..'
+                   f'{minute_ties_slice.FIRST + minute_ties_slice.COUNT - 1}')
+    return frame, description
+
+
 def hourly(data):
     """The same bars re-stamped one hour apart, weekends included.
 
@@ -137,6 +167,10 @@ CASES = {
     'sma_cross_hourly': dict(strategy=SmaCross, cash=10_000, commission=0.0, trade_on_close=False,
                              data=hourly),
     'buy_and_hold': dict(strategy=BuyAndHold, cash=10_000, commission=0.0, trade_on_close=False),
+    # 1,500 minute bars whose SMA(10) and SMA(30) are exactly equal at row 660: which average
+    # is larger there, and so whether a crossing happens, depends on pandas' rounding.
+    'sma_cross_ties': dict(strategy=SmaCross, cash=10_000, commission=0.0, trade_on_close=False,
+                           bars=minute_ties),
 }
 
 
@@ -170,18 +204,22 @@ def json_number(value):
 
 
 def write_case(name, params, data, out_dir):
-    settings = {k: v for k, v in params.items() if k not in ('strategy', 'data', 'run_args')}
+    settings = {k: v for k, v in params.items() if k not in ('strategy', 'data', 'bars', 'run_args')}
     run_args = params.get('run_args', {})
     strategy = params['strategy']
+    case_dir = out_dir / name
     restamp = params.get('data')
+    description = 'data/GOOG.csv'
     if restamp is not None:
         data = restamp(data)
+        description += f' re-stamped by {restamp.__name__}()'
+    if 'bars' in params:
+        data, description = params['bars'](case_dir)
     bt = Backtest(data, strategy, exclusive_orders=False, finalize_trades=False, **settings)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         stats = bt.run(**run_args)
 
-    case_dir = out_dir / name
     case_dir.mkdir(parents=True, exist_ok=True)
 
     trades = stats['_trades']
@@ -209,7 +247,7 @@ def write_case(name, params, data, out_dir):
         'backtesting_version': backtesting.__version__,
         'pandas_version': pd.__version__,
         'numpy_version': np.__version__,
-        'data': 'data/GOOG.csv' + (f' re-stamped by {restamp.__name__}()' if restamp else ''),
+        'data': description,
         'parameters': {
             'strategy': strategy.__name__,
             **{k: getattr(strategy, k) for k in ('fast', 'slow', 'period', 'lower', 'upper')

@@ -1,19 +1,26 @@
-/// SMA: the mean of the last `period` values.
+/// SMA: the mean of the last `period` values, computed as pandas' `rolling(period).mean()` does,
+/// to the bit.
 ///
-/// The window sum moves by (new - leaving), one dependent addition per bar; recomputing the
-/// sum each bar would cost O(period). The mean multiplies by 1/period: a division per bar
-/// would limit throughput, and the two differ by at most one rounding.
+/// backtesting.py's strategies take their averages from pandas, and a crossover decides on
+/// `fast > slow`: where two averages are mathematically equal (prices of a few decimals make
+/// that common), only the rounding of each says which is larger. Computing them with pandas'
+/// arithmetic breaks such ties as backtesting.py does. pandas keeps a Kahan-compensated
+/// running sum, with one compensation for the values it adds and another for those it removes
+/// (the leaving value is removed before the new one is added), divides by the count, and then:
+/// a window whose values are all the same returns that value exactly; a mean of the wrong sign
+/// for a window of only non-negative (or only negative) values returns 0.
+///
+/// The running sum keeps the cost per bar constant (a sum over the window would be O(period));
+/// the division is off the sum's dependency chain, so it does not bound a column's throughput.
 struct SimpleMovingAverage: SeriesKernel {
     static let outputCount = 1
     let period: Int
-    private let reciprocal: Double
     private var window: RingBuffer
-    private var sum = 0.0
+    private var state = CompensatedWindowSum()
     private(set) var current = Double.nan
 
     init(period: Int) {
         self.period = period
-        reciprocal = 1.0 / Double(period)
         window = RingBuffer(capacity: period)
     }
 
@@ -22,25 +29,25 @@ struct SimpleMovingAverage: SeriesKernel {
     @inline(__always)
     mutating func update(_ x: Double) {
         if window.isFull {
-            let leaving = window.push(x)
-            sum += x - leaving
+            state.remove(window.push(x))
+            state.add(x)
+            current = state.mean(count: period)
         } else {
             window.push(x)
-            sum += x
-            if !window.isFull { return }
+            state.add(x)
+            if window.isFull { current = state.mean(count: period) }
         }
-        current = sum * reciprocal
     }
 
     /// `update` over a column of `count` values, writing what a program's register reads
     /// after each (`current`, or NaN for a NaN input, which leaves the window as it is and sets
-    /// `skipped`): the same additions in the same order as bar by bar, so the same bits. Once
-    /// the window is full the loop works on the ring's storage directly, the sum, the mean and
-    /// the ring's position held in registers across the column.
+    /// `skipped`): the same operations in the same order as bar by bar, so the same bits. Once
+    /// the window is full the loop works on the ring's storage directly, the sums and the ring's
+    /// position held in registers across the column.
     @inline(__always)
     mutating func run(_ input: UnsafePointer<Double>, into output: UnsafeMutablePointer<Double>, count: Int,
                       skipped: inout Bool) {
-        var total = sum, mean = current, wasSkipped = skipped
+        var sums = state, mean = current, wasSkipped = skipped
         var row = 0
         // Warming up, as `update` does before the window is full.
         while row < count, !window.isFull {
@@ -51,14 +58,14 @@ struct SimpleMovingAverage: SeriesKernel {
             } else {
                 wasSkipped = false
                 window.push(x)
-                total += x
-                if window.isFull { mean = total * reciprocal }
+                sums.add(x)
+                if window.isFull { mean = sums.mean(count: period) }
                 output[row] = mean
             }
             row += 1
         }
         if row < count {
-            let scale = reciprocal
+            let full = period
             window.withFullRing { values, capacity, position in
                 var oldest = position
                 defer { position = oldest }
@@ -72,15 +79,16 @@ struct SimpleMovingAverage: SeriesKernel {
                         let leaving = values[oldest]
                         values[oldest] = x
                         oldest = oldest + 1 == capacity ? 0 : oldest + 1
-                        total += x - leaving
-                        mean = total * scale
+                        sums.remove(leaving)
+                        sums.add(x)
+                        mean = sums.mean(count: full)
                         output[row] = mean
                     }
                     row += 1
                 }
             }
         }
-        sum = total
+        state = sums
         current = mean
         skipped = wasSkipped
     }
@@ -92,6 +100,52 @@ struct SimpleMovingAverage: SeriesKernel {
     }
 
     func value(_ output: Int) -> Double { current }
+}
+
+/// The running state of pandas' rolling mean (`roll_mean`, `add_mean`, `remove_mean` and
+/// `calc_mean` in pandas/_libs/window/aggregations.pyx): the sum with its two Kahan
+/// compensations, how many values in the window are negative (sign bit set, as pandas'
+/// `signbit`), and the latest value with the length of the run of equal values ending at it.
+struct CompensatedWindowSum: Sendable {
+    private var sum = 0.0
+    private var addCompensation = 0.0
+    private var removeCompensation = 0.0
+    private var negatives = 0
+    private var latest = Double.nan
+    private var repeats = 0
+
+    @inline(__always)
+    mutating func add(_ x: Double) {
+        let y = x - addCompensation
+        let t = sum + y
+        addCompensation = t - sum - y
+        sum = t
+        negatives &+= Self.signBit(x)
+        repeats = x == latest ? repeats &+ 1 : 1
+        latest = x
+    }
+
+    @inline(__always)
+    mutating func remove(_ x: Double) {
+        let y = -x - removeCompensation
+        let t = sum + y
+        removeCompensation = t - sum - y
+        sum = t
+        negatives &-= Self.signBit(x)
+    }
+
+    /// The mean of a window of `count` values: pandas' `calc_mean` with min_periods reached.
+    @inline(__always)
+    func mean(count: Int) -> Double {
+        let result = sum / Double(count)
+        if repeats >= count { return latest }
+        if negatives == 0 && result < 0 { return 0 }
+        if negatives == count && result > 0 { return 0 }
+        return result
+    }
+
+    @inline(__always)
+    private static func signBit(_ x: Double) -> Int { Int(truncatingIfNeeded: x.bitPattern >> 63) }
 }
 
 /// EMA with k = 2 / (period + 1), seeded with the SMA of the first `period` values (TA-Lib's
