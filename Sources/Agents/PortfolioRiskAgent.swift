@@ -276,6 +276,10 @@ public struct PortfolioRiskAgent: Agent {
     }
 
     /// Units before limits, in whole lots.
+    ///
+    /// Inlined, as `grossExposure` is: called out of line from `open`, which holds the agent
+    /// `inout`, the agent (some 300 bytes) is copied to the stack to be lent to it.
+    @inline(__always)
     private func units(for instrument: Int, price: Double, equity: Double) -> Double {
         guard price > 0, equity > 0 else { return 0 }
         let lot = Double(config.sizing.lot)
@@ -350,6 +354,7 @@ public struct PortfolioRiskAgent: Agent {
         return size
     }
 
+    @inline(__always)
     private func grossExposure(excluding instrument: Int) -> Double {
         var total = 0.0
         for (index, book) in books.enumerated() where index != instrument {

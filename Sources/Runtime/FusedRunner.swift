@@ -308,8 +308,8 @@ public struct FusedRunner {
         while !next.isEmpty {
             swap(&generation, &next)
             swap(&next, &current)
-            // `generation` holds the messages to deliver, each taken out rather than copied;
-            // `next`, emptied, collects what they cause.
+            // `generation` holds the messages to deliver, each lent where it lies rather than
+            // copied; `next`, emptied, collects what they cause.
             generation.takeAll { route($0, into: &sink) }
             swap(&generation, &current)
         }
