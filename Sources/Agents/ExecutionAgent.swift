@@ -123,8 +123,9 @@ public struct ExecutionAgent: Agent {
     // MARK: Targets
 
     private mutating func work(_ target: TargetOrder, _ message: Stamp, _ outbox: inout Outbox) {
-        // A new target replaces whatever still works towards the old one.
-        cancel(instrument: target.instrument, message, &outbox)
+        // A new target replaces whatever still works towards the old one. Most targets find
+        // nothing working: no call.
+        if !parents.isEmpty || !working.isEmpty { cancel(instrument: target.instrument, message, &outbox) }
         let delta = target.quantity - positions[target.instrument]
         guard delta != 0, let bar = bar(of: target.instrument) else { return }
         let reference = target.reference == .close ? bar.close : bar.open
@@ -265,8 +266,6 @@ public struct ExecutionAgent: Agent {
     }
 
     private mutating func cancel(instrument: Int, _ message: Stamp, _ outbox: inout Outbox) {
-        // Most targets find nothing working: no filtered copies to build.
-        guard !parents.isEmpty || !working.isEmpty else { return }
         let cancelled = parents.filter { $0.instrument == instrument } + working.filter { $0.instrument == instrument }
         guard !cancelled.isEmpty else { return }
         for order in cancelled { publish(order, status: .cancelled, message, &outbox) }

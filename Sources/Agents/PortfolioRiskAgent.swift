@@ -276,7 +276,12 @@ public struct PortfolioRiskAgent: Agent {
     }
 
     /// Units before limits, in whole lots.
-    private func units(for instrument: Int, price: Double, equity: Double) -> Double {
+    ///
+    /// Mutating (it writes nothing) and inlined, so that `open`, which holds the agent `inout`,
+    /// reads it in place: lent to a non-mutating method, the agent (some 340 bytes) is first
+    /// copied to the stack with a call to `memcpy`. `grossExposure` is inlined for the same reason.
+    @inline(__always)
+    private mutating func units(for instrument: Int, price: Double, equity: Double) -> Double {
         guard price > 0, equity > 0 else { return 0 }
         let lot = Double(config.sizing.lot)
         let fraction: Double
@@ -350,6 +355,7 @@ public struct PortfolioRiskAgent: Agent {
         return size
     }
 
+    @inline(__always)
     private func grossExposure(excluding instrument: Int) -> Double {
         var total = 0.0
         for (index, book) in books.enumerated() where index != instrument {

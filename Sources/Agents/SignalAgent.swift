@@ -430,7 +430,7 @@ public struct SignalBlock: Sendable {
 
     /// Message `index` of the block.
     @inline(__always)
-    public func message(_ index: Int) -> Envelope { messages.storage[index] }
+    public func message(_ index: Int) -> Envelope { messages[index] }
 
     /// Forgets the block and keeps the capacity.
     public mutating func removeAll() {

@@ -36,6 +36,9 @@ public struct FusedRunner {
     /// so no envelope is copied to be delivered.
     private var current = Outbox()
     private var next = Outbox()
+    /// An empty outbox, whose buffer every empty outbox shares: a drain's starting value for
+    /// the generation it delivers, copied (a retain) rather than made (a lazy global's lookup).
+    private let idle = Outbox(capacity: 0)
     public private(set) var sequence: UInt64 = 0
     private var lastTimestamp: Int64 = 0
 
@@ -304,12 +307,12 @@ public struct FusedRunner {
     /// Delivers what the last routed messages caused, generation by generation, until nothing is left.
     private mutating func drain<Sink: RunSink>(into sink: inout Sink) {
         // Made once per drain, not per generation: it holds each generation's buffer in turn.
-        var generation = Outbox(capacity: 0)
+        var generation = idle
         while !next.isEmpty {
             swap(&generation, &next)
             swap(&next, &current)
-            // `generation` holds the messages to deliver, each taken out rather than copied;
-            // `next`, emptied, collects what they cause.
+            // `generation` holds the messages to deliver, each lent where it lies rather than
+            // copied; `next`, emptied, collects what they cause.
             generation.takeAll { route($0, into: &sink) }
             swap(&generation, &current)
         }

@@ -97,6 +97,33 @@ struct MessagePathTests {
         }
     }
 
+    @Test func anOutboxIsAValueItsCopiesDoNotShareWrites() {
+        func message(_ index: Int) -> Envelope {
+            Envelope(timestamp: Int64(index), source: .runner, traceId: UInt64(index), topic: .executionError,
+                     payload: .executionError(ExecutionFailure(order: UInt64(index), reason: "reason \(index)")))
+        }
+        var original = Outbox(capacity: 0)
+        var empty = original
+        // Past the first capacity (16), so the buffer grows while a copy still holds the old one.
+        for index in 0..<20 { original.emit(message(index)) }
+        #expect(empty.isEmpty, "a copy made before the emits sees none of them")
+        let copy = original
+        original.emit(message(20))
+        #expect(copy.count == 20 && original.count == 21)
+        var taken: [UInt64] = []
+        original.takeAll { taken.append($0.traceId) }
+        #expect(taken == Array(0...20))
+        #expect(copy.messages.map(\.traceId) == Array(0..<20), "taking from one value leaves its copy whole")
+        #expect(copy[19].traceId == 19)
+        guard case .executionError(let failure) = copy[7].payload else { Issue.record("\(copy[7])"); return }
+        #expect(failure.reason == "reason 7")
+        var emptied = copy
+        emptied.removeAll()
+        #expect(emptied.isEmpty && copy.count == 20)
+        empty.emit(message(1))
+        #expect(empty.count == 1 && Outbox(capacity: 0).isEmpty, "the shared empty buffer is never written")
+    }
+
     @Test func anEnvelopeWithTheLargestPayloadFitsIn128Bytes() {
         // An audit record of a trade is the largest payload; past 128 bytes every envelope move
         // becomes a call to memcpy.

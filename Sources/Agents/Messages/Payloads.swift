@@ -261,7 +261,7 @@ public enum SupervisorCommand: Sendable, Equatable, Codable {
 public struct AuditRecord: Sendable {
     /// The recorded message's payload, kept inline for the payloads Compliance audits on every
     /// order, fill and trade, so that recording them allocates nothing; any other payload is boxed.
-    var recorded: Recorded
+    @usableFromInline var recorded: Recorded
     /// The topic of the recorded message, stored as the topic rather than its name: the record
     /// then holds no string, and fits in an envelope of at most 128 bytes with a trade inline.
     /// (Declared after `recorded`, it takes a byte of the padding behind it.)
@@ -300,6 +300,7 @@ public struct AuditRecord: Sendable {
     /// The payloads of the audited topics, inline; a payload can hold an audit record, so any
     /// other one sits in a box to keep the type finite. The largest, a trade (89 bytes), keeps
     /// the envelope within 128 bytes, the most a move copies without a call to `memcpy`.
+    @usableFromInline
     enum Recorded: Sendable {
         case signal(SignalEvent)
         case target(TargetOrder)
