@@ -51,15 +51,21 @@ public struct BarRun {
     }
 }
 
-/// PortfolioRisk's equity mark at the close of one bar of a quiet run: with the run's cash and
-/// risk state (which a quiet bar leaves alone), the `EquitySnapshot` that `closeBar` returns.
+/// PortfolioRisk's equity mark at the close of one bar of a quiet run, and the peak after it:
+/// with the run's cash and risk state (which a quiet bar leaves alone), the `EquitySnapshot`
+/// that `closeBar` returns.
 public struct EquityMark: Sendable, Equatable {
     public var equity: Double
-    public var drawdown: Double
+    public var peak: Double
 
     @inlinable
-    public init(equity: Double, drawdown: Double) {
+    public init(equity: Double, peak: Double) {
         self.equity = equity
-        self.drawdown = drawdown
+        self.peak = peak
     }
+
+    /// The drawdown from the peak, as `PortfolioRiskAgent` measures it (the same operations,
+    /// so the same bits): worked out when read, so a sink that keeps only equity never divides.
+    @inlinable
+    public var drawdown: Double { peak > 0 ? 1 - equity / peak : 0 }
 }

@@ -2,8 +2,17 @@ extension ExecutionAgent {
     /// How many leading bars of `run` `onBar` would take without emitting anything: up to the
     /// first bar at which a resting market order (a remainder, an algo slice, a delayed order)
     /// falls due, or a limit order is touched or reaches the end of its life. Changes nothing.
+    ///
+    /// Inlinable: with nothing resting (most bars), one test.
+    @inlinable
     public func quietBars(_ run: BarRun) -> Int {
-        guard !working.isEmpty, run.count > 0 else { return run.count }
+        working.isEmpty ? run.count : quietBarsWithOrders(run)
+    }
+
+    /// `quietBars` with orders resting.
+    @usableFromInline
+    func quietBarsWithOrders(_ run: BarRun) -> Int {
+        guard run.count > 0 else { return 0 }
         let instrument = run.bars[0].instrument
         var end = run.count
         for order in working where order.instrument == instrument {

@@ -34,29 +34,35 @@ extension PortfolioRiskAgent {
 
     /// `closeBar`'s arithmetic over the bars of `run` (cash and position held): each mark to
     /// `marks`, the last one and the peak kept. Returns how many bars it marked, stopping at
-    /// the first whose drawdown an active book would act on.
+    /// the first whose drawdown an active book with a drawdown limit would act on.
     private mutating func mark(_ run: BarRun, into marks: UnsafeMutablePointer<EquityMark>) -> Int {
+        // `checkDrawdown` acts only on an active book; without a limit (trigger infinite) it
+        // never acts, so the drawdown is not measured here (the mark measures it when read).
+        let watching = state == .active && drawdownTrigger.isFinite
+        let taken = watching ? mark(run, into: marks, trigger: drawdownTrigger) : mark(run, into: marks, trigger: nil)
+        if taken > 0 {
+            equityMark = marks[taken - 1].equity
+            equityPeak = marks[taken - 1].peak
+        }
+        return taken
+    }
+
+    /// The marking loop, with or without a drawdown level to stop at.
+    @inline(__always)
+    private func mark(_ run: BarRun, into marks: UnsafeMutablePointer<EquityMark>, trigger: Double?) -> Int {
         // `markedEquity` for one book, the bar's close its price: the same operations in the same order.
         let holding = !books[0].lots.isEmpty
         let size = books[0].size, cost = books[0].cost, cash = self.cash
-        // `checkDrawdown` acts only on an active book.
-        let trigger = state == .active ? drawdownTrigger : .nan
         var peak = equityPeak
         var taken = 0
         while taken < run.count {
             var value = cash
             if holding { value += run.bars[taken].bar.close * size - cost }
-            let top = max(peak, value)
-            let drawdown = top > 0 ? 1 - value / top : 0
-            // Always false against NaN: nothing to watch.
-            if drawdown >= trigger { break }
-            marks[taken] = EquityMark(equity: value, drawdown: drawdown)
-            peak = top
+            let mark = EquityMark(equity: value, peak: max(peak, value))
+            if let trigger, mark.drawdown >= trigger { break }
+            marks[taken] = mark
+            peak = mark.peak
             taken += 1
-        }
-        if taken > 0 {
-            equityMark = marks[taken - 1].equity
-            equityPeak = peak
         }
         return taken
     }

@@ -177,7 +177,9 @@ public struct FusedRunner {
     /// and the sink gets the bars and marks. Returns how many rows it delivered (0: the first
     /// row is not quiet).
     private mutating func deliverQuietRows<Sink: RunSink>(_ rows: Range<Int>, firstTrace: UInt64, into sink: inout Sink) -> Int {
-        if quietMarks.count < rows.count { quietMarks = [EquityMark](repeating: EquityMark(equity: 0, drawdown: 0), count: max(passed.count, Self.blockBars)) }
+        if quietMarks.count < rows.count {
+            quietMarks = [EquityMark](repeating: EquityMark(equity: 0, peak: 0), count: max(passed.count, Self.blockBars))
+        }
         // Moved into locals (no allocation) so the closures below reach no other part of `self`.
         var bars: [MarketBar] = [], offsets: [Int] = [], marks: [EquityMark] = []
         swap(&bars, &passed)

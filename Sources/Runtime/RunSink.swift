@@ -133,4 +133,30 @@ public struct CollectingSink: RunSink {
         equity.append(snapshot)
         closes.append(lastClose)
     }
+
+    /// The per-bar callbacks' appends, a run at a time.
+    public mutating func receiveQuiet(_ run: QuietRun) {
+        guard run.count > 0 else { return }
+        bars.append(contentsOf: run.bars.bars)
+        equity.append(count: run.count, placeholder: EquitySnapshot(barIndex: 0, timestamp: 0, cash: 0, equity: 0, drawdown: 0, state: .active)) {
+            run.snapshot($0)
+        }
+        // A run's bars are of one instrument.
+        let own = run.bars.bars[0].instrument == 0, held = lastClose, bars = run.bars.bars
+        closes.append(count: run.count, placeholder: 0) { own ? bars[$0].bar.close : held }
+        lastClose = closes[closes.count - 1]
+    }
+}
+
+extension Array {
+    /// Appends `count` elements, the `i`th `element(i)`: the storage grows once and the elements
+    /// are written in place, without `append`'s uniqueness and capacity checks on each.
+    @inlinable
+    mutating func append(count: Int, placeholder: Element, _ element: (Int) -> Element) {
+        let start = self.count
+        append(contentsOf: repeatElement(placeholder, count: count))
+        withUnsafeMutableBufferPointer { slots in
+            for index in 0..<count { slots[start + index] = element(index) }
+        }
+    }
 }

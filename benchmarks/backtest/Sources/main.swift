@@ -82,6 +82,8 @@ struct CountingSink: RunSink {
     mutating func receiveBar(_ bar: MarketBar, stamp: Stamp) { messages += 1 }
     mutating func receiveClock(_ stamp: Stamp) { messages += 1 }
     mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp) { messages += 1 }
+    /// A bar, its close and its mark per moment.
+    mutating func receiveQuiet(_ run: QuietRun) { messages += 3 * run.count }
 }
 
 /// Keeps what the statistics read: the equity curve (time and equity per closed moment) and the
@@ -126,6 +128,23 @@ struct StatisticsSink: RunSink {
 
     mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp) {
         points.append(Point(time: snapshot.timestamp, equity: snapshot.equity, close: lastClose))
+    }
+
+    /// `receiveBar` and `receiveEquity` for each moment, appended at once, reading only what a point keeps.
+    mutating func receiveQuiet(_ run: QuietRun) {
+        guard run.count > 0 else { return }
+        // A run's bars are of one instrument.
+        let bars = run.bars.bars, marks = run.marks, own = bars[0].instrument == 0, held = lastClose
+        // Grown once, then written in place: no uniqueness and capacity check per point.
+        let start = points.count
+        points.append(contentsOf: repeatElement(Point(time: 0, equity: 0, close: 0), count: run.count))
+        points.withUnsafeMutableBufferPointer { points in
+            for index in 0..<bars.count {
+                points[start + index] = Point(time: bars[index].bar.timestamp, equity: marks[index].equity,
+                                              close: own ? bars[index].bar.close : held)
+            }
+        }
+        lastClose = points[points.count - 1].close
     }
 }
 
