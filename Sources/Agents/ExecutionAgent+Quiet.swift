@@ -3,9 +3,10 @@ extension ExecutionAgent {
     /// first bar at which a resting market order (a remainder, an algo slice, a delayed order)
     /// falls due, or a limit order is touched or reaches the end of its life. Changes nothing.
     ///
-    /// Inlinable: with nothing resting (most bars), one test.
+    /// Inlinable: with nothing resting (most bars), one test. Mutating though it changes nothing,
+    /// so that a runner reaches the agent where it is stored rather than through a copy of it.
     @inlinable
-    public func quietBars(_ run: BarRun) -> Int {
+    public mutating func quietBars(_ run: BarRun) -> Int {
         working.isEmpty ? run.count : quietBarsWithOrders(run)
     }
 

@@ -1,4 +1,9 @@
 extension PortfolioRiskAgent {
+    /// Whether a decision may be waiting for an instrument's next open (`fill: next_open`): the
+    /// next bar is then not quiet, and `markQuiet` takes none.
+    @inlinable
+    public var mayActAtNextOpen: Bool { anyPending }
+
     /// Takes the leading bars of `run` that would emit nothing, each as `onBar` at its open and
     /// `closeBar` at its close would: writes each bar's mark to `marks` and leaves the agent as
     /// those calls would have. Returns how many bars it took; it stops before the first bar on
@@ -39,7 +44,13 @@ extension PortfolioRiskAgent {
         // `checkDrawdown` acts only on an active book; without a limit (trigger infinite) it
         // never acts, so the drawdown is not measured here (the mark measures it when read).
         let watching = state == .active && drawdownTrigger.isFinite
-        let taken = watching ? mark(run, into: marks, trigger: drawdownTrigger) : mark(run, into: marks, trigger: nil)
+        // Out of a position every mark is cash: the loop is specialised both ways.
+        let taken = switch (watching, books[0].lots.isEmpty) {
+        case (false, false): mark(run, into: marks, trigger: nil, holding: true)
+        case (false, true): mark(run, into: marks, trigger: nil, holding: false)
+        case (true, false): mark(run, into: marks, trigger: drawdownTrigger, holding: true)
+        case (true, true): mark(run, into: marks, trigger: drawdownTrigger, holding: false)
+        }
         if taken > 0 {
             equityMark = marks[taken - 1].equity
             equityPeak = marks[taken - 1].peak
@@ -47,11 +58,10 @@ extension PortfolioRiskAgent {
         return taken
     }
 
-    /// The marking loop, with or without a drawdown level to stop at.
+    /// The marking loop, with or without a drawdown level to stop at, in or out of a position.
     @inline(__always)
-    private func mark(_ run: BarRun, into marks: UnsafeMutablePointer<EquityMark>, trigger: Double?) -> Int {
+    private func mark(_ run: BarRun, into marks: UnsafeMutablePointer<EquityMark>, trigger: Double?, holding: Bool) -> Int {
         // `markedEquity` for one book, the bar's close its price: the same operations in the same order.
-        let holding = !books[0].lots.isEmpty
         let size = books[0].size, cost = books[0].cost, cash = self.cash
         var peak = equityPeak
         var taken = 0

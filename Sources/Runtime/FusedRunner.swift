@@ -158,7 +158,8 @@ public struct FusedRunner {
     private mutating func deliverBlockRows<Sink: RunSink>(count: Int, firstTrace first: UInt64, into sink: inout Sink) {
         blockRow = 0
         while blockRow < count {
-            if blockRow < nextSignalRow {
+            // After a signal row a decision usually waits for the next open: no run to try.
+            if blockRow < nextSignalRow, !portfolio.mayActAtNextOpen {
                 blockRow += deliverQuietRows(blockRow..<min(count, nextSignalRow), firstTrace: first, into: &sink)
                 if blockRow == count { break }
             }

@@ -100,6 +100,8 @@ struct StatisticsSink: RunSink {
     var points: [Point] = []
     var trades: [TradeRecord] = []
     private var lastClose = Double.nan
+    /// Where `receiveQuiet` writes a run's points before appending them.
+    private var staging: [Point] = []
 
     init(reserving bars: Int) {
         points.reserveCapacity(bars)
@@ -135,15 +137,17 @@ struct StatisticsSink: RunSink {
         guard run.count > 0 else { return }
         // A run's bars are of one instrument.
         let bars = run.bars.bars, marks = run.marks, own = bars[0].instrument == 0, held = lastClose
-        // Grown once, then written in place: no uniqueness and capacity check per point.
-        let start = points.count
-        points.append(contentsOf: repeatElement(Point(time: 0, equity: 0, close: 0), count: run.count))
-        points.withUnsafeMutableBufferPointer { points in
+        if staging.count < bars.count { staging = Array(repeating: Point(time: 0, equity: 0, close: 0), count: max(bars.count, 1_024)) }
+        // Written into the staging buffer with nothing checked per point, then appended in one copy.
+        var staged: [Point] = []
+        swap(&staged, &staging)
+        staged.withUnsafeMutableBufferPointer { slots in
             for index in 0..<bars.count {
-                points[start + index] = Point(time: bars[index].bar.timestamp, equity: marks[index].equity,
-                                              close: own ? bars[index].bar.close : held)
+                slots[index] = Point(time: bars[index].bar.timestamp, equity: marks[index].equity, close: own ? bars[index].bar.close : held)
             }
         }
+        staged.withUnsafeBufferPointer { points.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<bars.count])) }
+        swap(&staged, &staging)
         lastClose = points[points.count - 1].close
     }
 }
