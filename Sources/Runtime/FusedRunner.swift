@@ -57,6 +57,8 @@ public struct FusedRunner {
     /// The position in `signals.bars` of the next row with messages, and that row (`Int.max`: none left).
     private var signalCursor = 0
     private var nextSignalRow = Int.max
+    /// PortfolioRisk's marks over a run of quiet rows (`deliverQuietRows`), one per row of the block.
+    private var quietMarks: [EquityMark] = []
 
     public init(plan: Plan, evaluators: [String: any ModelEvaluator]) {
         self.init(agents: AgentSet(plan: plan, evaluators: evaluators))
@@ -144,19 +146,71 @@ public struct FusedRunner {
         let count = passed.count
         if count > 0 {
             decideBlock(count: count, firstTrace: first)
-            blockRow = 0
-            while blockRow < count {
-                // Every bar a source bar passed on carries that bar's trace id.
-                sequence = first &+ UInt64(origins[blockRow])
-                deliverRow(blockRow, into: &sink)
-                closeMoment(traceId: sequence, into: &sink)
-                blockRow += 1
-            }
-            blockRow = -1
+            deliverBlockRows(count: count, firstTrace: first, into: &sink)
         }
         passed.removeAll(keepingCapacity: true)
         origins.removeAll(keepingCapacity: true)
         sequence = first &+ UInt64(bars.count)
+    }
+
+    /// The `count` passed bars of the block, decided, through Execution, PortfolioRisk and the
+    /// sink in order. Runs of quiet rows (before the next row with Signal's messages, while
+    /// Execution works no order and PortfolioRisk neither acts at an open nor trips the
+    /// drawdown limit) go through the agents' quiet entry points and `RunSink.receiveQuiet` in
+    /// one call each; the rest row by row, as `push` would.
+    private mutating func deliverBlockRows<Sink: RunSink>(count: Int, firstTrace first: UInt64, into sink: inout Sink) {
+        blockRow = 0
+        while blockRow < count {
+            // After a signal row a decision usually waits for the next open: no run to try.
+            if blockRow < nextSignalRow, !portfolio.mayActAtNextOpen {
+                blockRow += deliverQuietRows(blockRow..<min(count, nextSignalRow), firstTrace: first, into: &sink)
+                if blockRow == count { break }
+            }
+            // Every bar a source bar passed on carries that bar's trace id.
+            sequence = first &+ UInt64(origins[blockRow])
+            deliverRow(blockRow, into: &sink)
+            closeMoment(traceId: sequence, into: &sink)
+            blockRow += 1
+        }
+        blockRow = -1
+    }
+
+    /// The leading quiet rows of `rows`, all at once, with exactly the effects of `deliverRow`
+    /// and `closeMoment` on each: Execution says how far nothing works, PortfolioRisk marks up
+    /// to there or to the first bar it would act on, Execution takes what PortfolioRisk took,
+    /// and the sink gets the bars and marks. Returns how many rows it delivered (0: the first
+    /// row is not quiet).
+    private mutating func deliverQuietRows<Sink: RunSink>(_ rows: Range<Int>, firstTrace: UInt64, into sink: inout Sink) -> Int {
+        if quietMarks.count < rows.count {
+            quietMarks = [EquityMark](repeating: EquityMark(equity: 0, peak: 0), count: max(passed.count, Self.blockBars))
+        }
+        // Moved into locals (no allocation) so the closures below reach no other part of `self`.
+        var bars: [MarketBar] = [], offsets: [Int] = [], marks: [EquityMark] = []
+        swap(&bars, &passed)
+        swap(&offsets, &origins)
+        swap(&marks, &quietMarks)
+        let taken = bars.withUnsafeBufferPointer { bars in
+            offsets.withUnsafeBufferPointer { offsets in
+                marks.withUnsafeMutableBufferPointer { marks in
+                    let all = BarRun(bars: UnsafeBufferPointer(rebasing: bars[rows]), offsets: UnsafeBufferPointer(rebasing: offsets[rows]),
+                                     firstTrace: firstTrace)
+                    let taken = portfolio.markQuiet(all.prefix(execution.quietBars(all)), into: marks.baseAddress!)
+                    guard taken > 0 else { return 0 }
+                    let run = all.prefix(taken)
+                    execution.markQuiet(run)
+                    sink.receiveQuiet(QuietRun(bars: run, marks: UnsafeBufferPointer(rebasing: marks[..<taken]),
+                                               cash: portfolio.cash, state: portfolio.state))
+                    let last = run.stamp(taken - 1)
+                    lastTimestamp = last.timestamp
+                    sequence = last.traceId
+                    return taken
+                }
+            }
+        }
+        swap(&bars, &passed)
+        swap(&offsets, &origins)
+        swap(&marks, &quietMarks)
+        return taken
     }
 
     /// Feature over the `count` passed bars into `columns`, and Signal's decisions from them into `signals`.

@@ -82,6 +82,8 @@ struct CountingSink: RunSink {
     mutating func receiveBar(_ bar: MarketBar, stamp: Stamp) { messages += 1 }
     mutating func receiveClock(_ stamp: Stamp) { messages += 1 }
     mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp) { messages += 1 }
+    /// A bar, its close and its mark per moment.
+    mutating func receiveQuiet(_ run: QuietRun) { messages += 3 * run.count }
 }
 
 /// Keeps what the statistics read: the equity curve (time and equity per closed moment) and the
@@ -98,6 +100,8 @@ struct StatisticsSink: RunSink {
     var points: [Point] = []
     var trades: [TradeRecord] = []
     private var lastClose = Double.nan
+    /// Where `receiveQuiet` writes a run's points before appending them.
+    private var staging: [Point] = []
 
     init(reserving bars: Int) {
         points.reserveCapacity(bars)
@@ -126,6 +130,25 @@ struct StatisticsSink: RunSink {
 
     mutating func receiveEquity(_ snapshot: EquitySnapshot, stamp: Stamp) {
         points.append(Point(time: snapshot.timestamp, equity: snapshot.equity, close: lastClose))
+    }
+
+    /// `receiveBar` and `receiveEquity` for each moment, appended at once, reading only what a point keeps.
+    mutating func receiveQuiet(_ run: QuietRun) {
+        guard run.count > 0 else { return }
+        // A run's bars are of one instrument.
+        let bars = run.bars.bars, marks = run.marks, own = bars[0].instrument == 0, held = lastClose
+        if staging.count < bars.count { staging = Array(repeating: Point(time: 0, equity: 0, close: 0), count: max(bars.count, 1_024)) }
+        // Written into the staging buffer with nothing checked per point, then appended in one copy.
+        var staged: [Point] = []
+        swap(&staged, &staging)
+        staged.withUnsafeMutableBufferPointer { slots in
+            for index in 0..<bars.count {
+                slots[index] = Point(time: bars[index].bar.timestamp, equity: marks[index].equity, close: own ? bars[index].bar.close : held)
+            }
+        }
+        staged.withUnsafeBufferPointer { points.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<bars.count])) }
+        swap(&staged, &staging)
+        lastClose = points[points.count - 1].close
     }
 }
 
