@@ -181,8 +181,8 @@ extension ShadowEvaluator {
         mutating func deliver(_ envelope: Envelope) {
             route(envelope)
             var head = 0
-            while head < queue.messages.count {
-                let message = queue.messages[head]
+            while head < queue.count {
+                let message = queue[head]
                 head += 1
                 route(message)
             }
