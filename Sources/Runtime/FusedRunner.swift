@@ -141,19 +141,25 @@ public struct FusedRunner {
         let count = passed.count
         if count > 0 {
             decideBlock(count: count, firstTrace: first)
-            blockRow = 0
-            while blockRow < count {
-                // Every bar a source bar passed on carries that bar's trace id.
-                sequence = first &+ UInt64(origins[blockRow])
-                deliverRow(blockRow, into: &sink)
-                closeMoment(traceId: sequence, into: &sink)
-                blockRow += 1
-            }
-            blockRow = -1
+            deliverRows(count: count, first: first, into: &sink)
         }
         passed.removeAll(keepingCapacity: true)
         origins.removeAll(keepingCapacity: true)
         sequence = first &+ UInt64(bars.count)
+    }
+
+    /// The row loop of a block: the `count` passed bars, whose pure stages have run, one by one
+    /// through Execution and PortfolioRisk, each closing its moment.
+    private mutating func deliverRows<Sink: RunSink>(count: Int, first: UInt64, into sink: inout Sink) {
+        blockRow = 0
+        while blockRow < count {
+            // Every bar a source bar passed on carries that bar's trace id.
+            sequence = first &+ UInt64(origins[blockRow])
+            deliverRow(blockRow, into: &sink)
+            closeMoment(traceId: sequence, into: &sink)
+            blockRow += 1
+        }
+        blockRow = -1
     }
 
     /// Feature over the `count` passed bars into `columns`, and Signal's decisions from them into `signals`.
