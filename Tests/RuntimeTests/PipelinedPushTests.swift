@@ -37,7 +37,7 @@ struct PipelinedPushTests {
     /// (push size, block size) pairs: pushes shorter than, equal to and longer than a block,
     /// and blocks from a few bars to the default; each run has at least five blocks.
     static let shapes: [(push: Int, block: Int)] = [(1, 64), (7, 64), (100, 64), (64, 64), (1_500, 100), (5_000, 7),
-                                                    (1_024, FusedRunner.pipelineBars), (333, FusedRunner.pipelineBars)]
+                                                    (1_024, 1_024), (333, 1_024)]
 
     static func check(_ yaml: String, bars count: Int, seed: UInt64) throws {
         let plan = try BlockPushTests.plan(yaml)
