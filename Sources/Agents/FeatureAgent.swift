@@ -24,6 +24,8 @@ public struct FeatureAgent: Agent {
     public var programs: [FeatureProgram] { lanes.map(\.program) }
     /// Each instrument's bar count so far, less one (-1 before its first bar).
     public var barIndex: [Int] { lanes.map(\.barIndex) }
+    /// One instrument's `barIndex`, without building the array.
+    public func barIndex(of instrument: Int) -> Int { lanes[instrument].barIndex }
 
     public init(program: FeatureProgram, instruments: Int = 1) {
         lanes = Array(repeating: Lane(program: program), count: max(instruments, 1))

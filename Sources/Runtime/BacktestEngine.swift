@@ -19,10 +19,15 @@ public protocol BarFeed {
 public struct BacktestEngine {
     public let plan: Plan
     public let evaluators: [String: any ModelEvaluator]
+    /// With one feed, MarketData, Feature and Signal run over the next block of bars on a
+    /// second thread while this one delivers the current block
+    /// (`FusedRunner.pushBlocks(pipelined:blockBars:into:from:)`); the results are the same either way.
+    public var pipelined: Bool
 
-    public init(plan: Plan, evaluators: [String: any ModelEvaluator]) {
+    public init(plan: Plan, evaluators: [String: any ModelEvaluator], pipelined: Bool = true) {
         self.plan = plan
         self.evaluators = evaluators
+        self.pipelined = pipelined
     }
 
     public struct Result {
@@ -107,20 +112,22 @@ public struct BacktestEngine {
         var sink = initial
         var count = 0
         if feeds.count == 1 {
-            try feeds[0].forEachBlockReadingAhead { block in
-                guard let progress else {
-                    runner.push(contentsOf: block, instrument: 0, into: &sink)
-                    count += block.count
-                    return
-                }
-                // Split where a report falls due, so progress sees the same counts as bar by bar.
-                var start = 0
-                while start < block.count {
-                    let end = min(block.count, start + progressEvery - count % progressEvery)
-                    runner.push(contentsOf: UnsafeBufferPointer(rebasing: block[start..<end]), instrument: 0, into: &sink)
-                    count += end - start
-                    if count % progressEvery == 0 { progress(count) }
-                    start = end
+            try runner.pushBlocks(pipelined: pipelined, into: &sink) { push in
+                try feeds[0].forEachBlockReadingAhead { block in
+                    guard let progress else {
+                        push(block)
+                        count += block.count
+                        return
+                    }
+                    // Split where a report falls due, so progress sees the same counts as bar by bar.
+                    var start = 0
+                    while start < block.count {
+                        let end = min(block.count, start + progressEvery - count % progressEvery)
+                        push(UnsafeBufferPointer(rebasing: block[start..<end]))
+                        count += end - start
+                        if count % progressEvery == 0 { progress(count) }
+                        start = end
+                    }
                 }
             }
         } else {

@@ -40,6 +40,10 @@ public struct FusedRunner {
     /// the generation it delivers, copied (a retain) rather than made (a lazy global's lookup).
     private let idle = Outbox(capacity: 0)
     public private(set) var sequence: UInt64 = 0
+    /// Blocks whose pure stages ran on the second thread of `pushBlocks(pipelined:blockBars:into:from:)`,
+    /// and blocks it ran on the caller's thread (the first few, and those the second thread had
+    /// not started when the caller was ready for them).
+    public private(set) var pipelinedBlocks = (second: 0, caller: 0)
     private var lastTimestamp: Int64 = 0
 
     // The block path (`push(contentsOf:instrument:into:)`): what the pure stages computed for
@@ -49,8 +53,14 @@ public struct FusedRunner {
     /// The feature registers after each of `passed`, column by column, `columnRows` rows a column.
     private var columns: [Double] = []
     private var columnRows = 0
+    /// Registers a row of `columns` holds, and Feature's bar index after the block's last bar: a
+    /// frame is built from these, not from Feature, which may have run on to the next block.
+    private var blockRegisters = 0
+    private var blockBarIndex = -1
     /// Signal's messages for the block, by row.
     private var signals = SignalBlock()
+    /// The block path's scratch, stage results and their buffers, while the fields above hold the block being delivered.
+    private var staged = StageOutput()
     /// The row of `passed` being delivered, or -1 outside the block path (Signal then decides
     /// when a frame is routed).
     private var blockRow = -1
@@ -139,26 +149,192 @@ public struct FusedRunner {
         }
     }
 
-    /// One block of instrument 0: the pure stages over the block, then the bars one by one.
-    private mutating func pushBlock<Sink: RunSink>(_ bars: UnsafeBufferPointer<Bar>, into sink: inout Sink) {
-        let first = sequence
-        marketData.normalise(bars, instrument: 0, into: &passed, origins: &origins)
-        let count = passed.count
-        if count > 0 {
-            decideBlock(count: count, firstTrace: first)
-            deliverBlockRows(count: count, firstTrace: first, into: &sink)
-        }
-        passed.removeAll(keepingCapacity: true)
-        origins.removeAll(keepingCapacity: true)
-        sequence = first &+ UInt64(bars.count)
+    /// Bars a block of `pushBlocks(pipelined:blockBars:into:from:)` has when it runs the pure
+    /// stages on a second thread. Each hand-over (an atomic store, a semaphore signal and, when the
+    /// second thread ran the block, a wait) costs the same whatever the block's size, and when the
+    /// cores are busy the second thread may be scheduled late: larger blocks than `blockBars`
+    /// amortise both. Their columns outgrow the first-level cache, but they cross to the other
+    /// core's cache anyway (benchmarks/RESULTS.md, "Pure stages on a second thread").
+    public static let pipelineBars = 4_096
+
+    /// Blocks a pipelined run delivers on the caller's thread alone before it starts the second
+    /// thread: a run this short costs less than starting a thread saves in it.
+    static let blocksBeforePipelining = 2
+
+    /// `push(contentsOf:instrument:into:)` for each block `blocks` hands to its `push` (on this
+    /// thread, in order; instrument 0), with the same effects, in the same order: while the
+    /// bars of one block go one by one through Execution, PortfolioRisk and the messages here,
+    /// MarketData, Feature and Signal run over the next block on a second thread (`pipelined`).
+    /// The runner's effects therefore trail `push` by up to a block (a block's last
+    /// `pipelineBars` bars reach the sink at the next `push` or at the end), and all of them
+    /// have happened when this returns, also when `blocks` throws: the bars pushed before the
+    /// error are delivered, then the error is rethrown.
+    ///
+    /// The stage agents are lent to the second thread (``StageWorker``) and are the runner's
+    /// again when this returns; the thread never outlives the call. Runs of a few blocks stay on
+    /// this thread (`blocksBeforePipelining`), and so do runs with several instruments (bar by
+    /// bar, as `push(contentsOf:)`) and `pipelined: false`.
+    ///
+    /// - Parameter blockBars: bars a block has (`pipelineBars` unless measuring).
+    public mutating func pushBlocks<Sink: RunSink>(pipelined: Bool = true, blockBars: Int = pipelineBars, into sink: inout Sink,
+                                                   from blocks: (_ push: (UnsafeBufferPointer<Bar>) -> Void) throws -> Void) rethrows {
+        try pushBlocks(pipelined: pipelined, blockBars: blockBars, callerTakes: true, into: &sink, from: blocks)
     }
 
-    /// The `count` passed bars of the block, decided, through Execution, PortfolioRisk and the
-    /// sink in order. Runs of quiet rows (before the next row with Signal's messages, while
-    /// Execution works no order and PortfolioRisk neither acts at an open nor trips the
-    /// drawdown limit) go through the agents' quiet entry points and `RunSink.receiveQuiet` in
-    /// one call each; the rest row by row, as `push` would.
-    private mutating func deliverBlockRows<Sink: RunSink>(count: Int, firstTrace first: UInt64, into sink: inout Sink) {
+    /// `pushBlocks(pipelined:blockBars:into:from:)`; with `callerTakes` false, this thread always
+    /// waits for the second to run a block (tests of the second thread's path).
+    mutating func pushBlocks<Sink: RunSink>(pipelined: Bool, blockBars: Int, callerTakes: Bool, into sink: inout Sink,
+                                            from blocks: (_ push: (UnsafeBufferPointer<Bar>) -> Void) throws -> Void) rethrows {
+        guard pipelined, feature.instrumentCount == 1 else {
+            try blocks { push(contentsOf: $0, into: &sink) }
+            return
+        }
+        var pipeline = Pipeline(blockBars: max(1, blockBars), callerTakes: callerTakes)
+        do {
+            try blocks { feed($0, to: &pipeline, into: &sink) }
+        } catch {
+            finish(&pipeline, into: &sink)
+            throw error
+        }
+        finish(&pipeline, into: &sink)
+    }
+
+    /// A pipelined run's state on the caller's thread.
+    private struct Pipeline {
+        let blockBars: Int
+        let callerTakes: Bool
+        /// Bars gathered from pushes shorter than a block, `buffered` of them so far.
+        let buffer: UnsafeMutablePointer<Bar>
+        var buffered = 0
+        var blocksAlone = 0
+        var worker: StageWorker?
+        /// The trace id of the next bar handed to the worker (the runner's `sequence` trails it).
+        var nextTrace: UInt64 = 0
+        /// The worker's last block, to deliver here while it runs the next.
+        var ready = StageOutput()
+        var hasReady = false
+
+        init(blockBars: Int, callerTakes: Bool) {
+            self.blockBars = blockBars
+            self.callerTakes = callerTakes
+            buffer = .allocate(capacity: blockBars)
+        }
+    }
+
+    /// One push of a pipelined run: whole blocks straight from `bars`, the rest through the buffer.
+    private mutating func feed<Sink: RunSink>(_ bars: UnsafeBufferPointer<Bar>, to pipeline: inout Pipeline, into sink: inout Sink) {
+        let size = pipeline.blockBars
+        var start = 0
+        while start < bars.count {
+            if pipeline.buffered == 0, bars.count - start >= size {
+                // Valid until this push returns, and the worker is done with it before then.
+                step(UnsafeBufferPointer(rebasing: bars[start..<start + size]), pipeline: &pipeline, into: &sink)
+                start += size
+                continue
+            }
+            let take = min(size - pipeline.buffered, bars.count - start)
+            (pipeline.buffer + pipeline.buffered).update(from: bars.baseAddress! + start, count: take)
+            pipeline.buffered += take
+            start += take
+            if pipeline.buffered == size {
+                step(UnsafeBufferPointer(start: pipeline.buffer, count: size), pipeline: &pipeline, into: &sink)
+                pipeline.buffered = 0
+            }
+        }
+    }
+
+    /// One block: the worker runs its pure stages while the block before is delivered here.
+    private mutating func step<Sink: RunSink>(_ bars: UnsafeBufferPointer<Bar>, pipeline: inout Pipeline, into sink: inout Sink) {
+        if pipeline.worker == nil {
+            if pipeline.blocksAlone < Self.blocksBeforePipelining {
+                pipeline.blocksAlone += 1
+                pipelinedBlocks.caller += 1
+                pushBlock(bars, into: &sink)
+                return
+            }
+            // The worker's copies become the only ones that change; the runner's are replaced at the end.
+            pipeline.worker = StageWorker(stages: PureStages(marketData: marketData, feature: feature, signal: signal),
+                                          callerTakes: pipeline.callerTakes)
+            pipeline.nextTrace = sequence
+        }
+        let worker = pipeline.worker!
+        worker.input = bars
+        worker.firstTrace = pipeline.nextTrace
+        pipeline.nextTrace &+= UInt64(bars.count)
+        worker.post()
+        if pipeline.hasReady { deliverBlock(&pipeline.ready, into: &sink) }
+        worker.finish()
+        // The block just run is delivered next; the worker gets the emptied buffers of the one delivered.
+        swap(&pipeline.ready, &worker.output)
+        pipeline.hasReady = true
+    }
+
+    /// The end of a pipelined run: the bars still buffered, the last block delivered, the
+    /// worker stopped and the stage agents back in the runner.
+    private mutating func finish<Sink: RunSink>(_ pipeline: inout Pipeline, into sink: inout Sink) {
+        if pipeline.buffered > 0 {
+            step(UnsafeBufferPointer(start: pipeline.buffer, count: pipeline.buffered), pipeline: &pipeline, into: &sink)
+            pipeline.buffered = 0
+        }
+        if pipeline.hasReady {
+            deliverBlock(&pipeline.ready, into: &sink)
+            pipeline.hasReady = false
+        }
+        if let worker = pipeline.worker {
+            worker.stop()
+            pipelinedBlocks.second += worker.ranByWorker
+            pipelinedBlocks.caller += worker.ranByCaller
+            marketData = worker.stages.marketData
+            feature = worker.stages.feature
+            signal = worker.stages.signal
+            pipeline.worker = nil
+        }
+        pipeline.buffer.deallocate()
+    }
+
+    /// One block of instrument 0: the pure stages over the block, then the bars one by one.
+    private mutating func pushBlock<Sink: RunSink>(_ bars: UnsafeBufferPointer<Bar>, into sink: inout Sink) {
+        var output = StageOutput()
+        swap(&output, &staged)
+        PureStages.run(bars, firstTrace: sequence, marketData: &marketData, feature: &feature, signal: &signal, into: &output)
+        deliverBlock(&output, into: &sink)
+        swap(&output, &staged)
+    }
+
+    /// The bars of a block whose pure stages have run (`output`, emptied for reuse after) one by
+    /// one through the rest, the sequence then past the block.
+    private mutating func deliverBlock<Sink: RunSink>(_ output: inout StageOutput, into sink: inout Sink) {
+        let count = output.passed.count
+        if count > 0 {
+            install(&output)
+            signalCursor = 0
+            nextSignalRow = signals.bars.first ?? Int.max
+            deliverRows(count: count, first: output.firstTrace, into: &sink)
+            install(&output)
+        }
+        output.passed.removeAll(keepingCapacity: true)
+        output.origins.removeAll(keepingCapacity: true)
+        sequence = output.firstTrace &+ UInt64(output.bars)
+    }
+
+    /// Swaps `output` with what the row loop reads: no copy, so a second call swaps it back.
+    private mutating func install(_ output: inout StageOutput) {
+        swap(&passed, &output.passed)
+        swap(&origins, &output.origins)
+        swap(&columns, &output.columns)
+        swap(&columnRows, &output.columnRows)
+        swap(&blockRegisters, &output.registers)
+        swap(&signals, &output.signals)
+        swap(&blockBarIndex, &output.lastBarIndex)
+    }
+
+    /// The row loop of a block: the `count` passed bars, whose pure stages have run, through
+    /// Execution, PortfolioRisk and the sink in order, each closing its moment. Runs of quiet rows
+    /// (before the next row with Signal's messages, while Execution works no order and
+    /// PortfolioRisk neither acts at an open nor trips the drawdown limit) go through the agents'
+    /// quiet entry points and `RunSink.receiveQuiet` in one call each; the rest row by row, as
+    /// `push` would.
+    private mutating func deliverRows<Sink: RunSink>(count: Int, first: UInt64, into sink: inout Sink) {
         blockRow = 0
         while blockRow < count {
             // After a signal row a decision usually waits for the next open: no run to try.
@@ -213,40 +389,6 @@ public struct FusedRunner {
         return taken
     }
 
-    /// Feature over the `count` passed bars into `columns`, and Signal's decisions from them into `signals`.
-    private mutating func decideBlock(count: Int, firstTrace: UInt64) {
-        let registers = feature.registerCount
-        if columnRows < count || columns.count < registers * columnRows {
-            columnRows = max(count, Self.blockBars)
-            columns = [Double](repeating: 0, count: registers * columnRows)
-        }
-        // Moved into locals (no allocation) so the closures below reach no other part of `self`.
-        var table: [Double] = [], bars: [MarketBar] = [], offsets: [Int] = [], block = SignalBlock()
-        swap(&table, &columns)
-        swap(&bars, &passed)
-        swap(&offsets, &origins)
-        swap(&block, &signals)
-        block.removeAll()
-        let rows = columnRows
-        bars.withUnsafeBufferPointer { bars in
-            offsets.withUnsafeBufferPointer { offsets in
-                table.withUnsafeMutableBufferPointer { table in
-                    let columns = RegisterColumns(base: table.baseAddress!, rows: rows, registers: registers)
-                    feature.update(contentsOf: bars, instrument: 0, into: columns)
-                    signal.evaluate(block: columns, count: count, instrument: 0, stamp: { row in
-                        Stamp(timestamp: bars[row].bar.timestamp, traceId: firstTrace &+ UInt64(offsets[row]))
-                    }, into: &block)
-                }
-            }
-        }
-        swap(&table, &columns)
-        swap(&bars, &passed)
-        swap(&offsets, &origins)
-        swap(&block, &signals)
-        signalCursor = 0
-        nextSignalRow = signals.bars.first ?? Int.max
-    }
-
     /// `deliver` for row `row` of the block: Feature and Signal have run; their results are read.
     private mutating func deliverRow<Sink: RunSink>(_ row: Int, into sink: inout Sink) {
         let market = passed[row]
@@ -261,12 +403,14 @@ public struct FusedRunner {
         if !next.isEmpty { drain(into: &sink) }
     }
 
-    /// The frame Feature would have published after row `row` of the block.
+    /// The frame Feature would have published after row `row` of the block
+    /// (`FeatureAgent.frame(of:row:of:columns:)`, from what the block recorded of Feature).
     private func blockFrame(_ row: Int) -> FeatureFrame {
         columns.withUnsafeBufferPointer { table in
             let columns = RegisterColumns(base: UnsafeMutablePointer(mutating: table.baseAddress!), rows: columnRows,
-                                          registers: feature.registerCount)
-            return feature.frame(of: 0, row: row, of: passed.count, columns: columns)
+                                          registers: blockRegisters)
+            return FeatureFrame(instrument: 0, barIndex: blockBarIndex - (passed.count - 1 - row),
+                                values: (0..<blockRegisters).map { columns[$0, row] })
         }
     }
 

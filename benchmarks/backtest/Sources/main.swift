@@ -7,6 +7,7 @@ import StrategyCompiler
 /// Backtest engine throughput, with the data in memory and streamed from the CSV file.
 ///
 /// Usage: bench-backtest STRATEGY.yaml BARS.csv [REPEATS] [--stream | --stream-backtest | --stream-runner]
+///        [--single-thread | --pipeline-bars=N]
 ///
 /// Lints and plans the strategy (its data section is ignored: the bars come from BARS.csv).
 ///
@@ -23,6 +24,11 @@ import StrategyCompiler
 /// - `--stream-backtest`: `BacktestEngine` reading BARS.csv as `stratum backtest` does.
 /// - `--stream-runner`: BARS.csv streamed through `FusedRunner` into the counting sink: what
 ///   a run costs when nothing is kept per bar (the memory floor).
+///
+/// Every mode hands the blocks to `FusedRunner.pushBlocks(pipelined:blockBars:into:from:)` (in
+/// `BacktestEngine` too), which runs MarketData, Feature and Signal over the next block on a
+/// second thread, `FusedRunner.pipelineBars` bars a block (`--pipeline-bars=N`: N; not in
+/// `BacktestEngine`, which takes the default); `--single-thread` keeps them on the runner's thread.
 ///
 /// Prints one JSON line.
 
@@ -162,9 +168,15 @@ func fail(_ message: String) -> Never {
 }
 
 let arguments = CommandLine.arguments.filter { !$0.hasPrefix("--") }
-let flags = Set(CommandLine.arguments.filter { $0.hasPrefix("--") })
-guard arguments.count >= 3, flags.isSubset(of: ["--stream", "--stream-backtest", "--stream-runner"]), flags.count <= 1 else {
-    FileHandle.standardError.write(Data("usage: bench-backtest STRATEGY.yaml BARS.csv [REPEATS] [--stream | --stream-backtest | --stream-runner]\n".utf8))
+var flags = Set(CommandLine.arguments.filter { $0.hasPrefix("--") })
+let pipelined = flags.remove("--single-thread") == nil
+let blockFlag = flags.first { $0.hasPrefix("--pipeline-bars=") }
+let pipelineBars = blockFlag.map { Int($0.dropFirst("--pipeline-bars=".count)) ?? 0 } ?? FusedRunner.pipelineBars
+if let blockFlag { flags.remove(blockFlag) }
+guard arguments.count >= 3, flags.isSubset(of: ["--stream", "--stream-backtest", "--stream-runner"]), flags.count <= 1,
+      pipelineBars > 0 else {
+    FileHandle.standardError.write(Data(("usage: bench-backtest STRATEGY.yaml BARS.csv [REPEATS] [--stream | --stream-backtest | --stream-runner] "
+        + "[--single-thread | --pipeline-bars=N]\n").utf8))
     exit(2)
 }
 let strategyPath = arguments[1]
@@ -181,7 +193,7 @@ do {
 } catch {
     fail("\(strategyPath): \(error)")
 }
-let engine = BacktestEngine(plan: plan, evaluators: [:])
+let engine = BacktestEngine(plan: plan, evaluators: [:], pipelined: pipelined)
 
 func rate(_ bars: Int, _ seconds: Double) -> Double { (Double(bars) / seconds).rounded() }
 
@@ -201,16 +213,25 @@ func best<T>(_ body: () throws -> T) -> (seconds: Double, last: T) {
     return (fastest, last!)
 }
 
+/// Where the last run's blocks had their pure stages run: on the second thread or the runner's.
+nonisolated(unsafe) var lastSplit = (second: 0, caller: 0)
+
+/// `lastSplit` as JSON.
+func blockSplit() -> String { "{\"second_thread\": \(lastSplit.second), \"runner_thread\": \(lastSplit.caller)}" }
+
 /// Runs `feed` through the runner into the counting sink.
 func runnerOnly(_ feed: some BarFeed) throws -> (bars: Int, sink: CountingSink) {
     var runner = FusedRunner(plan: plan, evaluators: [:])
     var sink = CountingSink()
     var bars = 0
-    try feed.forEachBlockReadingAhead {
-        runner.push(contentsOf: $0, instrument: 0, into: &sink)
-        bars += $0.count
+    try runner.pushBlocks(pipelined: pipelined, blockBars: pipelineBars, into: &sink) { push in
+        try feed.forEachBlockReadingAhead {
+            push($0)
+            bars += $0.count
+        }
     }
     runner.finish(into: &sink)
+    lastSplit = runner.pipelinedBlocks
     return (bars, sink)
 }
 
@@ -219,11 +240,14 @@ func engineRun(_ feed: some BarFeed, reserving bars: Int) throws -> (bars: Int, 
     var runner = FusedRunner(plan: plan, evaluators: [:])
     var sink = StatisticsSink(reserving: bars)
     var count = 0
-    try feed.forEachBlockReadingAhead {
-        runner.push(contentsOf: $0, instrument: 0, into: &sink)
-        count += $0.count
+    try runner.pushBlocks(pipelined: pipelined, blockBars: pipelineBars, into: &sink) { push in
+        try feed.forEachBlockReadingAhead {
+            push($0)
+            count += $0.count
+        }
     }
     runner.finish(into: &sink)
+    lastSplit = runner.pipelinedBlocks
     return (count, sink, sink.points.count)
 }
 
@@ -256,16 +280,16 @@ func estimatedRows(_ path: String) -> Int {
 
 if flags.contains("--stream") {
     let (time, result) = best { try engineRun(reader, reserving: estimatedRows(csvPath)) }
-    print("{\"mode\": \"stream\", \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
-        + "\"bars_per_second\": \(rate(result.bars, time)), \(summary(result.sink))}")
+    print("{\"mode\": \"stream\", \"pipelined\": \(pipelined), \"pipeline_bars\": \(pipelineBars), \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
+        + "\"bars_per_second\": \(rate(result.bars, time)), \(summary(result.sink)), \"stage_blocks\": \(blockSplit())}")
 } else if flags.contains("--stream-backtest") {
     let (time, result) = best { try engine.run(feeds: [reader]) }
-    print("{\"mode\": \"stream-backtest\", \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
+    print("{\"mode\": \"stream-backtest\", \"pipelined\": \(pipelined), \"pipeline_bars\": \(pipelineBars), \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
         + "\"bars_per_second\": \(rate(result.bars, time)), \(summary(result))}")
 } else if flags.contains("--stream-runner") {
     let (time, result) = best { try runnerOnly(reader) }
-    print("{\"mode\": \"stream-runner\", \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
-        + "\"bars_per_second\": \(rate(result.bars, time)), \"trades\": \(result.sink.closedTrades), \"messages\": \(result.sink.messages)}")
+    print("{\"mode\": \"stream-runner\", \"pipelined\": \(pipelined), \"pipeline_bars\": \(pipelineBars), \"bars\": \(result.bars), \"repeats\": \(repeats), \"best_seconds\": \(time), "
+        + "\"bars_per_second\": \(rate(result.bars, time)), \"trades\": \(result.sink.closedTrades), \"messages\": \(result.sink.messages), \"stage_blocks\": \(blockSplit())}")
 } else {
     let parseStart = ContinuousClock.now
     let series: BarSeries
@@ -284,12 +308,12 @@ if flags.contains("--stream") {
     let (backtestTime, backtest) = best { try engine.run(feeds: [feed]) }
     // FusedRunner alone, into a counting sink.
     let (runnerTime, runner) = best { try runnerOnly(feed) }
-    print("{\"mode\": \"memory\", \"bars\": \(bars), \"repeats\": \(repeats), \"parse_seconds\": \(parseSeconds), "
+    print("{\"mode\": \"memory\", \"pipelined\": \(pipelined), \"pipeline_bars\": \(pipelineBars), \"bars\": \(bars), \"repeats\": \(repeats), \"parse_seconds\": \(parseSeconds), "
         + "\"parse_bars_per_second\": \(rate(bars, parseSeconds)), "
         + "\"best_seconds\": \(engineTime), \"bars_per_second\": \(rate(bars, engineTime)), \(summary(engineResult.sink)), "
         + "\"backtest_best_seconds\": \(backtestTime), \"backtest_bars_per_second\": \(rate(bars, backtestTime)), "
         + "\"backtest_trades\": \(backtest.sink.trades.filter { !$0.closedAtEnd }.count), "
         + "\"backtest_final_equity\": \(backtest.sink.equity.last?.equity ?? .nan), "
         + "\"runner_best_seconds\": \(runnerTime), \"runner_bars_per_second\": \(rate(bars, runnerTime)), "
-        + "\"runner_trades\": \(runner.sink.closedTrades), \"runner_messages\": \(runner.sink.messages)}")
+        + "\"runner_trades\": \(runner.sink.closedTrades), \"runner_messages\": \(runner.sink.messages), \"runner_stage_blocks\": \(blockSplit())}")
 }
