@@ -198,26 +198,32 @@ struct BlockPushTests {
 
     /// The agents' state as text: every stored value, with addresses (which differ between
     /// runs) blanked. Kernel windows live behind pointers; `continued` compares those by
-    /// running on.
+    /// running on. A set's members and a dictionary's entries come in an order of their storage
+    /// (two equal ones built apart may list them differently): sorted.
     static func state(_ runner: FusedRunner) -> String {
         var text = ""
         dump(runner.agents, to: &text)
         let lines = text.replacing(/0x[0-9a-f]+/, with: "0x").replacing(/pointerValue: [0-9]+/, with: "pointerValue")
-            .split(separator: "\n").map(String.init)
-        // A set's elements come in an order of its own (two equal sets may differ): sorted.
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func depth(_ line: String) -> Int { line.prefix { $0 == " " }.count }
         var normal: [String] = []
         var index = 0
         while index < lines.count {
-            normal.append(lines[index])
+            let line = lines[index]
+            normal.append(line)
             index += 1
-            guard lines[index - 1].hasSuffix(" members") else { continue }
-            let depth = lines[index - 1].prefix { $0 == " " }.count
-            var members: [String] = []
-            while index < lines.count, lines[index].prefix(while: { $0 == " " }).count > depth {
-                members.append(lines[index])
+            guard line.hasSuffix(" members") || line.hasSuffix(" key/value pairs") else { continue }
+            // Each element: its first line one level (two spaces) deeper, then anything deeper still.
+            let elementDepth = depth(line) + 2
+            var elements: [[String]] = []
+            while index < lines.count, depth(lines[index]) >= elementDepth {
+                if depth(lines[index]) == elementDepth || elements.isEmpty { elements.append([]) }
+                elements[elements.count - 1].append(lines[index])
                 index += 1
             }
-            normal.append(contentsOf: members.sorted())
+            for element in elements.sorted(by: { $0.joined(separator: "\n") < $1.joined(separator: "\n") }) {
+                normal.append(contentsOf: element)
+            }
         }
         return normal.joined(separator: "\n")
     }
@@ -231,38 +237,59 @@ struct BlockPushTests {
         return sink.lines
     }
 
+    /// What `plan` does with `bars` pushed bar by bar, which every block path must equal: the
+    /// envelopes, the runner's sequence and agents' state, and what it does with later bars.
+    struct Reference {
+        let recording: Recording
+        let runner: FusedRunner
+        let state: String
+        /// Bars after the last of the run's, and the envelopes `continued` gives for them.
+        let later: [Bar]
+        let continued: [String]
+
+        init(_ plan: Plan, _ bars: [Bar], seed: UInt64) {
+            (recording, runner) = perBar(plan, bars)
+            state = BlockPushTests.state(runner)
+            let shift = (bars.map(\.timestamp).max() ?? 0) - bars[0].timestamp + 60_000_000
+            later = BlockPushTests.bars(300, seed: seed &+ 1).map { bar in
+                var later = bar
+                later.timestamp += shift
+                return later
+            }
+            continued = BlockPushTests.continued(runner, with: later)
+        }
+
+        /// Records each way a run (`recording`, `runner`) differs from this one, naming `label`.
+        func expectSame(_ recording: Recording, _ runner: FusedRunner, _ label: String) {
+            let expected = self.recording.lines, actual = recording.lines
+            #expect(actual.count == expected.count, "\(label)")
+            if let first = actual.indices.first(where: { $0 < expected.count && actual[$0] != expected[$0] }) {
+                Issue.record("\(label): envelope \(first) differs:\n\(actual[first])\n\(expected[first])")
+            }
+            #expect(runner.sequence == self.runner.sequence, "\(label)")
+            let runState = BlockPushTests.state(runner)
+            if runState != state {
+                let ours = runState.split(separator: "\n"), theirs = state.split(separator: "\n")
+                let line = ours.indices.first { $0 >= theirs.count || ours[$0] != theirs[$0] } ?? ours.count
+                Issue.record("\(label): agent state differs at line \(line) after \(ours[max(0, line - 12)..<line].joined(separator: "\n")): \(line < ours.count ? ours[line] : "end") vs \(line < theirs.count ? theirs[line] : "end")")
+            }
+            #expect(BlockPushTests.continued(runner, with: later) == continued, "\(label): continuation")
+        }
+    }
+
     /// Compares block pushes of every size in `sizes` with the per-bar reference.
     static func check(_ yaml: String, bars count: Int, sizes: [Int], seed: UInt64) throws {
         let plan = try Self.plan(yaml)
         let bars = Self.bars(count, seed: seed)
-        // Later bars, after the last of `bars`, for the continuation.
-        let shift = (bars.map(\.timestamp).max() ?? 0) - bars[0].timestamp + 60_000_000
-        let more = Self.bars(300, seed: seed &+ 1).map { bar in
-            var later = bar
-            later.timestamp += shift
-            return later
-        }
-        let (expected, reference) = perBar(plan, bars)
+        let reference = Reference(plan, bars, seed: seed)
         // Enough happened for the comparison to mean something.
-        #expect(expected.lines.contains { $0.hasPrefix("portfolio.trade") }, "no trade")
-        #expect(expected.lines.contains { $0.hasPrefix("compliance.audit") }, "no audit record")
-        #expect(expected.lines.contains { $0.hasPrefix("signal.") }, "no signal")
-        let referenceState = state(reference)
-        let referenceContinued = continued(reference, with: more)
+        let expected = reference.recording.lines
+        #expect(expected.contains { $0.hasPrefix("portfolio.trade") }, "no trade")
+        #expect(expected.contains { $0.hasPrefix("compliance.audit") }, "no audit record")
+        #expect(expected.contains { $0.hasPrefix("signal.") }, "no signal")
         for size in sizes {
             let (actual, runner) = inBlocks(plan, bars, size: size)
-            #expect(actual.lines.count == expected.lines.count, "block size \(size)")
-            if let first = actual.lines.indices.first(where: { $0 < expected.lines.count && actual.lines[$0] != expected.lines[$0] }) {
-                Issue.record("block size \(size): envelope \(first) differs:\n\(actual.lines[first])\n\(expected.lines[first])")
-            }
-            #expect(runner.sequence == reference.sequence)
-            let blockState = state(runner)
-            if blockState != referenceState {
-                let ours = blockState.split(separator: "\n"), theirs = referenceState.split(separator: "\n")
-                let line = ours.indices.first { $0 >= theirs.count || ours[$0] != theirs[$0] } ?? ours.count
-                Issue.record("block size \(size): agent state differs at line \(line) after \(ours[max(0, line - 12)..<line].joined(separator: "\n")): \(line < ours.count ? ours[line] : "end") vs \(line < theirs.count ? theirs[line] : "end")")
-            }
-            #expect(continued(runner, with: more) == referenceContinued, "block size \(size): continuation")
+            reference.expectSame(actual, runner, "block size \(size)")
         }
     }
 

@@ -42,39 +42,25 @@ struct PipelinedPushTests {
     static func check(_ yaml: String, bars count: Int, seed: UInt64) throws {
         let plan = try BlockPushTests.plan(yaml)
         let bars = BlockPushTests.bars(count, seed: seed)
-        let shift = (bars.map(\.timestamp).max() ?? 0) - bars[0].timestamp + 60_000_000
-        let more = BlockPushTests.bars(300, seed: seed &+ 1).map { bar in
-            var later = bar
-            later.timestamp += shift
-            return later
-        }
-        let (expected, reference) = BlockPushTests.perBar(plan, bars)
+        let reference = BlockPushTests.Reference(plan, bars, seed: seed)
+        let expected = reference.recording
         #expect(expected.lines.contains { $0.hasPrefix("portfolio.trade") }, "no trade")
         #expect(expected.lines.contains { $0.hasPrefix("signal.") }, "no signal")
-        let referenceState = BlockPushTests.state(reference)
-        let referenceContinued = BlockPushTests.continued(reference, with: more)
         for shape in shapes {
             let blocks = (count + shape.block - 1) / shape.block
             #expect(blocks >= 5, "push \(shape.push), block \(shape.block): too few blocks to pipeline")
             let (actual, runner) = pipelined(plan, bars, pushSize: shape.push, blockBars: shape.block)
             let label = "push \(shape.push), block \(shape.block)"
-            #expect(actual.lines.count == expected.lines.count, "\(label)")
-            if let first = actual.lines.indices.first(where: { $0 < expected.lines.count && actual.lines[$0] != expected.lines[$0] }) {
-                Issue.record("\(label): envelope \(first) differs:\n\(actual.lines[first])\n\(expected.lines[first])")
-            }
-            #expect(runner.sequence == reference.sequence, "\(label)")
+            reference.expectSame(actual, runner, label)
             // The second thread ran every block after the first few.
             #expect(runner.pipelinedBlocks.second == blocks - FusedRunner.blocksBeforePipelining, "\(label)")
             #expect(runner.pipelinedBlocks.caller == FusedRunner.blocksBeforePipelining, "\(label)")
-            #expect(BlockPushTests.state(runner) == referenceState, "\(label): agent state")
-            #expect(BlockPushTests.continued(runner, with: more) == referenceContinued, "\(label): continuation")
         }
         // Either thread taking a block, as it falls out, and the single-threaded switch: the same.
         for (callerTakes, pipelined) in [(true, true), (true, false)] {
             let (actual, runner) = Self.pipelined(plan, bars, pushSize: 1_000, blockBars: 64, callerTakes: callerTakes,
                                                   pipelined: pipelined)
-            #expect(actual.lines == expected.lines, "callerTakes \(callerTakes), pipelined \(pipelined)")
-            #expect(BlockPushTests.state(runner) == referenceState, "callerTakes \(callerTakes), pipelined \(pipelined)")
+            reference.expectSame(actual, runner, "callerTakes \(callerTakes), pipelined \(pipelined)")
             let blocks = runner.pipelinedBlocks.second + runner.pipelinedBlocks.caller
             #expect(blocks == (pipelined ? (count + 63) / 64 : 0))
         }

@@ -89,62 +89,16 @@ struct QuietRunTests {
 
     static let sizes = [1, 7, 64, 1_024, 100_000]
 
-    /// `BlockPushTests.state` with each dictionary's entries sorted: a dictionary's order
-    /// depends on its storage (two equal dictionaries built apart may list their entries in
-    /// different orders), as a set's does.
-    static func state(_ runner: FusedRunner) -> String {
-        let lines = BlockPushTests.state(runner).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        func depth(_ line: String) -> Int { line.prefix { $0 == " " }.count }
-        var normal: [String] = []
-        var index = 0
-        while index < lines.count {
-            let line = lines[index]
-            normal.append(line)
-            index += 1
-            guard line.hasSuffix(" key/value pairs") else { continue }
-            let entryDepth = depth(line) + 2
-            var entries: [[String]] = []
-            while index < lines.count, depth(lines[index]) >= entryDepth {
-                if depth(lines[index]) == entryDepth { entries.append([]) }
-                entries[entries.count - 1].append(lines[index])
-                index += 1
-            }
-            for entry in entries.sorted(by: { $0.joined(separator: "\n") < $1.joined(separator: "\n") }) {
-                normal.append(contentsOf: entry)
-            }
-        }
-        return normal.joined(separator: "\n")
-    }
-
-    /// `BlockPushTests.check` (block pushes of every size against `push` bar by bar: every
-    /// envelope, the agents' state, a continuation), with dictionaries compared by content.
+    /// Block pushes of every size in `sizes` against `push` bar by bar: every envelope, the
+    /// agents' state, a continuation (`BlockPushTests.Reference`).
     static func compare(_ yaml: String, bars count: Int, seed: UInt64) throws {
         let plan = try BlockPushTests.plan(yaml)
         let bars = BlockPushTests.bars(count, seed: seed)
-        let shift = (bars.map(\.timestamp).max() ?? 0) - bars[0].timestamp + 60_000_000
-        let more = BlockPushTests.bars(300, seed: seed &+ 1).map { bar in
-            var later = bar
-            later.timestamp += shift
-            return later
-        }
-        let (expected, reference) = BlockPushTests.perBar(plan, bars)
-        #expect(expected.lines.contains { $0.hasPrefix("portfolio.trade") }, "no trade")
-        let referenceState = state(reference)
-        let referenceContinued = BlockPushTests.continued(reference, with: more)
+        let reference = BlockPushTests.Reference(plan, bars, seed: seed)
+        #expect(reference.recording.lines.contains { $0.hasPrefix("portfolio.trade") }, "no trade")
         for size in sizes {
             let (actual, runner) = BlockPushTests.inBlocks(plan, bars, size: size)
-            #expect(actual.lines.count == expected.lines.count, "block size \(size)")
-            if let first = actual.lines.indices.first(where: { $0 < expected.lines.count && actual.lines[$0] != expected.lines[$0] }) {
-                Issue.record("block size \(size): envelope \(first) differs:\n\(actual.lines[first])\n\(expected.lines[first])")
-            }
-            #expect(runner.sequence == reference.sequence)
-            let blockState = state(runner)
-            if blockState != referenceState {
-                let ours = blockState.split(separator: "\n"), theirs = referenceState.split(separator: "\n")
-                let line = ours.indices.first { $0 >= theirs.count || ours[$0] != theirs[$0] } ?? ours.count
-                Issue.record("block size \(size): agent state differs at line \(line) after \(ours[max(0, line - 12)..<line].joined(separator: "\n")): \(line < ours.count ? ours[line] : "end") vs \(line < theirs.count ? theirs[line] : "end")")
-            }
-            #expect(BlockPushTests.continued(runner, with: more) == referenceContinued, "block size \(size): continuation")
+            reference.expectSame(actual, runner, "block size \(size)")
         }
     }
 
