@@ -124,6 +124,23 @@ struct MessagePathTests {
         #expect(empty.count == 1 && Outbox(capacity: 0).isEmpty, "the shared empty buffer is never written")
     }
 
+    @Test func thePayloadsAnOutboxEndsWithoutADestroyHoldNoReferences() {
+        // `takeAll` forgets these without a destroy (`Payload.holdsReferences` is false for
+        // them): a field with a reference added to one of them would leak. The runtime's own
+        // answer, not the outbox's.
+        let forgotten = [_isPOD(MarketBar.self), _isPOD(SignalEvent.self), _isPOD(TargetOrder.self), _isPOD(TradeRecord.self),
+                         _isPOD(EquitySnapshot.self), _isPOD(RiskAlert.self), _isPOD(OrderUpdate.self), _isPOD(Fill.self),
+                         _isPOD(AgentID.self)]
+        #expect(forgotten.allSatisfy { $0 }, "\(forgotten)")
+        #expect(!_isPOD(FeatureFrame.self) && !_isPOD(ExecutionFailure.self) && !_isPOD(SupervisorCommand.self))
+        #expect(!Payload.barClosed(instrument: 0).holdsReferences && Payload.command(.resume(reason: "")).holdsReferences)
+        let trade = TradeRecord(entryTime: 1, exitTime: 2, entryBar: 3, exitBar: 4, size: 5, entryPrice: 6, exitPrice: 7,
+                                fees: 0, pnl: 5, returnFraction: 0.1)
+        #expect(!Payload.audit(AuditRecord(topic: .portfolioTrade, timestamp: 2, payload: .trade(trade))).holdsReferences)
+        #expect(Payload.audit(AuditRecord(topic: .portfolioEquity, timestamp: 2,
+                                          payload: .heartbeat(.runner))).holdsReferences, "a boxed payload")
+    }
+
     @Test func anEnvelopeWithTheLargestPayloadFitsIn128Bytes() {
         // An audit record of a trade is the largest payload; past 128 bytes every envelope move
         // becomes a call to memcpy.
