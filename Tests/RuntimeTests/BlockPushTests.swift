@@ -347,29 +347,6 @@ struct BlockPushTests {
         }
     }
 
-    /// `BacktestEngine` runs one feed in blocks: the same results as the runner bar by bar, and
-    /// progress reported at the same counts.
-    @Test func backtestEngineMatchesTheRunnerBarByBar() throws {
-        let plan = try Self.plan(Self.strategy(source: ", gaps: forward_fill", fill: "next_open", body: Self.smaCross))
-        let bars = Self.bars(5_000, seed: 8)
-        var runner = FusedRunner(plan: plan, evaluators: [:])
-        var expected = CollectingSink()
-        for bar in bars { runner.push(bar, into: &expected) }
-        runner.finish(into: &expected)
-        var reports: [Int] = []
-        let result = try BacktestEngine(plan: plan, evaluators: [:]).run(feeds: [ArrayFeed(bars: bars)], progressEvery: 700) {
-            reports.append($0)
-        }
-        #expect(reports == Array(stride(from: 700, through: 5_000, by: 700)))
-        #expect(result.bars == bars.count)
-        #expect(!expected.trades.isEmpty)
-        #expect(result.sink.trades == expected.trades)
-        #expect(result.sink.equity == expected.equity)
-        #expect(result.sink.bars == expected.bars)
-        #expect(result.sink.audit.map(\.payload.canonicalJSON) == expected.audit.map(\.payload.canonicalJSON))
-        #expect(result.sink.audit.map(\.timestamp) == expected.audit.map(\.timestamp))
-    }
-
     /// The default blocks hold every bar once, in order, and a feed error still comes after
     /// every bar before it.
     @Test func defaultBlocksKeepEveryBarAndTheErrorLast() throws {

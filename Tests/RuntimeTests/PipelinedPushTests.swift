@@ -155,8 +155,8 @@ struct PipelinedPushTests {
         #expect(runner.pipelinedBlocks.caller == 2)
     }
 
-    /// `BacktestEngine` with and without the second thread, progress reports included: the same
-    /// results as the runner bar by bar.
+    /// `BacktestEngine` runs one feed in blocks, with and without the second thread: the same
+    /// results as the runner bar by bar, and progress reported at the same counts.
     @Test(arguments: [true, false])
     func backtestEngine(pipelined: Bool) throws {
         let plan = try BlockPushTests.plan(BlockPushTests.strategy(source: ", gaps: forward_fill", fill: "next_open",
@@ -176,6 +176,7 @@ struct PipelinedPushTests {
         #expect(result.sink.equity == expected.equity)
         #expect(result.sink.bars == expected.bars)
         #expect(result.sink.audit.map(\.payload.canonicalJSON) == expected.audit.map(\.payload.canonicalJSON))
+        #expect(result.sink.audit.map(\.timestamp) == expected.audit.map(\.timestamp))
         #expect(result.feeds == runner.marketData.summaries)
     }
 }
