@@ -188,7 +188,12 @@ struct FeatureProgramTests {
     /// Runs `program` over `closes` in blocks of `size` (`evaluate(block:into:)`) and returns
     /// each bar's registers as read from the columns.
     private static func blockRows(_ program: inout FeatureProgram, _ closes: ArraySlice<Double>, first: Int, size: Int) -> [[Double]] {
-        let bars = closes.enumerated().map { bar(first + $0.offset, close: $0.element) }
+        blockRows(&program, bars: closes.enumerated().map { bar(first + $0.offset, close: $0.element) }, size: size)
+    }
+
+    /// Runs `program` over `bars` in blocks of `size` (`evaluate(block:into:)`) and returns
+    /// each bar's registers as read from the columns.
+    static func blockRows(_ program: inout FeatureProgram, bars: [Bar], size: Int) -> [[Double]] {
         let registers = program.registerCount
         var table = [Double](repeating: 0, count: registers * size)
         var rows: [[Double]] = []

@@ -101,23 +101,8 @@ struct PandasRollingMeanTests {
         let reference = try Reference(name)
         var program = try Self.program(reference.periods)
         let bars = reference.inputs.enumerated().map { Self.bar($0.offset, $0.element) }
-        let registers = program.registerCount
-        var table = [Double](repeating: 0, count: registers * size)
-        var columns = Array(repeating: [Double](), count: reference.periods.count)
-        bars.withUnsafeBufferPointer { all in
-            table.withUnsafeMutableBufferPointer { table in
-                let block = RegisterColumns(base: table.baseAddress!, rows: size, registers: registers)
-                var start = 0
-                while start < all.count {
-                    let end = min(all.count, start + size)
-                    program.evaluate(block: BarBlock(UnsafeBufferPointer(rebasing: all[start..<end])), into: block)
-                    for row in 0..<(end - start) {
-                        for column in columns.indices { columns[column].append(block[column + 1, row]) }
-                    }
-                    start = end
-                }
-            }
-        }
+        let rows = FeatureProgramTests.blockRows(&program, bars: bars, size: size)
+        let columns = reference.periods.indices.map { column in rows.map { $0[column + 1] } }
         for (column, period) in reference.periods.enumerated() {
             let difference = Self.firstDifference(columns[column], reference.expected[column])
             #expect(difference == nil, "\(name), period \(period), blocks of \(size): \(difference ?? "")")

@@ -28,11 +28,12 @@ struct BacktestParityTests {
         return text.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[1])! }
     }
 
-    static func run(_ yaml: String) throws -> BacktestEngine.Result {
+    /// `yaml` linted, planned and backtested over `data` (a path under the package root, the one file the strategy reads).
+    static func run(_ yaml: String, data: String = "data/GOOG.csv") throws -> BacktestEngine.Result {
         let result = Linter(models: nil, workingDirectory: packageRoot).lint(text: yaml, path: "parity.yaml")
         #expect(!result.hasErrors, "\(result.diagnostics.map(\.message))")
         let plan = try Planner.plan(try #require(result.checked))
-        let feed = try CSVBarReader(path: packageRoot.appendingPathComponent("data/GOOG.csv").path)
+        let feed = try CSVBarReader(path: packageRoot.appendingPathComponent(data).path)
         return try BacktestEngine(plan: plan, evaluators: [:]).run(feeds: [feed])
     }
 

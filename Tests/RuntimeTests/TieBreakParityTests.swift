@@ -1,7 +1,5 @@
 import Agents
-import Foundation
 import Runtime
-import StrategyCompiler
 import Testing
 
 /// backtesting.py's SMA(10)/SMA(30) crossover on 1,500 of the backtest benchmark's minute bars
@@ -34,11 +32,7 @@ extension BacktestParityTests {
         execution:
           venue: { sim: { fill: next_open, fee_bps: 0 } }
         """
-        let result = Linter(models: nil, workingDirectory: packageRoot).lint(text: yaml, path: "parity-ties.yaml")
-        #expect(!result.hasErrors, "\(result.diagnostics.map(\.message))")
-        let plan = try Planner.plan(try #require(result.checked))
-        let feed = try CSVBarReader(path: packageRoot.appendingPathComponent("Tests/ReportsTests/References/\(tiesCase)/bars.csv").path)
-        return try BacktestEngine(plan: plan, evaluators: [:]).run(feeds: [feed])
+        return try run(yaml, data: "Tests/ReportsTests/References/\(tiesCase)/bars.csv")
     }
 
     @Test func smaCrossThroughAnExactTie() throws {
