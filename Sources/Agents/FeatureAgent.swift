@@ -79,11 +79,13 @@ public struct FeatureAgent: Agent {
         return true
     }
 
-    /// What `handle` would have published on `features.candles` after bar `row` of the last
-    /// block of `count` bars that ``update(contentsOf:instrument:into:)`` ran into `columns`.
-    public func frame(of instrument: Int, row: Int, of count: Int, columns: RegisterColumns) -> FeatureFrame {
-        let values = (0..<registerCount).map { columns[$0, row] }
-        return FeatureFrame(instrument: instrument, barIndex: lanes[instrument].barIndex - (count - 1 - row), values: values)
+    /// What `handle` would have published on `features.candles` after bar `row` of a block of
+    /// `count` bars that ``update(contentsOf:instrument:into:)`` ran into `columns`, the lane's
+    /// bar index being `lastBarIndex` after it (``barIndex(of:)`` then). Static: a pipelined
+    /// runner builds frames from what a block recorded while the agent runs on to the next.
+    public static func frame(of instrument: Int, row: Int, of count: Int, lastBarIndex: Int, columns: RegisterColumns) -> FeatureFrame {
+        let values = (0..<columns.registers).map { columns[$0, row] }
+        return FeatureFrame(instrument: instrument, barIndex: lastBarIndex - (count - 1 - row), values: values)
     }
 
     /// What `handle` publishes on `features.candles` after a bar of the instrument.

@@ -403,14 +403,13 @@ public struct FusedRunner {
         if !next.isEmpty { drain(into: &sink) }
     }
 
-    /// The frame Feature would have published after row `row` of the block
-    /// (`FeatureAgent.frame(of:row:of:columns:)`, from what the block recorded of Feature).
+    /// The frame Feature would have published after row `row` of the block, from what the block
+    /// recorded of Feature (which may have run on to the next block).
     private func blockFrame(_ row: Int) -> FeatureFrame {
         columns.withUnsafeBufferPointer { table in
             let columns = RegisterColumns(base: UnsafeMutablePointer(mutating: table.baseAddress!), rows: columnRows,
                                           registers: blockRegisters)
-            return FeatureFrame(instrument: 0, barIndex: blockBarIndex - (passed.count - 1 - row),
-                                values: (0..<blockRegisters).map { columns[$0, row] })
+            return FeatureAgent.frame(of: 0, row: row, of: passed.count, lastBarIndex: blockBarIndex, columns: columns)
         }
     }
 
