@@ -40,10 +40,14 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "Print how long each phase took (load, run, statistics, writing) on standard error.")
     var timings = false
 
+    @Flag(help: "Run every agent on this thread. By default MarketData, Feature and Signal run one block of bars ahead on a second thread; the results are the same either way.")
+    var singleThread = false
+
     @OptionGroup var busOptions: BacktestBusOptions
 
     func validate() throws {
         if file == nil && replay == nil { throw ValidationError("give a strategy file, or --replay RUN") }
+        if singleThread && busOptions.bus != nil { throw ValidationError("--single-thread and --bus cannot be combined: with --bus every agent runs as a task or process of its own") }
     }
 
     func run() throws {
@@ -54,7 +58,7 @@ struct BacktestCommand: ParsableCommand {
             }
             let clock = PhaseClock(enabled: timings)
             let outcome = try BacktestRun.execute(path: file!, registry: registryOptions.registryURL, runsDirectory: URL(fileURLWithPath: out), clock: clock,
-                                                 bus: busOptions.run)
+                                                 bus: busOptions.run, pipelined: !singleThread)
             if json {
                 CommandOutput.line(outcome.json())
             } else {
@@ -81,7 +85,7 @@ struct BacktestRun {
     ///   shadow records (`--replay` does not: it proves a run, it does not add evidence).
     static func execute(path: String, registry: URL, runsDirectory: URL, pinned: [String: [String]] = [:],
                         recordShadows: Bool = true, clock: PhaseClock = PhaseClock(enabled: false),
-                        bus: BacktestBus? = nil) throws -> BacktestRun {
+                        bus: BacktestBus? = nil, pipelined: Bool = true) throws -> BacktestRun {
         let prepared = try PreparedStrategy.load(path: path, registry: registry, pinned: pinned)
         clock.lap("load and check")
         let parameters = "{\"plan\":\"\(prepared.plan.hash)\",\"warmup\":\(prepared.plan.warmup)}"
@@ -101,7 +105,7 @@ struct BacktestRun {
                 throw error
             }
             do {
-                let outcome = try stream(prepared: prepared, writer: writer, path: path, bus: bus)
+                let outcome = try stream(prepared: prepared, writer: writer, path: path, bus: bus, pipelined: pipelined)
                 clock.lap("run \(outcome.bars) bars, writing as it runs")
                 guard outcome.bars > 0 else { throw CommandError("\(path): the data sources hold no bars") }
                 let statistics = try writer.finish(outcome: outcome, runID: runID, created: created)
@@ -134,7 +138,8 @@ struct BacktestRun {
 
     /// Runs the engine on this thread, the writer's preparing and storing on two others, joined
     /// by bounded channels (back-pressure all the way to the engine).
-    private static func stream(prepared: PreparedStrategy, writer: RunWriter, path: String, bus: BacktestBus?) throws -> BacktestEngine.Outcome {
+    private static func stream(prepared: PreparedStrategy, writer: RunWriter, path: String, bus: BacktestBus?,
+                               pipelined: Bool) throws -> BacktestEngine.Outcome {
         let channel = EnvelopeChannel(capacity: 4)
         let rowBatches = BatchChannel<RunBatch>(capacity: 4)
         let storing = BackgroundThread {
@@ -161,7 +166,7 @@ struct BacktestRun {
         let outcome: BacktestEngine.Outcome
         do {
             let run = try bus?.run(prepared: prepared, into: BatchingSink(channel: channel), progress: { progress.update($0) })
-                ?? BacktestEngine(plan: prepared.plan, evaluators: prepared.evaluators)
+                ?? BacktestEngine(plan: prepared.plan, evaluators: prepared.evaluators, pipelined: pipelined)
                 .run(feeds: prepared.feeds, into: BatchingSink(channel: channel), progress: { progress.update($0) })
             var sink = run.sink
             sink.flush()

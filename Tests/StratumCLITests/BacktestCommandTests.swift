@@ -214,4 +214,70 @@ struct BacktestCommandTests {
         #expect(replay.code == 2)
         #expect(replay.err.contains("no run '20990101-000000-0000000'"))
     }
+
+    /// `--single-thread` keeps MarketData, Feature and Signal on the engine's thread; by default
+    /// they run one block ahead on a second thread once a run has more than two blocks
+    /// (`FusedRunner.pipelineBars` bars each). The reference for the default run is the
+    /// single-threaded one: the same bytes in every file of the run folder.
+    @Test func singleThreadGivesTheSameRunFolder() throws {
+        let fixture = try BacktestFixture()
+        let bars = 5 * FusedRunner.pipelineBars + 123
+        let data = try fixture.write("data/minutes.csv", Self.minuteBars(bars))
+        let strategy = try fixture.write("minutes.yaml", """
+            strategy: { name: minutes, version: 1 }
+            data:
+              bars: { csv: \(data), instrument: SYN, interval: 1m, calendar: always }
+            features:
+              fast: sma(close, 10)
+              slow: sma(close, 30)
+            signals:
+              cross:
+                long: crossover(fast, slow)
+                short: crossunder(fast, slow)
+            risk:
+              sizing: { equity_fraction: 1.0, lot: 1 }
+            execution:
+              algo: market
+              venue: { sim: { fill: next_open } }
+            compliance: { audit: true }
+            """)
+        let pipelined = fixture.backtest(strategy, ["--json"])
+        #expect(pipelined.code == 0, "\(pipelined.err)")
+        let single = fixture.backtest(strategy, ["--json", "--single-thread"])
+        #expect(single.code == 0, "\(single.err)")
+        let folders = try fixture.runFolders()
+        try #require(folders.count == 2)
+        for name in ["trades.csv", "equity.csv", "statistics.json", "report.html"] {
+            let first = try Data(contentsOf: folders[0].appendingPathComponent(name))
+            let second = try Data(contentsOf: folders[1].appendingPathComponent(name))
+            #expect(!first.isEmpty && first == second, "\(name)")
+        }
+        // Not a vacuous comparison: the run trades, and every bar is in the equity curve.
+        let trades = try String(contentsOf: folders[0].appendingPathComponent("trades.csv"), encoding: .utf8)
+        #expect(trades.split(separator: "\n").count > 100)
+        let equity = try String(contentsOf: folders[0].appendingPathComponent("equity.csv"), encoding: .utf8)
+        #expect(equity.split(separator: "\n").count == bars + 1)
+        // A usage error (ArgumentParser's 64): the bus run places its agents itself.
+        #expect(fixture.backtest(strategy, ["--single-thread", "--bus", "redis://127.0.0.1:1"]).code == 64)
+    }
+
+    /// `count` one-minute bars of a seeded random walk, prices with 4 decimals.
+    static func minuteBars(_ count: Int) -> String {
+        var state: UInt64 = 42
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var rows = ["timestamp,open,high,low,close,volume"]
+        var close = 100.0
+        for index in 0..<count {
+            let open = close
+            close = close * (1 + (next() - 0.5) * 0.004)
+            let time = String(format: "2024-01-%02dT%02d:%02d:00Z", 1 + index / 1_440, index % 1_440 / 60, index % 60)
+            let prices = [open, max(open, close) + 0.01, min(open, close) - 0.01, close].map { String(format: "%.4f", $0) }
+            rows.append("\(time),\(prices.joined(separator: ",")),\(100 + Int(next() * 900))")
+            close = Double(prices[3])!
+        }
+        return rows.joined(separator: "\n") + "\n"
+    }
 }
