@@ -6,7 +6,7 @@ APT_PACKAGES := libyaml-dev libsqlite3-dev libhiredis-dev redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STRATUM := .build/release/stratum
 
-.PHONY: deps build debug test demo lint bench clean
+.PHONY: deps build debug test test-tsan demo lint bench clean
 
 deps:
 	@missing=""; \
@@ -27,6 +27,16 @@ debug: deps
 test: deps
 	scripts/with-redis.sh $(SWIFT) test
 
+# The suites whose code shares memory between threads of its own (the pipelined engine's second
+# thread, the run folder's writer threads), built with ThreadSanitizer in a build folder of their
+# own. A full build takes about 9 minutes on 2 cores; not part of `make test`. (The live runner's
+# suites are left out: its async streams trip a report inside the concurrency runtime's
+# continuations, swiftlang/swift SR-15498, that is not in this code.)
+TSAN_SUITES := Pipelined|BlockPush|QuietRun|BacktestCommandTests|FusedRunner
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	scripts/with-redis.sh $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
+
 demo: build
 	$(STRATUM) lint strategies/*.yaml
 	$(STRATUM) backtest strategies/sma_cross.yaml
@@ -35,4 +45,4 @@ lint: build
 	$(STRATUM) lint strategies/*.yaml
 
 clean:
-	rm -rf .build runs
+	rm -rf .build .build-tsan runs
