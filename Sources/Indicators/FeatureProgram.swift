@@ -66,7 +66,7 @@ public struct FeatureProgram: Sendable {
     private let places: [Place]
     /// The state of the common kernels, side by side in flat storage, opened once per bar, and
     /// `instructions` lowered once into `Step`s that run them.
-    private var kernels: KernelStore<Step>
+    private(set) var kernels: KernelStore<Step>
     /// True when every indicator lives in `kernels` and there is no lag: `evaluate` then opens
     /// the registers alone.
     private let runsAlone: Bool
@@ -90,6 +90,9 @@ public struct FeatureProgram: Sendable {
         case indicator(Int, a: Int, b: Int, into: Int)
         /// `kernels.sma[slot]` over register `source`.
         case sma(Int, source: Int, into: Int)
+        /// Two averages over the same `source` in consecutive slots writing consecutive registers:
+        /// `.sma` twice, one dispatch, their columns interleaved (`SimpleMovingAverage.run(_:_:...)`).
+        case smaPair(Int, source: Int, into: Int)
         /// `kernels.crossing[slot]` over registers `a` and `b`.
         case crossing(Int, a: Int, b: Int, into: Int)
         /// Two crossings over the same `a` and `b` (crossover and crossunder of one pair), in
@@ -120,7 +123,7 @@ public struct FeatureProgram: Sendable {
         }
         self.places = places
         runsAlone = lags.isEmpty && !places.contains { if case .general = $0 { true } else { false } }
-        let steps: [Step] = Self.pairingCrossings(instructions.map { instruction in
+        let steps: [Step] = Self.pairing(instructions.map { instruction in
             switch instruction {
             case .column(let field, let into): .column(offset: Self.offset(of: field), into: into)
             case .indicator(let index, let a, let b, let into):
@@ -173,17 +176,23 @@ public struct FeatureProgram: Sendable {
     }
 
     /// `steps` with each crossing followed by one of the same pair in the next slot and register
-    /// (`crossover(a, b)` then `crossunder(a, b)`) merged into a `.crossingPair`.
-    private static func pairingCrossings(_ steps: [Step]) -> [Step] {
+    /// (`crossover(a, b)` then `crossunder(a, b)`) merged into a `.crossingPair`, and likewise
+    /// two averages of one register into a `.smaPair`.
+    private static func pairing(_ steps: [Step]) -> [Step] {
         var paired: [Step] = []
         var index = 0
         while index < steps.count {
-            if case .crossing(let slot, let a, let b, let into) = steps[index], index + 1 < steps.count,
-               case .crossing(let nextSlot, let nextA, let nextB, let nextInto) = steps[index + 1],
-               nextSlot == slot + 1, nextA == a, nextB == b, nextInto == into + 1 {
+            let next = index + 1 < steps.count ? steps[index + 1] : nil
+            switch (steps[index], next) {
+            case (.crossing(let slot, let a, let b, let into), .crossing(let nextSlot, let nextA, let nextB, let nextInto)?)
+                where nextSlot == slot + 1 && nextA == a && nextB == b && nextInto == into + 1:
                 paired.append(.crossingPair(slot, a: a, b: b, into: into))
                 index += 2
-            } else {
+            case (.sma(let slot, let source, let into), .sma(let nextSlot, let nextSource, let nextInto)?)
+                where nextSlot == slot + 1 && nextSource == source && nextInto == into + 1 && source != into:
+                paired.append(.smaPair(slot, source: source, into: into))
+                index += 2
+            default:
                 paired.append(steps[index])
                 index += 1
             }
@@ -298,16 +307,11 @@ public struct FeatureProgram: Sendable {
                 case .column(let offset, let into):
                     r[into] = fields.load(fromByteOffset: offset, as: Double.self)
                 case .sma(let slot, let source, let into):
-                    // What `StreamingIndicator.update` and `value` do for an SMA, without the dispatch.
+                    r[into] = average(sma + slot, r[source])
+                case .smaPair(let slot, let source, let into):
                     let x = r[source]
-                    if x.isNaN {
-                        sma[slot].skipped = true
-                        r[into] = .nan
-                    } else {
-                        sma[slot].skipped = false
-                        sma[slot].kernel.update(x)
-                        r[into] = sma[slot].kernel.current
-                    }
+                    r[into] = average(sma + slot, x)
+                    r[into + 1] = average(sma + slot + 1, x)
                 case .crossing(let slot, let a, let b, let into):
                     r[into] = cross(crossing + slot, r[a], r[b])
                 case .crossingPair(let slot, let a, let b, let into):
@@ -333,6 +337,18 @@ public struct FeatureProgram: Sendable {
                 }
             }
         }
+    }
+
+    /// What `StreamingIndicator.update` and `value` do for an SMA, without the dispatch.
+    @inline(__always)
+    private static func average(_ slot: UnsafeMutablePointer<KernelSlot<SimpleMovingAverage>>, _ x: Double) -> Double {
+        if x.isNaN {
+            slot.pointee.skipped = true
+            return .nan
+        }
+        slot.pointee.skipped = false
+        slot.pointee.kernel.update(x)
+        return slot.pointee.kernel.current
     }
 
     /// What `StreamingIndicator.update` and `value` do for a crossing, without the dispatch.
@@ -410,6 +426,13 @@ public struct FeatureProgram: Sendable {
             var skipped = sma[slot].skipped
             sma[slot].kernel.run(columns.column(source), into: columns.column(into), count: count, skipped: &skipped)
             sma[slot].skipped = skipped
+        case .smaPair(let slot, let source, let into):
+            var skipped = sma[slot].skipped, secondSkipped = sma[slot + 1].skipped
+            SimpleMovingAverage.run(&sma[slot].kernel, &sma[slot + 1].kernel, columns.column(source),
+                                    into: columns.column(into), columns.column(into + 1), count: count,
+                                    skipped: &skipped, &secondSkipped)
+            sma[slot].skipped = skipped
+            sma[slot + 1].skipped = secondSkipped
         case .crossing(let slot, let a, let b, let into):
             cross(crossing + slot, columns.column(a), columns.column(b), into: columns.column(into), count: count)
         case .crossingPair(let slot, let a, let b, let into):

@@ -93,6 +93,64 @@ struct SimpleMovingAverage: SeriesKernel {
         skipped = wasSkipped
     }
 
+    /// `run` of two averages over the same column, as a program with `sma(close, 10)` and
+    /// `sma(close, 30)` has them: each average's arithmetic is `run`'s, in the same order, so the
+    /// same bits. A column of one average waits on each row's compensated sums (a chain of
+    /// dependent additions); interleaving two such columns overlaps their chains instead of
+    /// running one after the other. Until both windows are full (the first rows of a run) each
+    /// runs on its own.
+    static func run(_ first: inout SimpleMovingAverage, _ second: inout SimpleMovingAverage, _ input: UnsafePointer<Double>,
+                    into firstOutput: UnsafeMutablePointer<Double>, _ secondOutput: UnsafeMutablePointer<Double>, count: Int,
+                    skipped firstSkipped: inout Bool, _ secondSkipped: inout Bool) {
+        guard count > 0, first.window.isFull, second.window.isFull else {
+            first.run(input, into: firstOutput, count: count, skipped: &firstSkipped)
+            second.run(input, into: secondOutput, count: count, skipped: &secondSkipped)
+            return
+        }
+        var firstSums = first.state, secondSums = second.state
+        var firstMean = first.current, secondMean = second.current
+        var lastSkipped = false
+        let firstPeriod = first.period, secondPeriod = second.period
+        first.window.withFullRing { firstValues, firstCapacity, firstPosition in
+            second.window.withFullRing { secondValues, secondCapacity, secondPosition in
+                var firstOldest = firstPosition, secondOldest = secondPosition
+                defer {
+                    firstPosition = firstOldest
+                    secondPosition = secondOldest
+                }
+                for row in 0..<count {
+                    let x = input[row]
+                    if x.isNaN {
+                        lastSkipped = true
+                        firstOutput[row] = .nan
+                        secondOutput[row] = .nan
+                        continue
+                    }
+                    lastSkipped = false
+                    let firstLeaving = firstValues[firstOldest], secondLeaving = secondValues[secondOldest]
+                    firstValues[firstOldest] = x
+                    secondValues[secondOldest] = x
+                    firstOldest = firstOldest + 1 == firstCapacity ? 0 : firstOldest + 1
+                    secondOldest = secondOldest + 1 == secondCapacity ? 0 : secondOldest + 1
+                    firstSums.remove(firstLeaving)
+                    secondSums.remove(secondLeaving)
+                    firstSums.add(x)
+                    secondSums.add(x)
+                    firstMean = firstSums.mean(count: firstPeriod)
+                    secondMean = secondSums.mean(count: secondPeriod)
+                    firstOutput[row] = firstMean
+                    secondOutput[row] = secondMean
+                }
+            }
+        }
+        first.state = firstSums
+        second.state = secondSums
+        first.current = firstMean
+        second.current = secondMean
+        firstSkipped = lastSkipped
+        secondSkipped = lastSkipped
+    }
+
     func duplicated() -> SimpleMovingAverage {
         var copy = self
         copy.window = window.duplicated()
