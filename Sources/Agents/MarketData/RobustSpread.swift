@@ -33,7 +33,7 @@ struct RobustSpread: Sendable {
     /// branches that go either way at random. Above it the pass grows with the window while a
     /// binary search and one block move grow with the distance moved, so those are kept.
     static let vectorPassCapacity = 64
-    /// Infinities on either side of the sorted window.
+    /// −∞ before the sorted window.
     static let guards = 8
 
     init(capacity: Int) {
