@@ -1,10 +1,10 @@
 #include "CKernels.h"
 
-#include <math.h>
 #include <stddef.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <math.h>
 #endif
 
 // Replacing a value in a sorted run by search and shift costs a search of dependent loads and
