@@ -27,7 +27,9 @@ let package = Package(
         .target(name: "Indicators"),
         .target(name: "ModelRegistry"),
         .target(name: "StrategyCompiler", dependencies: ["StrategyDSL", "ModelRegistry", "Indicators"]),
-        .target(name: "Agents", dependencies: ["StrategyCompiler"]),
+        // C kernels that need AVX2/AVX-512, chosen at run time (Sources/CKernels/README.md).
+        .target(name: "CKernels"),
+        .target(name: "Agents", dependencies: ["StrategyCompiler", "CKernels"]),
         .target(name: "Runtime", dependencies: [
             "Agents", .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             // The actor runner and its feeds are Services of the process's ServiceGroup.
@@ -81,7 +83,7 @@ let package = Package(
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators"], resources: [.copy("References")]),
         .testTarget(name: "ModelRegistryTests", dependencies: ["ModelRegistry"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrategyCompilerTests", dependencies: ["StrategyCompiler", "ModelRegistry"], exclude: ["Fixtures"]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "CKernels"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], resources: [.copy("References")]),

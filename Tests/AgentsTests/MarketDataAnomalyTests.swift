@@ -151,7 +151,7 @@ struct MarketDataRobustSpreadTests {
             return Double(state >> 11) * 0x1.0p-53
         }
         var mismatches = 0
-        // 64 and below shift values one by one, above that by block moves.
+        // 64 and below take the vector pass (CKernels), above that binary searches and block moves.
         for capacity in [1, 2, 3, 7, 50, 64, 65, 100] {
             var spread = RobustSpread(capacity: capacity)
             var window: [Double] = []

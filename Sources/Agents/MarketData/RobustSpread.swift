@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 
 /// The median and the robust standard deviation of the last `capacity` values.
@@ -14,10 +15,10 @@ struct RobustSpread: Sendable {
     let capacity: Int
     /// One buffer, so a push checks for a shared copy once: eight −∞, the sorted window from
     /// `guards` (`count` values), +∞ after it up to `ring`, then the values in arrival order (a
-    /// ring) from `ring`. The infinities stop the shifting loops of `push` at either end without
-    /// a bounds check, also where they look eight places ahead, and make a window of up to
-    /// `stepwiseCapacity` a sorted run of exactly that many places for the search (no pushed
-    /// value is NaN: returns come from positive finite closes).
+    /// ring) from `ring`. The −∞ stop the insertion loop of a filling window without a bounds
+    /// check; the +∞ are the places after the window that `stratum_sorted_replace` reads and
+    /// keeps +∞, a whole number of vectors (no pushed value is NaN: returns come from positive
+    /// finite closes).
     private var storage: ContiguousArray<Double>
     private(set) var count = 0
     private var oldest = 0
@@ -27,17 +28,17 @@ struct RobustSpread: Sendable {
     /// capacity (see `quickBand`): the two middle values and the two bounds of the MAD.
     private let middle: Middle
 
-    /// Up to this capacity a push finds the evicted value in six conditional moves over a run
-    /// of this many places and shifts values from its slot to the new value's place (about
-    /// capacity / 3 of them, eight at a time); above it a binary search and one block move
-    /// cost less.
-    static let stepwiseCapacity = 64
-    /// Infinities on either side of the sorted window.
+    /// Up to this capacity a push into a full window rewrites it in one branch-free vector pass
+    /// (`stratum_sorted_replace`, CKernels): a fixed cost, where searching and shifting take
+    /// branches that go either way at random. Above it the pass grows with the window while a
+    /// binary search and one block move grow with the distance moved, so those are kept.
+    static let vectorPassCapacity = 64
+    /// −∞ before the sorted window.
     static let guards = 8
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
-        ring = Self.guards + max(self.capacity + Self.guards, Self.stepwiseCapacity)
+        ring = Self.guards + stratum_sorted_replace_span(self.capacity)
         storage = ContiguousArray(repeating: .infinity, count: ring + self.capacity)
         for index in 0..<Self.guards { storage[index] = -.infinity }
         middle = Middle(capacity: self.capacity)
@@ -126,8 +127,8 @@ struct RobustSpread: Sendable {
             RobustSpread.quickBand(sorted, middle, contains: value, sigmas: sigmas)
         }
 
-        /// Adds a value, evicting the oldest once the window is full: a search finds the evicted
-        /// value's slot, and the values between it and the new value's place move by one.
+        /// Adds a value, evicting the oldest once the window is full: the evicted value leaves the
+        /// sorted window and the new one takes its place in order.
         @inline(__always)
         mutating func push(_ value: Double) {
             if count == capacity { pushIntoFull(value) } else { fill(value) }
@@ -139,8 +140,8 @@ struct RobustSpread: Sendable {
             let evicted = arrivals[oldest]
             arrivals[oldest] = value
             oldest = oldest &+ 1 == capacity ? 0 : oldest &+ 1
-            if capacity <= RobustSpread.stepwiseCapacity {
-                shiftStepwise(from: RobustSpread.lowerBound64(of: evicted, in: sorted), evicted: evicted, value: value)
+            if capacity <= RobustSpread.vectorPassCapacity {
+                stratum_sorted_replace(sorted, capacity, evicted, value)
             } else {
                 moveBlock(evicted: evicted, value: value)
             }
@@ -156,42 +157,6 @@ struct RobustSpread: Sendable {
             }
             sorted[index] = value
             count &+= 1
-        }
-
-        /// Moves the values between `slot` (the evicted value's) and the new value's place by
-        /// one, eight at a time while the farthest of the next eight (so all eight, being
-        /// sorted) still moves, then four, then one by one.
-        @inline(__always)
-        private func shiftStepwise(from start: Int, evicted: Double, value: Double) {
-            var slot = start
-            if value > evicted {
-                while sorted[slot &+ 8] < value {
-                    RobustSpread.copyEight(from: sorted + slot + 1, to: sorted + slot)
-                    slot &+= 8
-                }
-                if sorted[slot &+ 4] < value {
-                    RobustSpread.copyFour(from: sorted + slot + 1, to: sorted + slot)
-                    slot &+= 4
-                }
-                while sorted[slot &+ 1] < value {
-                    sorted[slot] = sorted[slot &+ 1]
-                    slot &+= 1
-                }
-            } else {
-                while sorted[slot &- 8] > value {
-                    RobustSpread.copyEight(from: sorted + slot - 8, to: sorted + slot - 7)
-                    slot &-= 8
-                }
-                if sorted[slot &- 4] > value {
-                    RobustSpread.copyFour(from: sorted + slot - 4, to: sorted + slot - 3)
-                    slot &-= 4
-                }
-                while sorted[slot &- 1] > value {
-                    sorted[slot] = sorted[slot &- 1]
-                    slot &-= 1
-                }
-            }
-            sorted[slot] = value
         }
 
         /// A push into a large window: binary searches and one block move.
@@ -295,35 +260,6 @@ struct RobustSpread: Sendable {
             start += 1
         }
         return min(min(least.0, least.1), min(least.2, least.3))
-    }
-
-    /// Copies four values between overlapping places: all are read before any is written.
-    @inline(__always)
-    static func copyFour(from source: UnsafeMutablePointer<Double>, to target: UnsafeMutablePointer<Double>) {
-        let values = UnsafeRawPointer(source).loadUnaligned(as: SIMD4<Double>.self)
-        UnsafeMutableRawPointer(target).storeBytes(of: values, as: SIMD4<Double>.self)
-    }
-
-    /// Copies eight values between overlapping places: all are read before any is written.
-    @inline(__always)
-    static func copyEight(from source: UnsafeMutablePointer<Double>, to target: UnsafeMutablePointer<Double>) {
-        let values = UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Double>.self)
-        UnsafeMutableRawPointer(target).storeBytes(of: values, as: SIMD8<Double>.self)
-    }
-
-    /// The first index whose value is not less than `value` in a sorted run of 64 places (a
-    /// window of at most `stepwiseCapacity` values, +∞ after it), for a value in the window: six
-    /// halvings written out, each a conditional move (in a loop the compiler makes a branch
-    /// that goes either way at random), none checking how much is left.
-    @inline(__always)
-    static func lowerBound64(of value: Double, in values: UnsafeMutablePointer<Double>) -> Int {
-        var base = 0
-        base = values[base &+ 31] < value ? base &+ 32 : base
-        base = values[base &+ 15] < value ? base &+ 16 : base
-        base = values[base &+ 7] < value ? base &+ 8 : base
-        base = values[base &+ 3] < value ? base &+ 4 : base
-        base = values[base &+ 1] < value ? base &+ 2 : base
-        return values[base] < value ? base &+ 1 : base
     }
 
     /// The first index whose value is greater than `value` (branch-free binary search).
