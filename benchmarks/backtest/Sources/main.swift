@@ -35,6 +35,9 @@ import StrategyCompiler
 /// Bars already parsed, handed out in order.
 struct MemoryFeed: BarFeed {
     let series: BarSeries
+    /// Bars a block has: the runner's pipeline block, so that a pipelined run hands each block
+    /// to the second thread as it is, rather than copying it into a block of its own.
+    let blockBars: Int
 
     /// The bars of `forEachBlockReadingAhead`, one at a time.
     func forEachBar(_ body: (Bar) throws -> Void) throws {
@@ -43,10 +46,10 @@ struct MemoryFeed: BarFeed {
         }
     }
 
-    /// Blocks of bars assembled from the columns into one reused buffer.
+    /// Blocks of `blockBars` bars assembled from the columns into one reused buffer.
     func forEachBlockReadingAhead(_ body: (UnsafeBufferPointer<Bar>) throws -> Void) throws {
         let count = series.close.count
-        let size = FusedRunner.blockBars
+        let size = blockBars
         let block = UnsafeMutablePointer<Bar>.allocate(capacity: size)
         defer { block.deallocate() }
         try series.timestamps.withUnsafeBufferPointer { t in
@@ -106,8 +109,6 @@ struct StatisticsSink: RunSink {
     var points: [Point] = []
     var trades: [TradeRecord] = []
     private var lastClose = Double.nan
-    /// Where `receiveQuiet` writes a run's points before appending them.
-    private var staging: [Point] = []
 
     init(reserving bars: Int) {
         points.reserveCapacity(bars)
@@ -143,18 +144,12 @@ struct StatisticsSink: RunSink {
         guard run.count > 0 else { return }
         // A run's bars are of one instrument.
         let bars = run.bars.bars, marks = run.marks, own = bars[0].instrument == 0, held = lastClose
-        if staging.count < bars.count { staging = Array(repeating: Point(time: 0, equity: 0, close: 0), count: max(bars.count, 1_024)) }
-        // Written into the staging buffer with nothing checked per point, then appended in one copy.
-        var staged: [Point] = []
-        swap(&staged, &staging)
-        staged.withUnsafeMutableBufferPointer { slots in
-            for index in 0..<bars.count {
-                slots[index] = Point(time: bars[index].bar.timestamp, equity: marks[index].equity, close: own ? bars[index].bar.close : held)
-            }
-        }
-        staged.withUnsafeBufferPointer { points.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<bars.count])) }
-        swap(&staged, &staging)
-        lastClose = points[points.count - 1].close
+        // The storage grows once (a count known up front), and each point is written once, in
+        // place: no uniqueness or capacity check per point, no staging copy.
+        points.append(contentsOf: (0..<bars.count).lazy.map { index in
+            Point(time: bars[index].bar.timestamp, equity: marks[index].equity, close: own ? bars[index].bar.close : held)
+        })
+        if own { lastClose = bars[bars.count - 1].bar.close }
     }
 }
 
@@ -299,7 +294,7 @@ if flags.contains("--stream") {
         fail("\(error)")
     }
     let parseSeconds = seconds(ContinuousClock.now - parseStart)
-    let feed = MemoryFeed(series: series)
+    let feed = MemoryFeed(series: series, blockBars: pipelineBars)
     let bars = series.close.count
     // The engine: FusedRunner keeping what the statistics read.
     let (engineTime, engineResult) = best { try engineRun(feed, reserving: bars) }
