@@ -99,19 +99,61 @@ struct CountingSink: RunSink {
 /// trades. Everything else the runner emits is dropped.
 struct StatisticsSink: RunSink {
     /// One equity point: its time, the equity, and the first instrument's close (Buy & Hold).
-    /// One array of points rather than one per column: a mark is a single append.
+    /// One array of points rather than one per column: a mark is a single store.
     struct Point {
         var time: Int64
         var equity: Double
         var close: Double
     }
 
-    var points: [Point] = []
+    /// The equity curve, in storage reserved for the whole run: a quiet run's points are each
+    /// written once, in place (an array would take them through a staging copy, or a
+    /// uniqueness and capacity check per point).
+    final class Points {
+        private(set) var count = 0
+        private var capacity: Int
+        private var base: UnsafeMutablePointer<Point>
+
+        init(reserving capacity: Int) {
+            self.capacity = max(capacity, 1)
+            base = .allocate(capacity: self.capacity)
+        }
+
+        deinit {
+            base.deinitialize(count: count)
+            base.deallocate()
+        }
+
+        var last: Point? { count > 0 ? base[count - 1] : nil }
+
+        func append(_ point: Point) {
+            append(count: 1) { _ in point }
+        }
+
+        /// `added` points, point `i` being `point(i)`.
+        @inline(__always)
+        func append(count added: Int, _ point: (Int) -> Point) {
+            if count + added > capacity { grow(to: max(count + added, 2 * capacity)) }
+            let slots = base + count
+            for index in 0..<added { (slots + index).initialize(to: point(index)) }
+            count += added
+        }
+
+        private func grow(to room: Int) {
+            let grown = UnsafeMutablePointer<Point>.allocate(capacity: room)
+            grown.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity = room
+        }
+    }
+
+    let points: Points
     var trades: [TradeRecord] = []
     private var lastClose = Double.nan
 
     init(reserving bars: Int) {
-        points.reserveCapacity(bars)
+        points = Points(reserving: bars)
     }
 
     mutating func receive(_ envelope: Envelope) {
@@ -144,11 +186,9 @@ struct StatisticsSink: RunSink {
         guard run.count > 0 else { return }
         // A run's bars are of one instrument.
         let bars = run.bars.bars, marks = run.marks, own = bars[0].instrument == 0, held = lastClose
-        // The storage grows once (a count known up front), and each point is written once, in
-        // place: no uniqueness or capacity check per point, no staging copy.
-        points.append(contentsOf: (0..<bars.count).lazy.map { index in
+        points.append(count: bars.count) { index in
             Point(time: bars[index].bar.timestamp, equity: marks[index].equity, close: own ? bars[index].bar.close : held)
-        })
+        }
         if own { lastClose = bars[bars.count - 1].bar.close }
     }
 }
