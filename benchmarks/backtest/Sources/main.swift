@@ -172,6 +172,10 @@ struct StatisticsSink: RunSink {
 
     init(reserving bars: Int) {
         points = Points(reserving: bars)
+        // Room for a trade every other bar, more than a strategy that holds a position for a bar
+        // or longer closes: the trades never move to a larger buffer, and only the pages they
+        // fill are ever touched.
+        trades.reserveCapacity(bars / 2)
     }
 
     mutating func receive(_ envelope: Envelope) {
