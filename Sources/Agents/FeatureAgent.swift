@@ -24,8 +24,6 @@ public struct FeatureAgent: Agent {
     public var programs: [FeatureProgram] { lanes.map(\.program) }
     /// Each instrument's bar count so far, less one (-1 before its first bar).
     public var barIndex: [Int] { lanes.map(\.barIndex) }
-    /// One instrument's `barIndex`, without building the array.
-    public func barIndex(of instrument: Int) -> Int { lanes[instrument].barIndex }
 
     public init(program: FeatureProgram, instruments: Int = 1) {
         lanes = Array(repeating: Lane(program: program), count: max(instruments, 1))
@@ -77,15 +75,6 @@ public struct FeatureAgent: Agent {
         lanes[instrument].barIndex += bars.count
         lanes[instrument].program.evaluate(block: block, into: columns)
         return true
-    }
-
-    /// What `handle` would have published on `features.candles` after bar `row` of a block of
-    /// `count` bars that ``update(contentsOf:instrument:into:)`` ran into `columns`, the lane's
-    /// bar index being `lastBarIndex` after it (``barIndex(of:)`` then). Static: a pipelined
-    /// runner builds frames from what a block recorded while the agent runs on to the next.
-    public static func frame(of instrument: Int, row: Int, of count: Int, lastBarIndex: Int, columns: RegisterColumns) -> FeatureFrame {
-        let values = (0..<columns.registers).map { columns[$0, row] }
-        return FeatureFrame(instrument: instrument, barIndex: lastBarIndex - (count - 1 - row), values: values)
     }
 
     /// What `handle` publishes on `features.candles` after a bar of the instrument.

@@ -50,13 +50,6 @@ public struct FusedRunner {
     // the block being delivered. Scratch, emptied after each block, reused without allocating.
     /// For each of `passed`, its source bar's offset in the block.
     private var origins: [Int] = []
-    /// The feature registers after each of `passed`, column by column, `columnRows` rows a column.
-    private var columns: [Double] = []
-    private var columnRows = 0
-    /// Registers a row of `columns` holds, and Feature's bar index after the block's last bar: a
-    /// frame is built from these, not from Feature, which may have run on to the next block.
-    private var blockRegisters = 0
-    private var blockBarIndex = -1
     /// Signal's messages for the block, by row.
     private var signals = SignalBlock()
     /// The block path's scratch, stage results and their buffers, while the fields above hold the block being delivered.
@@ -321,11 +314,7 @@ public struct FusedRunner {
     private mutating func install(_ output: inout StageOutput) {
         swap(&passed, &output.passed)
         swap(&origins, &output.origins)
-        swap(&columns, &output.columns)
-        swap(&columnRows, &output.columnRows)
-        swap(&blockRegisters, &output.registers)
         swap(&signals, &output.signals)
-        swap(&blockBarIndex, &output.lastBarIndex)
     }
 
     /// The row loop of a block: the `count` passed bars, whose pure stages have run, through
@@ -397,20 +386,13 @@ public struct FusedRunner {
             // Where `deliver` lets Signal decide at once.
             if row == nextSignalRow { emitSignals(of: row) }
         } else {
+            // The frame's place in the delivery order, where `route` emits Signal's messages for
+            // the row. Only Signal reads a frame, and it has decided already; the sink never
+            // gets one: so the place is held by a marker, with no frame (an array) built and freed.
             next.emit(Envelope(timestamp: stamp.timestamp, source: .feature, traceId: stamp.traceId,
-                               topic: .featuresCandles, payload: .features(blockFrame(row))))
+                               topic: .featuresCandles, payload: .heartbeat(.feature)))
         }
         if !next.isEmpty { drain(into: &sink) }
-    }
-
-    /// The frame Feature would have published after row `row` of the block, from what the block
-    /// recorded of Feature (which may have run on to the next block).
-    private func blockFrame(_ row: Int) -> FeatureFrame {
-        columns.withUnsafeBufferPointer { table in
-            let columns = RegisterColumns(base: UnsafeMutablePointer(mutating: table.baseAddress!), rows: columnRows,
-                                          registers: blockRegisters)
-            return FeatureAgent.frame(of: 0, row: row, of: passed.count, lastBarIndex: blockBarIndex, columns: columns)
-        }
     }
 
     /// Signal's recorded messages for row `row` into the next generation, as its `evaluate` would emit them.
@@ -526,7 +508,8 @@ public struct FusedRunner {
             portfolio.handle(message, into: &next)
             feature.handle(message, into: &next)
         case .featuresCandles:
-            // In a block, Signal has decided already: its messages for the bar take its place.
+            // In a block, Signal has decided already: its messages for the bar take the place of
+            // the frame (a marker there, `deliverRow`).
             if blockRow >= 0 { emitSignals(of: blockRow) } else { signal.handle(message, into: &next) }
         case .featuresMicro:
             signal.handle(message, into: &next)

@@ -12,14 +12,12 @@ struct StageOutput: Sendable {
     var passed: [MarketBar] = []
     /// For each of `passed`, its source bar's offset in the block.
     var origins: [Int] = []
-    /// The feature registers after each of `passed`, column by column, `columnRows` rows a column.
+    /// Scratch: the feature registers after each of `passed`, column by column, `columnRows`
+    /// rows a column, which Signal decides from (the row loop reads no frame of them).
     var columns: [Double] = []
     var columnRows = 0
-    var registers = 0
     /// Signal's messages for the block, by row.
     var signals = SignalBlock()
-    /// Feature's bar index of instrument 0 after the block: a frame's index counts back from it.
-    var lastBarIndex = -1
     /// Source bars in the block, and the trace id of the first.
     var bars = 0
     var firstTrace: UInt64 = 0
@@ -51,7 +49,6 @@ struct PureStages: Sendable {
             output.columnRows = max(count, FusedRunner.blockBars)
             output.columns = [Double](repeating: 0, count: registers * output.columnRows)
         }
-        output.registers = registers
         // Moved into locals (no allocation) so the closures below reach no other part of `output`.
         var table: [Double] = [], passed: [MarketBar] = [], origins: [Int] = [], block = SignalBlock()
         swap(&table, &output.columns)
@@ -75,7 +72,6 @@ struct PureStages: Sendable {
         swap(&passed, &output.passed)
         swap(&origins, &output.origins)
         swap(&block, &output.signals)
-        output.lastBarIndex = feature.barIndex(of: 0)
     }
 }
 

@@ -144,6 +144,33 @@ struct PipelinedPushTests {
         #expect(runner.pipelinedBlocks.second == (pushed + 63) / 64 - FusedRunner.blocksBeforePipelining)
     }
 
+    /// A feed's default blocks are `pipelineBars` long, the pipeline's block: each whole one
+    /// goes to the second thread as the feed handed it over, uncopied, and the feed refills its
+    /// buffer once the push returns. The same envelopes, state and continuation as bar by bar,
+    /// with every pipelined block run on the second thread (so it read each while the caller
+    /// delivered the block before).
+    @Test func defaultFeedBlocksGoThroughWhole() throws {
+        let plan = try BlockPushTests.plan(BlockPushTests.strategy(source: ", anomalies: { action: flag, spike_sigma: 6, window: 30 }, gaps: forward_fill",
+                                                                   fill: "next_open", body: BlockPushTests.smaCross))
+        let whole = 5, count = whole * FusedRunner.pipelineBars + 777
+        let bars = BlockPushTests.bars(count, seed: 13)
+        let reference = BlockPushTests.Reference(plan, bars, seed: 13)
+        var runner = FusedRunner(plan: plan, evaluators: BlockPushTests.evaluators)
+        var sink = Recording()
+        var sizes: [Int] = []
+        try runner.pushBlocks(pipelined: true, blockBars: FusedRunner.pipelineBars, callerTakes: false, into: &sink) { push in
+            try BlockPushTests.ArrayFeed(bars: bars).forEachBlockReadingAhead { block in
+                sizes.append(block.count)
+                push(block)
+            }
+        }
+        runner.finish(into: &sink)
+        #expect(sizes == Array(repeating: FusedRunner.pipelineBars, count: whole) + [777])
+        #expect(reference.recording.lines.contains { $0.hasPrefix("portfolio.trade") }, "no trade")
+        reference.expectSame(sink, runner, "default feed blocks")
+        #expect(runner.pipelinedBlocks.second == whole + 1 - FusedRunner.blocksBeforePipelining)
+    }
+
     /// A run shorter than `blocksBeforePipelining` blocks starts no second thread.
     @Test func shortRunStaysOnOneThread() throws {
         let plan = try BlockPushTests.plan(BlockPushTests.strategy(source: "", fill: "next_open", body: BlockPushTests.smaCross))

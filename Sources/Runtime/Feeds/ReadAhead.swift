@@ -8,11 +8,12 @@ extension BarFeed {
         try forEachBar(body)
     }
 
-    /// `forEachBarReadingAhead`'s bars gathered into blocks of up to `FusedRunner.blockBars`.
-    /// A feed error still reaches the caller after every bar before it (the partial block is
-    /// handed over first), as bar by bar.
+    /// `forEachBarReadingAhead`'s bars gathered into blocks of up to `FusedRunner.pipelineBars`:
+    /// a pipelined run hands each whole block to its second thread as it is, without copying it
+    /// into a block of its own. A feed error still reaches the caller after every bar before it
+    /// (the partial block is handed over first), as bar by bar.
     public func forEachBlockReadingAhead(_ body: (UnsafeBufferPointer<Bar>) throws -> Void) throws {
-        let size = FusedRunner.blockBars
+        let size = FusedRunner.pipelineBars
         var block: [Bar] = []
         block.reserveCapacity(size)
         var bodyFailed = false

@@ -35,6 +35,9 @@ import StrategyCompiler
 /// Bars already parsed, handed out in order.
 struct MemoryFeed: BarFeed {
     let series: BarSeries
+    /// Bars a block has: the runner's pipeline block, so that a pipelined run hands each block
+    /// to the second thread as it is, rather than copying it into a block of its own.
+    let blockBars: Int
 
     /// The bars of `forEachBlockReadingAhead`, one at a time.
     func forEachBar(_ body: (Bar) throws -> Void) throws {
@@ -43,10 +46,10 @@ struct MemoryFeed: BarFeed {
         }
     }
 
-    /// Blocks of bars assembled from the columns into one reused buffer.
+    /// Blocks of `blockBars` bars assembled from the columns into one reused buffer.
     func forEachBlockReadingAhead(_ body: (UnsafeBufferPointer<Bar>) throws -> Void) throws {
         let count = series.close.count
-        let size = FusedRunner.blockBars
+        let size = blockBars
         let block = UnsafeMutablePointer<Bar>.allocate(capacity: size)
         defer { block.deallocate() }
         try series.timestamps.withUnsafeBufferPointer { t in
@@ -96,21 +99,83 @@ struct CountingSink: RunSink {
 /// trades. Everything else the runner emits is dropped.
 struct StatisticsSink: RunSink {
     /// One equity point: its time, the equity, and the first instrument's close (Buy & Hold).
-    /// One array of points rather than one per column: a mark is a single append.
+    /// One array of points rather than one per column: a mark is a single store.
     struct Point {
         var time: Int64
         var equity: Double
         var close: Double
     }
 
-    var points: [Point] = []
+    /// The equity curve, in storage reserved for the whole run: a quiet run's points are each
+    /// written once, in place (an array would take them through a staging copy, or a
+    /// uniqueness and capacity check per point).
+    ///
+    /// Storage of 4 MiB or more is advised for transparent huge pages, as numpy's allocator
+    /// advises its arrays (numpy.org, "Global state": on Linux 4.6 and newer, unless
+    /// NUMPY_MADVISE_HUGEPAGE=0): the first write to each 2 MiB then costs one page fault
+    /// rather than 512. The points are 24 bytes a bar, so a million bars fault 24 MB afresh
+    /// on every run, as the peer's arrays do.
+    final class Points {
+        private(set) var count = 0
+        private var capacity: Int
+        private var base: UnsafeMutablePointer<Point>
+
+        init(reserving capacity: Int) {
+            self.capacity = max(capacity, 1)
+            base = Self.allocate(self.capacity)
+        }
+
+        deinit {
+            base.deinitialize(count: count)
+            free(base)
+        }
+
+        /// Storage for `capacity` points, aligned to 2 MiB and advised for huge pages from 4 MiB.
+        private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<Point> {
+            let bytes = capacity * MemoryLayout<Point>.stride, hugePage = 1 << 21
+            let large = bytes >= 2 * hugePage
+            var memory: UnsafeMutableRawPointer?
+            guard posix_memalign(&memory, large ? hugePage : MemoryLayout<Point>.alignment, bytes) == 0, let memory else {
+                fail("cannot allocate \(bytes) bytes for the equity curve")
+            }
+            if large { _ = madvise(memory, bytes, Int32(MADV_HUGEPAGE)) }
+            return memory.bindMemory(to: Point.self, capacity: capacity)
+        }
+
+        var last: Point? { count > 0 ? base[count - 1] : nil }
+
+        func append(_ point: Point) {
+            append(count: 1) { _ in point }
+        }
+
+        /// `added` points, point `i` being `point(i)`.
+        @inline(__always)
+        func append(count added: Int, _ point: (Int) -> Point) {
+            if count + added > capacity { grow(to: max(count + added, 2 * capacity)) }
+            let slots = base + count
+            for index in 0..<added { (slots + index).initialize(to: point(index)) }
+            count += added
+        }
+
+        private func grow(to room: Int) {
+            let grown = Self.allocate(room)
+            grown.moveInitialize(from: base, count: count)
+            free(base)
+            base = grown
+            capacity = room
+        }
+    }
+
+    let points: Points
     var trades: [TradeRecord] = []
     private var lastClose = Double.nan
-    /// Where `receiveQuiet` writes a run's points before appending them.
-    private var staging: [Point] = []
 
     init(reserving bars: Int) {
-        points.reserveCapacity(bars)
+        points = Points(reserving: bars)
+        // Room for a trade every other bar, more than a strategy that holds a position for a bar
+        // or longer closes: the trades never move to a larger buffer, and only the pages they
+        // fill are ever touched.
+        trades.reserveCapacity(bars / 2)
     }
 
     mutating func receive(_ envelope: Envelope) {
@@ -143,18 +208,10 @@ struct StatisticsSink: RunSink {
         guard run.count > 0 else { return }
         // A run's bars are of one instrument.
         let bars = run.bars.bars, marks = run.marks, own = bars[0].instrument == 0, held = lastClose
-        if staging.count < bars.count { staging = Array(repeating: Point(time: 0, equity: 0, close: 0), count: max(bars.count, 1_024)) }
-        // Written into the staging buffer with nothing checked per point, then appended in one copy.
-        var staged: [Point] = []
-        swap(&staged, &staging)
-        staged.withUnsafeMutableBufferPointer { slots in
-            for index in 0..<bars.count {
-                slots[index] = Point(time: bars[index].bar.timestamp, equity: marks[index].equity, close: own ? bars[index].bar.close : held)
-            }
+        points.append(count: bars.count) { index in
+            Point(time: bars[index].bar.timestamp, equity: marks[index].equity, close: own ? bars[index].bar.close : held)
         }
-        staged.withUnsafeBufferPointer { points.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<bars.count])) }
-        swap(&staged, &staging)
-        lastClose = points[points.count - 1].close
+        if own { lastClose = bars[bars.count - 1].bar.close }
     }
 }
 
@@ -299,7 +356,7 @@ if flags.contains("--stream") {
         fail("\(error)")
     }
     let parseSeconds = seconds(ContinuousClock.now - parseStart)
-    let feed = MemoryFeed(series: series)
+    let feed = MemoryFeed(series: series, blockBars: pipelineBars)
     let bars = series.close.count
     // The engine: FusedRunner keeping what the statistics read.
     let (engineTime, engineResult) = best { try engineRun(feed, reserving: bars) }
