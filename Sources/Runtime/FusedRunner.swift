@@ -144,11 +144,11 @@ public struct FusedRunner {
 
     /// Bars a block of `pushBlocks(pipelined:blockBars:into:from:)` has when it runs the pure
     /// stages on a second thread. Each hand-over (an atomic store, a semaphore signal and, when the
-    /// second thread ran the block, a wait) costs the same whatever the block's size, and when the
-    /// cores are busy the second thread may be scheduled late: larger blocks than `blockBars`
-    /// amortise both. Their columns outgrow the first-level cache, but they cross to the other
-    /// core's cache anyway (benchmarks/RESULTS.md, "Pure stages on a second thread").
-    public static let pipelineBars = 4_096
+    /// second thread ran the block, a wait) costs the same whatever the block's size, and the two
+    /// threads' paces differ from block to block: larger blocks amortise both. 8,192 is also the
+    /// CSV reader's block, which then goes to the second thread without a copy; the block's
+    /// columns stay within a core's second-level cache (benchmarks/RESULTS.md, "The hand-off").
+    public static let pipelineBars = 8_192
 
     /// Blocks a pipelined run delivers on the caller's thread alone before it starts the second
     /// thread: a run this short costs less than starting a thread saves in it.

@@ -112,6 +112,8 @@ final class StageWorker: @unchecked Sendable {
 
     /// Whether ``finish()`` may run a block the worker has not taken (false: tests of the worker's path).
     private let callerTakes: Bool
+    /// The caller's waits in ``finish()`` (only the caller's thread touches it).
+    private var callerWaiting = Waiting()
 
     init(stages: PureStages, callerTakes: Bool = true) {
         self.stages = stages
@@ -122,10 +124,15 @@ final class StageWorker: @unchecked Sendable {
     }
 
     private func work() {
+        var waiting = Waiting()
         while true {
-            go.wait()
+            // Right after a block the next one is usually posted soon after (the caller delivers
+            // at about the pace the stages run): watch for it before sleeping, since a wake-up
+            // from the semaphore costs tens of microseconds a block. A post taken this way
+            // leaves its signal in `go`, which a later wait skips like any other.
+            waiting.wait(until: { state.load(ordering: .relaxed) == Self.posted || stopping.load(ordering: .relaxed) }, else: go)
             if stopping.load(ordering: .relaxed) { break }
-            // A post whose block the caller took already: nothing to do.
+            // A post whose block the caller took already, or one the spin took: nothing to do.
             guard state.compareExchange(expected: Self.posted, desired: Self.taken, ordering: .acquiring).exchanged else {
                 continue
             }
@@ -134,6 +141,36 @@ final class StageWorker: @unchecked Sendable {
             done.signal()
         }
         done.signal()
+    }
+
+    /// One thread's waits for the other: polling an atomic for a while before sleeping on a
+    /// semaphore. How long it polls adapts to how long the last wait took: as long as
+    /// `pollLimit` when that wait was shorter (the two threads keep pace, and a poll catches
+    /// the hand-off microseconds after it), briefly when it was longer (the other thread, or
+    /// the feed behind it, is slower, and polling would only take a core from it).
+    struct Waiting {
+        /// Nanoseconds: 250 µs is about a third of a block's delivery (8,192 bars).
+        static let pollLimit: UInt64 = 250_000, briefPoll: UInt64 = 2_000
+        private var budget = Waiting.pollLimit
+
+        /// Returns true once polling saw `condition` hold (the semaphore's signal for it is still
+        /// to be taken), or false after one wait on `semaphore` (which took a signal).
+        @discardableResult
+        mutating func wait(until condition: () -> Bool, else semaphore: DispatchSemaphore) -> Bool {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let polled = Self.poll(condition, since: start, for: budget)
+            if !polled { semaphore.wait() }
+            budget = DispatchTime.now().uptimeNanoseconds &- start < Self.pollLimit ? Self.pollLimit : Self.briefPoll
+            return polled
+        }
+
+        /// Polls `condition` until it holds (true) or `nanoseconds` have passed since `start` (false).
+        private static func poll(_ condition: () -> Bool, since start: UInt64, for nanoseconds: UInt64) -> Bool {
+            while true {
+                for _ in 0..<256 where condition() { return true }
+                if DispatchTime.now().uptimeNanoseconds &- start >= nanoseconds { return false }
+            }
+        }
     }
 
     /// Offers `input` to the worker's thread.
@@ -150,7 +187,9 @@ final class StageWorker: @unchecked Sendable {
             state.store(Self.idle, ordering: .relaxed)
             ranByCaller += 1
         } else {
-            done.wait()
+            // The worker's block ends about when this thread's delivery does: watch for it
+            // first. Seen by polling, its signal is still taken from `done`, at once.
+            if callerWaiting.wait(until: { state.load(ordering: .relaxed) == Self.idle }, else: done) { done.wait() }
             ranByWorker += 1
         }
     }
