@@ -132,7 +132,7 @@ final class StageWorker: @unchecked Sendable {
             // leaves its signal in `go`, which a later wait skips like any other.
             waiting.wait(until: { state.load(ordering: .relaxed) == Self.posted || stopping.load(ordering: .relaxed) }, else: go)
             if stopping.load(ordering: .relaxed) { break }
-            // A post whose block the caller took already, or one the spin took: nothing to do.
+            // A post whose block the caller took already, or one a poll took: nothing to do.
             guard state.compareExchange(expected: Self.posted, desired: Self.taken, ordering: .acquiring).exchanged else {
                 continue
             }
